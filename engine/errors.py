@@ -1,0 +1,61 @@
+"""Errors that carry where the problem is.
+
+Every failure a user can cause (a bad rule file, a bad row in a log, a year the
+calendar does not cover) is raised as a ``GovcheckError`` with a location, so the
+command line can print ``file:line:col: message`` or ``file: row N: message`` and
+exit with code 2 instead of showing a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a problem is: a file, plus a line/column (YAML) or a row (logs)."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        if self.row is not None:
+            return f"{self.path}: row {self.row}"
+        if self.line is not None and self.column is not None:
+            return f"{self.path}:{self.line}:{self.column}"
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+class GovcheckError(Exception):
+    """Base class: bad input or a bad rule. The CLI maps it to exit code 2."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class RuleError(GovcheckError):
+    """A rule file breaks the rule language (syntax, schema, unknown key)."""
+
+
+class RuleErrors(GovcheckError):
+    """Several rule problems found at once (collect-all mode)."""
+
+    def __init__(self, errors: list[GovcheckError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class DataError(GovcheckError):
+    """An event log cannot be used as it stands (missing file, column, bad rows)."""
+
+
+class CalendarError(GovcheckError):
+    """The working-day calendar cannot answer (a year it does not cover, a partial year)."""
