@@ -1,0 +1,215 @@
+"""Rule YAML → rule model, with every problem located at ``file:line:column``.
+
+The file is read as plain data (``yamlsource``), validated against the pydantic
+model, and then checked across keys (``Rule.problems()``). In collect mode every
+problem of every file is gathered, so ``govcheck validate`` lists them all at once.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import RuleError, RuleErrors, SourceLocation
+from .model import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
+from .yamlsource import YamlDocument, load_yaml
+
+#: Files under a rules directory that are not rules.
+NOT_RULES = {"vocabulary.yaml"}
+
+_TYPE_WORDS = {
+    "string_type": "text", "int_type": "a whole number", "float_type": "a number",
+    "bool_type": "true or false", "date_type": "a date (YYYY-MM-DD)",
+    "list_type": "a list", "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)", "datetime_type": "a date and time",
+}
+
+
+def rule_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Rule files named by ``paths``: files as given, directories searched recursively."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*.y*ml"))
+                         if p.suffix in (".yaml", ".yml") and p.name not in NOT_RULES
+                         and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise RuleError("no such rule file or directory", SourceLocation(str(path)))
+    return found
+
+
+def load_rule_file(path: str | Path, text: str | None = None) -> LoadedRule:
+    """One rule file; raises ``RuleErrors`` listing every problem in it."""
+    doc = load_yaml(path, text, error_cls=RuleError)
+    problems = _validate(doc)
+    if problems:
+        raise RuleErrors(problems)
+    rule = RuleDocument.model_validate(doc.data).root
+    return LoadedRule(rule, str(path))
+
+
+def load_rules(paths: Sequence[str | Path]) -> list[LoadedRule]:
+    """Every rule under ``paths``; raises ``RuleErrors`` with all problems of all files."""
+    loaded: list[LoadedRule] = []
+    problems: list[RuleError] = []
+    seen: dict[str, LoadedRule] = {}
+    try:
+        files = rule_files(paths)
+    except RuleError as exc:
+        raise RuleErrors([exc]) from None
+    for path in files:
+        try:
+            item = load_rule_file(path)
+        except RuleErrors as exc:
+            problems.extend(exc.errors)
+            continue
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        if item.rule.id in seen:
+            problems.append(RuleError(
+                f"duplicate rule id {item.rule.id!r} (also in {seen[item.rule.id].path})",
+                _id_location(item)))
+            continue
+        seen[item.rule.id] = item
+        loaded.append(item)
+    if problems:
+        raise RuleErrors(problems)
+    if not loaded:
+        raise RuleErrors([RuleError("no rule files found", SourceLocation(", ".join(map(str, paths))))])
+    return loaded
+
+
+def _id_location(item: LoadedRule) -> SourceLocation:
+    try:
+        return load_yaml(item.path, error_cls=RuleError).location(("id",))
+    except RuleError:
+        return SourceLocation(item.path)
+
+
+def _validate(doc: YamlDocument) -> list[RuleError]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return [RuleError("a rule file holds one mapping (id: …, title: …, kind: …)", doc.location())]
+    kind = data.get("kind")
+    if "kind" not in data:
+        return [RuleError("missing required key 'kind'", doc.location())]
+    if kind not in KINDS:
+        hint = _did_you_mean(str(kind), KINDS)
+        return [RuleError(f"unknown kind {kind!r}{hint}: expected one of {', '.join(KINDS)}",
+                          doc.location(("kind",)))]
+    try:
+        rule = RULE_CLASSES[kind].model_validate(data)
+    except ValidationError as exc:
+        return _from_pydantic(exc, doc, RULE_CLASSES[kind])
+    return [RuleError(message, doc.key_location(path) if path and path[-1] in _keys_at(data, path)
+                      else doc.location(path))
+            for path, message in rule.problems()]
+
+
+def _keys_at(data: Any, path: tuple) -> set:
+    node = data
+    for part in path[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return set()
+    return set(node) if isinstance(node, dict) else set()
+
+
+def _from_pydantic(exc: ValidationError, doc: YamlDocument, model: type) -> list[RuleError]:
+    """Turn pydantic's errors into one located, plain-worded error per key."""
+    by_path: dict[tuple, list[dict]] = {}
+    for err in exc.errors():
+        path = _data_path(doc.data, err["loc"])
+        by_path.setdefault(path, []).append(err)
+    out = []
+    for path, errs in by_path.items():
+        first = errs[0]
+        key = path[-1] if path else None
+        if first["type"] == "extra_forbidden":
+            parent = _node(doc.data, path[:-1])
+            allowed = _allowed_keys(model, path[:-1], parent)
+            hint = _did_you_mean(str(key), allowed)
+            out.append(RuleError(f"unknown key {key!r}{hint}", doc.key_location(path)))
+        elif first["type"] == "missing":
+            out.append(RuleError(f"missing required key {key!r}", doc.location(path[:-1])))
+        elif len(errs) > 1 and all(e["type"].endswith("_type") for e in errs):
+            out.append(RuleError(f"{_name(key)}: expected a value (text, number or date) "
+                                 "or a list of values", doc.location(path)))
+        else:
+            out.append(RuleError(f"{_name(key)}: {_plain(first)}", doc.location(path)))
+    return out
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Keep the parts of pydantic's ``loc`` that index real data (drops union tags)."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node \
+                and part == loc[-1] and not part.startswith(("list[", "dict[", "union[")) \
+                and part not in ("str", "int", "float", "date", "bool", "datetime"):
+            path.append(part)  # a missing or unknown key
+            break
+    return tuple(path)
+
+
+def _node(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _allowed_keys(model: type, path: tuple, parent: Any) -> list[str]:
+    """Keys the model allows at ``path`` (best effort, for 'did you mean')."""
+    fields = getattr(model, "model_fields", {})
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = fields.get(part)
+        if info is None:
+            return []
+        ann = info.annotation
+        fields = {}
+        for candidate in getattr(ann, "__args__", (ann,)):
+            for inner in getattr(candidate, "__args__", (candidate,)):
+                fields.update(getattr(inner, "model_fields", {}))
+    return [info.alias or name for name, info in fields.items()]
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _name(key: Any) -> str:
+    return f"{key!r}" if key is not None else "rule"
+
+
+def _plain(err: dict) -> str:
+    kind = err["type"]
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {err.get('input')!r}"
+    if kind == "literal_error":
+        return f"{err.get('input')!r} is not allowed: expected {err['ctx']['expected']}"
+    if kind == "string_pattern_mismatch":
+        return f"{err.get('input')!r} must match {err['ctx']['pattern']}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{err.get('input')!r} is out of range: {err['msg'].removeprefix('Input should be ')}"
+    return err["msg"]

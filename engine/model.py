@@ -1,0 +1,632 @@
+"""The rule language as typed, frozen objects: the one model both engines compile from.
+
+A rule file is validated into one of eight kinds (``deadline``, ``sequence``,
+``min_count``, ``ratio``, ``due_by``, ``periodic``, ``required_fields``,
+``forbidden``). The pydantic models here are the single source of truth: the loader
+validates YAML against them, ``rules/rule.schema.json`` is generated from them, and
+the SQL compiler and the streaming monitor read them. Checks that involve several
+keys return ``(key path, message)`` pairs from ``Rule.problems()`` so the loader
+can point at the offending key in the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+
+# ---------------------------------------------------------------------------
+# Vocabulary of the language
+# ---------------------------------------------------------------------------
+
+KINDS = ("deadline", "sequence", "min_count", "ratio", "due_by", "periodic",
+         "required_fields", "forbidden")
+CASE_KINDS = ("deadline", "sequence", "min_count", "due_by", "required_fields", "forbidden")
+AGGREGATE_KINDS = ("ratio", "periodic")
+
+#: Violation types, in the order DESIGN lists them.
+VIOLATION_TYPES = ("late", "overdue_open", "missing_step", "out_of_order", "insufficient",
+                   "below_threshold", "missing_by_date", "missing_in_period",
+                   "missing_field", "forbidden")
+#: The type a warning (an at-risk case before its deadline) carries.
+WARNING_TYPE = "at_risk"
+
+#: Which violation types each kind can give, in precedence order (first wins).
+KIND_TYPES: dict[str, tuple[str, ...]] = {
+    "deadline": ("late", "overdue_open"),
+    "sequence": ("missing_step", "out_of_order", "late"),
+    "min_count": ("insufficient",),
+    "ratio": ("below_threshold",),
+    "due_by": ("missing_by_date", "late"),
+    "periodic": ("missing_in_period",),
+    "required_fields": ("missing_field",),
+    "forbidden": ("forbidden",),
+}
+
+OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "contains", "startswith", "re", "exists")
+#: Columns every event has; everything else in a log is an attribute.
+CANONICAL_COLUMNS = ("case_id", "event_type", "timestamp", "unit", "event_id")
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+Scalar = Union[str, int, float, dt.date]
+_KEY = re.compile(r"^(?P<field>[^|\s][^|]*?)(?:\|(?P<op>[a-z]+))?$")
+
+
+class _Strict(BaseModel):
+    """Frozen, strict (no silent type coercion) and closed (unknown keys are errors)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+# ---------------------------------------------------------------------------
+# Matchers and durations
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``field|op: value`` entry of a matcher; several values mean any of them."""
+
+    field: str
+    op: str
+    values: tuple[Any, ...]
+
+
+class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]]):
+    """``{field: value, field|op: value, ...}``: all entries must hold (Sigma style)."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        out = []
+        for key, value in self.root.items():
+            m = _KEY.match(key)
+            name, op = (m["field"], m["op"] or "eq") if m else (key, "eq")
+            values = tuple(value) if isinstance(value, list) else (value,)
+            out.append(Condition(name, op, values))
+        return tuple(out)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.field for c in self.conditions))
+
+    def event_types(self) -> tuple[str, ...]:
+        """Event types this matcher can match by equality (for the vocabulary lint)."""
+        return tuple(str(v) for c in self.conditions
+                     if c.field == "event_type" and c.op == "eq" for v in c.values)
+
+    def label(self) -> str:
+        """A short human name for the matcher: its event type(s), else its text."""
+        types = self.event_types()
+        if types:
+            return "/".join(types)
+        return ", ".join(f"{k}={v}" for k, v in self.root.items())
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        out: list[tuple[tuple[Any, ...], str]] = []
+        if not self.root:
+            out.append(((), "a matcher needs at least one field"))
+        for key, value in self.root.items():
+            m = _KEY.match(key)
+            if not m:
+                out.append(((key,), f"bad matcher key {key!r}: expected 'field' or 'field|op'"))
+                continue
+            op = m["op"] or "eq"
+            if op not in OPERATORS:
+                out.append(((key,), f"unknown operator {op!r} in {key!r}: use one of "
+                            + ", ".join(OPERATORS)))
+                continue
+            values = value if isinstance(value, list) else [value]
+            if not values:
+                out.append(((key,), f"{key!r} has an empty list: give at least one value"))
+            for v in values:
+                if op == "exists":
+                    if not isinstance(v, bool):
+                        out.append(((key,), f"{key!r} takes true or false"))
+                elif isinstance(v, bool):
+                    out.append(((key,), f"{key!r}: true/false only makes sense with |exists; "
+                                "quote the value if you mean the text"))
+                elif op == "re":
+                    try:
+                        re.compile(str(v))
+                    except re.error as exc:
+                        out.append(((key,), f"bad regular expression {v!r}: {exc}"))
+                elif op in ("gt", "gte", "lt", "lte") and m["field"] == "timestamp" \
+                        and not isinstance(v, dt.date):
+                    out.append(((key,), f"{key!r} compares times: give a date such as 2021-01-01"))
+        return out
+
+
+class Duration(_Strict):
+    """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``."""
+
+    workdays: Annotated[int, Field(ge=0)] | None = None
+    days: Annotated[int, Field(ge=0)] | None = None
+    hours: Annotated[float, Field(ge=0)] | None = None
+    workdays_from: Annotated[str, Field(min_length=1)] | None = None
+
+    @property
+    def unit(self) -> str:
+        """``workdays``, ``days`` or ``hours``: what the count is measured in."""
+        if self.days is not None:
+            return "days"
+        if self.hours is not None:
+            return "hours"
+        return "workdays"
+
+    @property
+    def amount(self) -> float | None:
+        """The fixed count, or None when it is read from an attribute."""
+        for value in (self.workdays, self.days, self.hours):
+            if value is not None:
+                return value
+        return None
+
+    def describe(self) -> str:
+        if self.workdays_from:
+            return f"{self.workdays_from}所载工作日"
+        n = self.amount
+        n_text = f"{n:g}"
+        return {"workdays": f"{n_text}个工作日", "days": f"{n_text}日", "hours": f"{n_text}小时"}[self.unit]
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        given = [k for k in ("workdays", "days", "hours", "workdays_from")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            return [((), "a duration has exactly one of workdays, days, hours, workdays_from"
+                     + (f" (found {', '.join(given)})" if given else ""))]
+        return []
+
+
+class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]]):
+    """An extension: a matcher for the extension event plus ``workdays_from: ATTR``."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    @property
+    def attribute(self) -> str | None:
+        value = self.root.get("workdays_from")
+        return value if isinstance(value, str) else None
+
+    @property
+    def matcher(self) -> Matcher:
+        return Matcher({k: v for k, v in self.root.items() if k != "workdays_from"})
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        if self.attribute is None:
+            return [((), "extend needs workdays_from: the attribute that holds the granted working days")]
+        return self.matcher.problems()
+
+
+# ---------------------------------------------------------------------------
+# Common parts of a rule
+# ---------------------------------------------------------------------------
+
+class Source(_Strict):
+    """The clause a rule enforces, quoted exactly."""
+
+    document: Annotated[str, Field(min_length=1)]
+    number: Annotated[str, Field(min_length=1)]
+    clause: Annotated[str, Field(min_length=1)]
+    quote: Annotated[str, Field(min_length=1)]
+
+
+class Effective(_Strict):
+    """Dates (inclusive) in which the opening event of a case must fall."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+    def label(self) -> str | None:
+        """The period label of the whole window (``2021`` for a calendar year)."""
+        if self.from_ and self.to and self.from_ == dt.date(self.from_.year, 1, 1) \
+                and self.to == dt.date(self.from_.year, 12, 31):
+            return str(self.from_.year)
+        if self.from_ or self.to:
+            return f"{self.from_ or ''}/{self.to or ''}"
+        return None
+
+
+class Expectation(_Strict):
+    """One expected finding of an example: ``{case_id, type}`` or ``{unit, period, type}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    case_id: str | None = None
+    unit: str | None = None
+    period: str | None = None
+    type: Literal[VIOLATION_TYPES + (WARNING_TYPE,)]  # type: ignore[valid-type]
+
+    @field_validator("case_id", "unit", "period", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        # ``period: 2021`` and ``case_id: 7`` are read by YAML as numbers; mean the text.
+        if isinstance(value, bool):
+            raise ValueError("expected text")
+        return str(value) if isinstance(value, int) else value
+
+
+class Example(_Strict):
+    """A small log and exactly what the rule must find in it (a test of the rule)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    events: list[dict[str, Any]]
+    as_of: Union[str, dt.datetime, dt.date, None] = None
+    expect: list[Expectation]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One entry of ``due_by.subjects_list``."""
+
+    case_id: str
+    unit: str | None = None
+
+
+class SubjectEntry(_Strict):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    case_id: str
+    unit: str | None = None
+
+    @field_validator("case_id", "unit", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class RatioValue(_Strict):
+    """Ratio from two numeric attributes of the population events."""
+
+    numerator: Annotated[str, Field(min_length=1)]
+    denominator: Annotated[str, Field(min_length=1)]
+
+
+# ---------------------------------------------------------------------------
+# The eight kinds
+# ---------------------------------------------------------------------------
+
+class RuleBase(_Strict):
+    """Keys every rule has, in the order rule files list them."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Z0-9-]+$")]
+    title: Annotated[str, Field(min_length=1)]
+    kind: str
+    severity: Literal["error", "warning"]
+    source: Source
+    effective: Effective | None = None
+    where: Matcher | None = None
+    examples: list[Example] = Field(default_factory=list)
+
+    #: Names of the matcher-valued keys of this kind (for lints and evidence).
+    matcher_keys: ClassVar[tuple[str, ...]] = ()
+
+    def opening(self) -> tuple[Matcher, ...]:
+        """Matchers (all must hold) of the event that opens a case or makes a member."""
+        raise NotImplementedError
+
+    def matchers(self) -> list[tuple[tuple[Any, ...], Matcher]]:
+        """Every matcher in the rule with its key path."""
+        out: list[tuple[tuple[Any, ...], Matcher]] = []
+        if self.where is not None:
+            out.append((("where",), self.where))
+        for key in self.matcher_keys:
+            value = getattr(self, key)
+            if isinstance(value, Matcher):
+                out.append(((key,), value))
+            elif isinstance(value, Extend):
+                out.append(((key,), value.matcher))
+            elif isinstance(value, list):
+                out.extend(((key, i), m) for i, m in enumerate(value) if isinstance(m, Matcher))
+        return out
+
+    def durations(self) -> list[tuple[tuple[Any, ...], Duration]]:
+        return [((k,), getattr(self, k)) for k in ("within", "grace")
+                if isinstance(getattr(self, k, None), Duration)]
+
+    def attributes(self) -> tuple[str, ...]:
+        """Every log column the rule reads (for evidence and the vocabulary lint)."""
+        names: list[str] = []
+        for _, m in self.matchers():
+            names.extend(m.fields)
+        for _, d in self.durations():
+            if d.workdays_from:
+                names.append(d.workdays_from)
+        names.extend(self._extra_attributes())
+        return tuple(dict.fromkeys(names))
+
+    def _extra_attributes(self) -> list[str]:
+        return []
+
+    def with_where(self, matcher: Matcher) -> tuple[Matcher, ...]:
+        return (matcher,) if self.where is None else (matcher, self.where)
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        """Checks across keys, as (key path, message); empty when the rule is sound."""
+        out: list[tuple[tuple[Any, ...], str]] = []
+        for path, matcher in self.matchers():
+            out.extend((path + p, msg) for p, msg in matcher.problems())
+        extend = getattr(self, "extend", None)
+        if isinstance(extend, Extend) and extend.attribute is None:
+            out.append((("extend",), extend.problems()[0][1]))
+        for path, duration in self.durations():
+            out.extend((path + p, msg) for p, msg in duration.problems())
+        eff = self.effective
+        if eff and eff.from_ and eff.to and eff.from_ > eff.to:
+            out.append((("effective", "to"), "effective.to is before effective.from"))
+        out.extend(self._kind_problems())
+        out.extend(self._example_problems())
+        return out
+
+    def _kind_problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        return []
+
+    def _example_problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        out = []
+        allowed = KIND_TYPES[self.kind] + ((WARNING_TYPE,) if self.kind == "deadline" else ())
+        for i, example in enumerate(self.examples):
+            for j, item in enumerate(example.expect):
+                path = ("examples", i, "expect", j)
+                if item.type not in allowed:
+                    out.append((path + ("type",), f"a {self.kind} rule cannot give {item.type!r}; "
+                                "it gives " + ", ".join(allowed)))
+                if self.kind in CASE_KINDS and (item.case_id is None or item.unit or item.period):
+                    out.append((path, "a case rule expects {case_id, type}"))
+                if self.kind in AGGREGATE_KINDS and item.case_id is not None:
+                    out.append((path, "an aggregate rule expects {unit, period, type}"))
+        return out
+
+
+class DeadlineRule(RuleBase):
+    kind: Literal["deadline"]
+    start: Matcher
+    end: Matcher
+    within: Duration
+    pause: Matcher | None = None
+    resume: Matcher | None = None
+    restart: Matcher | None = None
+    extend: Extend | None = None
+    warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
+
+    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend")
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.start)
+
+    def _extra_attributes(self) -> list[str]:
+        return [self.extend.attribute] if self.extend and self.extend.attribute else []
+
+    def _kind_problems(self):
+        out = []
+        if (self.pause is None) != (self.resume is None):
+            out.append((("pause" if self.pause else "resume",), "pause and resume go together"))
+        if self.extend is not None and self.within.unit != "workdays":
+            out.append((("extend",), "extend grants working days: within must count workdays"))
+        return out
+
+
+class SequenceRule(RuleBase):
+    kind: Literal["sequence"]
+    trigger: Matcher
+    steps: Annotated[list[Matcher], Field(min_length=1)]
+    ordered: bool = False
+    within: Duration | None = None
+
+    matcher_keys: ClassVar = ("trigger", "steps")
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.trigger)
+
+
+class MinCountRule(RuleBase):
+    kind: Literal["min_count"]
+    subject: Matcher
+    count: Matcher
+    at_least: Annotated[int, Field(ge=1)]
+    distinct: Annotated[str, Field(min_length=1)] | None = None
+    within: Duration | None = None
+
+    matcher_keys: ClassVar = ("subject", "count")
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.subject)
+
+    def _extra_attributes(self) -> list[str]:
+        return [self.distinct] if self.distinct else []
+
+
+class RatioRule(RuleBase):
+    kind: Literal["ratio"]
+    population: Matcher
+    condition: Matcher | None = None
+    value: RatioValue | None = None
+    at_least: Annotated[float, Field(ge=0, le=1)]
+    group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    period: Literal["year", "quarter", "month"] | None = None
+    exclude: Matcher | None = None
+
+    matcher_keys: ClassVar = ("population", "condition", "exclude")
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.population)
+
+    def _extra_attributes(self) -> list[str]:
+        names = list(self.group_by or [])
+        if self.value:
+            names += [self.value.numerator, self.value.denominator]
+        return names
+
+    def _kind_problems(self):
+        if (self.condition is None) == (self.value is None):
+            return [((), "a ratio rule has exactly one of condition or value")]
+        return []
+
+
+class DueByRule(RuleBase):
+    kind: Literal["due_by"]
+    subjects: Matcher | None = None
+    subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
+    required: Matcher
+    by: dt.date
+
+    matcher_keys: ClassVar = ("subjects", "required")
+
+    def opening(self) -> tuple[Matcher, ...]:
+        assert self.subjects is not None
+        return self.with_where(self.subjects)
+
+    def _kind_problems(self):
+        out = []
+        if (self.subjects is None) == (self.subjects_list is None):
+            out.append(((), "a due_by rule has exactly one of subjects or subjects_list"))
+        if self.subjects_list is not None and self.where is not None:
+            out.append((("where",), "where applies to subject events; subjects_list has none"))
+        if self.subjects_list:
+            seen = set()
+            for i, s in enumerate(self.subjects_list):
+                if s.case_id in seen:
+                    out.append((("subjects_list", i, "case_id"), f"case {s.case_id!r} is listed twice"))
+                seen.add(s.case_id)
+        return out
+
+
+class PeriodicRule(RuleBase):
+    kind: Literal["periodic"]
+    event: Matcher
+    every: Literal[PERIODS]  # type: ignore[valid-type]
+    at_least: Annotated[int, Field(ge=1)] = 1
+    group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    units: Annotated[list[str], Field(min_length=1)] | None = None
+    period_of: Annotated[str, Field(min_length=1)] | None = None
+    grace: Duration | None = None
+
+    matcher_keys: ClassVar = ("event",)
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.event)
+
+    @property
+    def groups(self) -> list[str]:
+        return self.group_by or ["unit"]
+
+    def _extra_attributes(self) -> list[str]:
+        return list(self.groups) + ([self.period_of] if self.period_of else [])
+
+    def _kind_problems(self):
+        out = []
+        if self.units is not None and self.groups != ["unit"]:
+            out.append((("units",), "units lists units: it needs group_by [unit] (the default)"))
+        if self.grace is not None and self.grace.workdays_from:
+            out.append((("grace",), "grace is a fixed duration (workdays, days or hours)"))
+        return out
+
+
+class RequiredFieldsRule(RuleBase):
+    kind: Literal["required_fields"]
+    event: Matcher
+    fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
+
+    matcher_keys: ClassVar = ("event",)
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.event)
+
+    def _extra_attributes(self) -> list[str]:
+        return list(self.fields) + list(self.allowed or {})
+
+    def _kind_problems(self):
+        return [(("allowed", name), f"allowed names {name!r}, which is not in fields")
+                for name in (self.allowed or {}) if name not in self.fields]
+
+
+class ForbiddenRule(RuleBase):
+    kind: Literal["forbidden"]
+    event: Matcher
+
+    matcher_keys: ClassVar = ("event",)
+
+    def opening(self) -> tuple[Matcher, ...]:
+        return self.with_where(self.event)
+
+
+Rule = Annotated[
+    Union[DeadlineRule, SequenceRule, MinCountRule, RatioRule, DueByRule, PeriodicRule,
+          RequiredFieldsRule, ForbiddenRule],
+    Field(discriminator="kind"),
+]
+RULE_CLASSES: dict[str, type[RuleBase]] = {
+    "deadline": DeadlineRule, "sequence": SequenceRule, "min_count": MinCountRule,
+    "ratio": RatioRule, "due_by": DueByRule, "periodic": PeriodicRule,
+    "required_fields": RequiredFieldsRule, "forbidden": ForbiddenRule,
+}
+
+
+class RuleDocument(RootModel[Rule]):
+    """A whole rule file (the root of the JSON Schema)."""
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A rule plus where it came from (for messages and reports)."""
+
+    rule: RuleBase
+    path: str
+
+
+# ---------------------------------------------------------------------------
+# What a run produces
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Violation:
+    """A finding (or, in ``Report.warnings``, an at-risk case) with its evidence."""
+
+    rule_id: str
+    severity: str
+    case_id: str | None
+    unit: str | None
+    period: str | None
+    type: str
+    due: str | None
+    actual: str | float | None
+    message: str
+    evidence: tuple[dict[str, Any], ...] = ()
+
+    def sort_key(self) -> tuple:
+        return (self.rule_id, self.case_id or "", self.unit or "", self.period or "", self.type)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one rule fared: how many cases or groups it judged, how many failed."""
+
+    id: str
+    title: str
+    kind: str
+    severity: str
+    source: dict[str, str]
+    checked: int
+    violations: int
+    warnings: int
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run found; every renderer is a function of this alone."""
+
+    as_of: str | None
+    events: int
+    cases: int
+    rules: tuple[RuleResult, ...]
+    violations: tuple[Violation, ...]
+    warnings: tuple[Violation, ...]
+    bad_rows: int
+    duplicates: int = 0
+    files: tuple[str, ...] = ()
+    calendar_years: tuple[int, ...] = field(default_factory=tuple)
