@@ -1,0 +1,171 @@
+"""Rule model → SQL text plus bound parameters, one jinja template per kind.
+
+Pure: no connection, no data. Every value that comes from a rule is bound as a
+named parameter (``$p0``, ``$p1``…), never spliced into the SQL text; only column
+names (quoted) and the shape of the query come from the rule. Each kind's template
+returns rows of one fixed shape (see ``OUTPUT_COLUMNS``) that ``batch`` turns into
+violations, warnings and the per-rule count of what was checked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Collection
+
+import jinja2
+
+from ..model import Duration, Matcher, RuleBase
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
+
+#: What every kind's query returns, one row each.
+#: ``row_kind`` is ``checked`` (one row: how many cases/groups were judged, in
+#: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
+#: no calendar covers: ``actual`` is that date) or ``bad_value`` (a limit attribute
+#: that is not a whole number: ``src``/``row`` locate the event).
+OUTPUT_COLUMNS = ("row_kind", "case_id", "unit", "period", "type", "due", "actual", "src", "row")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule's query and the parameters it binds (``as_of`` is bound at run time)."""
+
+    rule: RuleBase
+    sql: str
+    params: dict[str, Any]
+    evidence_sql: str
+
+
+class _Params:
+    """Collects bound values and hands out their placeholder names."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return "$" + name
+
+
+def quote_ident(name: str) -> str:
+    """A column name as a SQL identifier (names come from rules and logs)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Compiler:
+    def __init__(self, rule: RuleBase, columns: Collection[str]):
+        self.rule = rule
+        self.columns = set(columns)
+        self.params = _Params()
+
+    # -- pieces the templates call ------------------------------------------------
+    def col(self, alias: str, name: str) -> str:
+        """A column of the log, or NULL when the log has no such column."""
+        if name not in self.columns:
+            return "CAST(NULL AS VARCHAR)"
+        return f"{alias}.{quote_ident(name)}"
+
+    def match(self, matcher: Matcher | None, alias: str = "e") -> str:
+        """All conditions of a matcher as one SQL boolean (TRUE for no matcher)."""
+        if matcher is None:
+            return "TRUE"
+        parts = [self._condition(alias, c.field, c.op, c.values) for c in matcher.conditions]
+        return "(" + " AND ".join(parts) + ")"
+
+    def opening(self, alias: str = "e") -> str:
+        return " AND ".join(self.match(m, alias) for m in self.rule.opening())
+
+    def _condition(self, alias: str, field: str, op: str, values: tuple[Any, ...]) -> str:
+        column = self.col(alias, field)
+        if op == "exists":
+            present = f"({column} IS NOT NULL AND trim(CAST({column} AS VARCHAR)) <> '')"
+            return present if values[0] else f"NOT {present}"
+        if op in ("eq", "ne"):
+            any_equal = "(" + " OR ".join(self._equals(column, field, v) for v in values) + ")"
+            return any_equal if op == "eq" else f"NOT coalesce({any_equal}, FALSE)"
+        if op in ("gt", "gte", "lt", "lte"):
+            sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+            return "(" + " OR ".join(self._compare(column, field, sym, v) for v in values) + ")"
+        text = f"CAST({column} AS VARCHAR)"
+        fn = {"contains": "contains", "startswith": "starts_with", "re": "regexp_matches"}[op]
+        return "(" + " OR ".join(f"{fn}({text}, {self.params.bind(str(v))})" for v in values) + ")"
+
+    def _equals(self, column: str, field: str, value: Any) -> str:
+        if isinstance(value, (int, float)) and field != "timestamp":
+            return f"TRY_CAST({column} AS DOUBLE) = {self.params.bind(float(value))}"
+        if isinstance(value, dt.date) and field == "timestamp":
+            return f"CAST({column} AS DATE) = {self.params.bind(_as_date(value))}"
+        return f"CAST({column} AS VARCHAR) = {self.params.bind(_text(value))}"
+
+    def _compare(self, column: str, field: str, sym: str, value: Any) -> str:
+        if field == "timestamp":
+            return f"{column} {sym} {self.params.bind(_as_timestamp(value))}"
+        if isinstance(value, (int, float)):
+            return f"TRY_CAST({column} AS DOUBLE) {sym} {self.params.bind(float(value))}"
+        return f"CAST({column} AS VARCHAR) {sym} {self.params.bind(_text(value))}"
+
+    def bind(self, value: Any) -> str:
+        return self.params.bind(value)
+
+    def limit(self, duration: Duration, alias: str) -> str:
+        """The amount of a duration: bound, or read from the opening event's attribute."""
+        if duration.workdays_from:
+            return f"TRY_CAST({self.col(alias, duration.workdays_from)} AS INTEGER)"
+        amount = duration.amount
+        return self.bind(int(amount) if duration.unit != "hours" else float(amount))
+
+    def effective(self, ts: str) -> str:
+        eff = self.rule.effective
+        out = []
+        if eff and eff.from_:
+            out.append(f"{ts} >= {self.bind(dt.datetime.combine(eff.from_, dt.time()))}")
+        if eff and eff.to:
+            until = dt.datetime.combine(eff.to + dt.timedelta(days=1), dt.time())
+            out.append(f"{ts} < {self.bind(until)}")
+        return " AND ".join(out) or "TRUE"
+
+    def render(self, template: str, **extra: Any) -> str:
+        return _env.get_template(template).render(
+            rule=self.rule, col=self.col, match=self.match, opening=self.opening,
+            bind=self.bind, limit=self.limit, effective=self.effective, q=quote_ident,
+            ceil=math.ceil, **extra)
+
+
+def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
+    """Build the rule's query over a log that has ``columns`` (missing ones read as NULL)."""
+    compiler = _Compiler(rule, columns)
+    sql = compiler.render(f"{rule.kind}.sql.j2")
+    attributes = [c for c in sorted(compiler.columns)
+                  if c not in ("case_id", "event_type", "timestamp", "_src", "_row")]
+    relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
+    evidence = compiler.render("evidence.sql.j2", relevant=relevant, attributes=attributes)
+    return CompiledRule(rule, sql, compiler.params.values, evidence)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _as_timestamp(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime.combine(value, dt.time())
