@@ -1,0 +1,57 @@
+"""One row per finding, for supervisors who work in Excel or WPS.
+
+UTF-8 with a byte-order mark, because without it Excel decodes the file in the local
+ANSI code page and the Chinese turns to mojibake. The columns are the JSON field names
+plus ``kind`` (``violation`` or ``warning``); the evidence is summarised in one cell.
+
+Every text cell comes from an event log that someone else wrote, so a cell that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) is prefixed with ``'``: opened in Excel it stays text. Numbers that
+govcheck itself computed are left as numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+from engine.model import Report, Violation
+
+from .text import evidence_text, ordered
+
+COLUMNS = ("kind", "rule_id", "severity", "case_id", "unit", "period", "type", "due",
+           "actual", "message", "evidence")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet (OWASP "CSV injection")."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if not isinstance(value, float) or math.isfinite(value) else ""
+    return neutralise(str(value))
+
+
+def _row(kind: str, v: Violation) -> list[str]:
+    return [_cell(x) for x in (kind, v.rule_id, v.severity, v.case_id, v.unit, v.period,
+                               v.type, v.due, v.actual, v.message, evidence_text(v))]
+
+
+def render(report: Report) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for v in ordered(report.violations):
+        writer.writerow(_row("violation", v))
+    for v in ordered(report.warnings):
+        writer.writerow(_row("warning", v))
+    return (BOM + buf.getvalue()).encode("utf-8", "replace")

@@ -1,0 +1,90 @@
+"""The canonical, machine-readable report (``--format json``).
+
+Scripts and dashboards depend on this shape, so it is fixed by DESIGN.md and described
+by ``docs/report.schema.json``; keys may be added, never renamed or dropped. The same
+Report always gives the same bytes: findings in ``Violation.sort_key()`` order, keys in
+a fixed order (evidence too, whatever order its dicts were built in), two-space indent,
+Chinese kept as text, one trailing newline.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from engine.model import Report, RuleResult, Violation
+
+from .text import evidence_items, ordered
+
+SOURCE_KEYS = ("document", "number", "clause", "quote")
+
+
+def _value(value: Any) -> Any:
+    """A JSON value for anything an event attribute may hold."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return _value(float(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _value(v) for k, v in evidence_items(value)}
+    if isinstance(value, (list, tuple)):
+        return [_value(v) for v in value]
+    return str(value)
+
+
+def rule_json(r: RuleResult) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "kind": r.kind,
+        "severity": r.severity,
+        "source": {k: r.source.get(k) for k in SOURCE_KEYS},
+        "checked": r.checked,
+        "violations": r.violations,
+        "warnings": r.warnings,
+        "path": r.path,
+    }
+
+
+def finding_json(v: Violation) -> dict[str, Any]:
+    return {
+        "rule_id": v.rule_id,
+        "severity": v.severity,
+        "case_id": v.case_id,
+        "unit": v.unit,
+        "period": v.period,
+        "type": v.type,
+        "due": v.due,
+        "actual": _value(v.actual),
+        "message": v.message,
+        "evidence": [_value(item) for item in v.evidence],
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report as plain data, in output order (DESIGN's keys first, additions after)."""
+    return {
+        "as_of": report.as_of,
+        "events": report.events,
+        "cases": report.cases,
+        "rules": [rule_json(r) for r in sorted(report.rules, key=lambda r: r.id)],
+        "violations": [finding_json(v) for v in ordered(report.violations)],
+        "warnings": [finding_json(v) for v in ordered(report.warnings)],
+        "bad_rows": report.bad_rows,
+        "duplicates": report.duplicates,
+        "files": list(report.files),
+        "calendar_years": list(report.calendar_years),
+    }
+
+
+def render(report: Report) -> bytes:
+    text = json.dumps(report_json(report), ensure_ascii=False, indent=2, allow_nan=False)
+    return (text + "\n").encode("utf-8", "replace")

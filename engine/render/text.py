@@ -1,0 +1,249 @@
+"""Plain-text report for a supervisor reading in a terminal.
+
+Chinese labels, and columns aligned by display width (a CJK character takes two
+columns, so ``len()`` would misalign every table). No colour: the same bytes must read
+well in a terminal, a log file and an e-mail. Values come from event logs, so control
+characters are escaped before printing: a crafted cell cannot move the cursor, recolour
+the terminal or reverse the text.
+
+The human-readable helpers here (Chinese type labels, the one-line evidence summary,
+the canonical order of findings) are shared by the CSV and JUnit renderers, so that
+every format describes a finding in the same words.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+from engine.model import Report, RuleResult, Violation
+
+TYPE_LABELS = {
+    "late": "逾期办结",
+    "overdue_open": "超期未办结",
+    "missing_step": "缺少环节",
+    "out_of_order": "环节顺序错误",
+    "insufficient": "数量不足",
+    "below_threshold": "比例未达标",
+    "missing_by_date": "逾期未完成",
+    "missing_in_period": "当期缺失",
+    "missing_field": "字段缺失",
+    "forbidden": "禁止事项",
+    "at_risk": "临近期限",
+}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+NO_UNIT = "（未填写单位）"
+EMPTY = "-"
+
+#: Evidence keys shown first, in this order; the rest follow sorted by name.
+EVIDENCE_FIRST = ("event_type", "timestamp", "case_id", "unit", "event_id")
+
+# Bidirectional overrides and isolates can make a line display in a different order
+# than it is stored ("Trojan source"); they are escaped like control characters.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by the renderers
+# ---------------------------------------------------------------------------
+
+def ordered(findings: Iterable[Violation]) -> list[Violation]:
+    """Findings in report order: ``Violation.sort_key()``, ties broken by content."""
+    return sorted(findings, key=lambda v: (v.sort_key(), v.due or "", _plain(v.actual),
+                                           v.message))
+
+
+def evidence_items(item: dict[str, Any]) -> list[tuple[str, Any]]:
+    """An evidence dict's entries in a stable order, whatever order it was built in."""
+    first = [(k, item[k]) for k in EVIDENCE_FIRST if k in item]
+    rest = sorted((k, v) for k, v in item.items() if k not in EVIDENCE_FIRST)
+    return first + rest
+
+
+def evidence_text(v: Violation, sep: str = "; ") -> str:
+    """The evidence of a finding on one line: ``type time (key=value, ...)`` per event.
+
+    The case and unit are left out of an item when they repeat the finding's own.
+    """
+    parts = []
+    for item in v.evidence:
+        head = [_plain(item.get(k)) for k in ("event_type", "timestamp") if item.get(k) is not None]
+        extra = [f"{k}={_plain(value)}" for k, value in evidence_items(item)
+                 if k not in ("event_type", "timestamp") and value is not None
+                 and not (k == "case_id" and value == v.case_id)
+                 and not (k == "unit" and value == v.unit)]
+        text = " ".join(head)
+        if extra:
+            text = f"{text} ({', '.join(extra)})" if text else ", ".join(extra)
+        parts.append(text)
+    return sep.join(parts)
+
+
+def subject(v: Violation) -> str:
+    """What a finding is about: the case, else the unit and period (aggregate kinds)."""
+    if v.case_id is not None:
+        return v.case_id
+    return " ".join(x for x in (v.unit, v.period) if x) or "(全部)"
+
+
+def number(value: Any) -> str:
+    """``actual`` for people: floats to six significant digits, text as it is."""
+    if isinstance(value, float):
+        return format(value, ".6g")
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# Display width and tables
+# ---------------------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` occupies: wide and fullwidth characters count 2."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def clean(value: Any) -> str:
+    """One printable line: whitespace controls become spaces, others are escaped."""
+    out = []
+    for ch in _plain(value):
+        if ch in "\t\r\n":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
+          indent: str = "") -> list[str]:
+    """Rows aligned under a header; columns listed in ``right`` are right-aligned.
+
+    A left-aligned last column is not padded, so long titles and messages go there.
+    """
+    cells = [[clean(c) for c in header]] + [[clean(c) if c not in (None, "") else EMPTY
+                                              for c in row] for row in rows]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
+    rule = ["-" * w for w in widths]
+    lines = []
+    for row in [cells[0], rule] + cells[1:]:
+        padded = [c if i == len(row) - 1 and i not in right else _pad(c, widths[i], i in right)
+                  for i, c in enumerate(row)]
+        lines.append((indent + "  ".join(padded)).rstrip())
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+def _rate(r: RuleResult) -> str:
+    return f"{100 * r.violations / r.checked:.1f}%" if r.checked else EMPTY
+
+
+def _header(report: Report) -> list[str]:
+    pairs = [
+        ("判定时点", report.as_of or EMPTY),
+        ("事件数", report.events),
+        ("案件数", report.cases),
+        ("无法使用的行", report.bad_rows),
+        ("重复事件（已去重）", report.duplicates),
+    ]
+    if report.files:
+        pairs.append(("日志文件", "，".join(report.files)))
+    if report.calendar_years:
+        pairs.append(("日历年份", "、".join(str(y) for y in report.calendar_years)))
+    width = max(display_width(k) for k, _ in pairs)
+    lines = ["govcheck 合规检查报告", "=" * 20]
+    lines += [f"{_pad(k, width, False)}  {clean(v)}" for k, v in pairs]
+    return lines
+
+
+def _rule_summary(report: Report) -> list[str]:
+    rules = sorted(report.rules, key=lambda r: r.id)
+    rows = [(r.id, SEVERITY_LABELS.get(r.severity, r.severity), r.checked, r.violations,
+             _rate(r), r.warnings, r.title) for r in rules]
+    total_checked = sum(r.checked for r in rules)
+    total_viol = sum(r.violations for r in rules)
+    rows.append(("合计", "", total_checked, total_viol,
+                 f"{100 * total_viol / total_checked:.1f}%" if total_checked else EMPTY,
+                 sum(r.warnings for r in rules), f"{len(rules)} 条规则"))
+    return ["", "规则汇总", ""] + table(
+        ("规则编号", "级别", "检查数", "违规数", "违规率", "预警数", "标题"), rows,
+        right=(2, 3, 4, 5))
+
+
+def _unit_summary(report: Report) -> list[str]:
+    violations = Counter(v.unit or NO_UNIT for v in report.violations)
+    warnings = Counter(v.unit or NO_UNIT for v in report.warnings)
+    units = sorted(set(violations) | set(warnings),
+                   key=lambda u: (-violations[u], -warnings[u], u))
+    lines = ["", "按单位汇总", ""]
+    if not units:
+        return lines + ["（无）"]
+    return lines + table(("单位", "违规数", "预警数"),
+                         [(u, violations[u], warnings[u]) for u in units], right=(1, 2))
+
+
+def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
+              heading: str, none: str) -> list[str]:
+    lines = ["", heading]
+    if not findings:
+        return lines + ["", none]
+    groups: dict[str, list[Violation]] = {}
+    for v in ordered(findings):
+        groups.setdefault(v.rule_id, []).append(v)
+    for rule_id, group in groups.items():
+        rule = rules.get(rule_id)
+        title = f" {rule.title}" if rule else ""
+        severity = SEVERITY_LABELS.get(group[0].severity, group[0].severity)
+        lines += ["", clean(f"[{rule_id}]{title}（{severity}，{len(group)} 条）")]
+        if rule and rule.source:
+            src = rule.source
+            cite = " ".join(x for x in (src.get("number"), src.get("clause")) if x)
+            if src.get("quote"):
+                cite = f"{cite}：{src['quote']}" if cite else src["quote"]
+            if cite:
+                lines.append("  依据：" + clean(cite))
+        rows = [(v.case_id, v.unit, v.period, TYPE_LABELS.get(v.type, v.type), v.due,
+                 number(v.actual), v.message) for v in group]
+        body = table(("案件", "单位", "期间", "类型", "期限", "实际", "说明"), rows,
+                     indent="  ")
+        lines += body[:2]
+        for v, row in zip(group, body[2:]):
+            lines.append(row)
+            ev = evidence_text(v, sep="；")
+            if ev:
+                lines.append("      证据：" + clean(ev))
+    return lines
+
+
+def render(report: Report) -> bytes:
+    """The whole report as UTF-8 text ending in a newline."""
+    rules = {r.id: r for r in report.rules}
+    lines = _header(report) + _rule_summary(report) + _unit_summary(report)
+    lines += _findings(report.violations, rules, f"违规明细（共 {len(report.violations)} 条）",
+                       "未发现违规。")
+    lines += _findings(report.warnings, rules,
+                       f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。")
+    return ("\n".join(lines) + "\n").encode("utf-8")
