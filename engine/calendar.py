@@ -1,0 +1,415 @@
+"""Working days: which dates count when a rule says "N个工作日".
+
+Every deadline in the rules is counted in working days, and the PRC schedule moves them: the
+State Council announces each year's holidays, and some weekends become 调休 working days. A
+wrong calendar shifts deadlines without any visible error, so this module never guesses. A
+year is covered only by the ``chinesecalendar`` data (2004–2026, copied, never modified) or
+by a complete YAML calendar file; any other year is a ``CalendarError`` that names it.
+
+The same day table is loaded into DuckDB as ``cal`` (docs/architecture.md), so the SQL engine
+and the Python helpers here (``add_workdays``, ``deadline``, ``explain``) count the same way.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import CalendarError, SourceLocation
+from .yamlsource import YamlDocument, load_yaml
+
+#: Years taken from the chinesecalendar package. The package treats any year as Mon–Fri
+#: once a single date of it is present, so only these years are trusted from it.
+PACKAGE_YEARS = range(2004, 2027)
+
+#: Calendar files that ship with a checkout (one YAML file per year).
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "calendars"
+
+#: The seven festivals of 《全国年节及纪念日放假办法》: a year without all of them is partial.
+STATUTORY_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+
+#: Added to the running working-day count at the start of each run of covered years that
+#: does not follow the previous one, so that no count can reach across an uncovered year.
+RUN_GAP = 1_000_000
+
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+KINDS = ("workday", "weekend", "holiday", "makeup_workday")
+
+# chinesecalendar's Chinese names use short forms for three festivals.
+_FULL_NAME = {"清明": "清明节", "端午": "端午节", "中秋": "中秋节"}
+_NAME_PARTS = re.compile(r"[、，,/／\s]+")
+_FILE_KEYS = ("year", "source", "holidays", "workdays")
+_END_OF_DAY = dt.time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """One calendar day: whether it counts as a working day, and why."""
+
+    date: dt.date
+    is_workday: bool
+    kind: str           # 'workday' | 'weekend' | 'holiday' | 'makeup_workday'
+    name: str | None    # festival (Chinese) for 'holiday' and 'makeup_workday', else None
+
+    @property
+    def weekday_cn(self) -> str:
+        return WEEKDAYS[self.date.weekday()]
+
+    def describe(self) -> str:
+        """``国庆节放假``, ``调休上班(国庆节)``, ``周末`` or ``工作日``."""
+        if self.kind == "holiday":
+            return f"{self.name}放假"
+        if self.kind == "makeup_workday":
+            return f"调休上班({self.name})"
+        return "周末" if self.kind == "weekend" else "工作日"
+
+
+@dataclass(frozen=True)
+class CountedDay:
+    """A day in an explained count: ``k`` is its working-day number, None if it is not one."""
+
+    info: DayInfo
+    k: int | None
+
+    def text(self) -> str:
+        info = self.info
+        head = f"{info.date.isoformat()} {info.weekday_cn}"
+        if self.k is None:
+            return f"{head} {info.describe()}"
+        if info.kind == "makeup_workday":
+            return f"{head} {info.describe()} 工作日第{self.k}天"
+        return f"{head} 工作日第{self.k}天"
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's official exceptions to Mon–Fri: holidays and 调休 working weekend days."""
+
+    year: int
+    holidays: Mapping[dt.date, str]
+    workdays: Mapping[dt.date, str]
+    source: str                                   # 'chinesecalendar' or the file's path
+    origin: SourceLocation | None = None          # the file's `year:` line
+    where: Mapping[dt.date, SourceLocation] = field(default_factory=dict)  # each entry's key
+
+    def day(self, d: dt.date) -> DayInfo:
+        if d in self.holidays:
+            return DayInfo(d, False, "holiday", self.holidays[d])
+        if d in self.workdays:
+            return DayInfo(d, True, "makeup_workday", self.workdays[d])
+        if d.weekday() >= 5:
+            return DayInfo(d, False, "weekend", None)
+        return DayInfo(d, True, "workday", None)
+
+
+@lru_cache(maxsize=1)
+def _package_schedules() -> tuple[YearSchedule, ...]:
+    """chinesecalendar's 2004–2026 data, copied into our own tables with Chinese names."""
+    from chinese_calendar import constants
+
+    names = {h.value: _FULL_NAME.get(h.chinese, h.chinese) for h in constants.Holiday}
+    tables: dict[int, tuple[dict[dt.date, str], dict[dt.date, str]]] = {
+        year: ({}, {}) for year in PACKAGE_YEARS}
+    for slot, source in enumerate((constants.holidays, constants.workdays)):
+        for d, name in source.items():
+            if d.year in tables:
+                tables[d.year][slot][d] = names.get(name, name)
+    return tuple(YearSchedule(year, hol, work, "chinesecalendar")
+                 for year, (hol, work) in tables.items() if hol)
+
+
+def read_calendar_file(path: str | Path) -> YearSchedule:
+    """Read and check one YAML calendar file (one complete year); errors are located."""
+    try:
+        doc = load_yaml(path, error_cls=CalendarError)
+    except ValueError as exc:   # a scalar YAML reads as a date but is none, e.g. 2027-13-01
+        raise CalendarError(f"invalid value: {exc}", SourceLocation(str(path))) from None
+    return _parse(doc)
+
+
+def _parse(doc: YamlDocument) -> YearSchedule:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise CalendarError("a calendar file is a mapping with the keys year, holidays and "
+                            "workdays (see fixtures/calendars/README.md)", doc.location())
+    for key in data:
+        if key not in _FILE_KEYS:
+            raise CalendarError(f"unknown key {key!r} (expected: {', '.join(_FILE_KEYS)})",
+                                doc.key_location((key,)))
+    for key in ("year", "holidays", "workdays"):
+        if key not in data:
+            raise CalendarError(f"missing key {key!r}", doc.location())
+    year = data["year"]
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
+        raise CalendarError(f"year must be a four-digit year, not {year!r}", doc.location(("year",)))
+    source = data.get("source", str(doc.path))
+    if not isinstance(source, str) or not source.strip():
+        raise CalendarError("source must name the notice the schedule comes from",
+                            doc.location(("source",)))
+
+    seen: dict[dt.date, str] = {}
+    where: dict[dt.date, SourceLocation] = {}
+    tables: dict[str, dict[dt.date, str]] = {}
+    for section in ("holidays", "workdays"):
+        entries = data[section]
+        if entries is None:
+            entries = {}
+        if not isinstance(entries, dict):
+            raise CalendarError(f"{section} must be a mapping of date: festival name",
+                                doc.location((section,)))
+        table: dict[dt.date, str] = {}
+        for key, name in entries.items():
+            at = doc.key_location((section, key))
+            d = _as_date(key)
+            if d is None:
+                shown = repr(key) if isinstance(key, str) else str(key)
+                raise CalendarError(f"{shown} is not a date (write YYYY-MM-DD)", at)
+            if d.year != year:
+                raise CalendarError(f"{d} is outside {year}, the year this file describes", at)
+            if d in seen:
+                raise CalendarError(f"{d} is listed twice (already under {seen[d]})", at)
+            if not isinstance(name, str) or not name.strip():
+                raise CalendarError(f"{d} needs the festival's Chinese name, e.g. 国庆节",
+                                    doc.location((section, key)))
+            if section == "workdays" and d.weekday() < 5:
+                raise CalendarError(f"{d} is a {WEEKDAYS[d.weekday()]}: only a Saturday or "
+                                    "Sunday can be a 调休 working day", at)
+            seen[d] = section
+            where[d] = at
+            table[d] = name.strip()
+        tables[section] = table
+
+    named = {_FULL_NAME.get(part, part)
+             for name in tables["holidays"].values() for part in _NAME_PARTS.split(name)}
+    missing = [f for f in STATUTORY_FESTIVALS if f not in named]
+    if missing:
+        raise CalendarError(
+            f"partial calendar for {year}: no holiday named {'、'.join(missing)}; a calendar "
+            f"file gives the whole year as the State Council published it "
+            f"({'、'.join(STATUTORY_FESTIVALS)})", doc.key_location(("holidays",)))
+    return YearSchedule(year, tables["holidays"], tables["workdays"], source.strip(),
+                        doc.location(("year",)), where)
+
+
+def _as_date(key: Any) -> dt.date | None:
+    if isinstance(key, dt.datetime):
+        return None
+    if isinstance(key, dt.date):
+        return key
+    if isinstance(key, str):
+        try:
+            return dt.date.fromisoformat(key.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _check_same(known: YearSchedule, new: YearSchedule) -> None:
+    """A file may repeat a covered year only with exactly the same days off and on."""
+    label = {"holidays": "holiday", "workdays": "调休 working day"}
+    for section in ("holidays", "workdays"):
+        theirs, mine = getattr(known, section), getattr(new, section)
+        for d in sorted(mine):
+            if d not in theirs:
+                raise CalendarError(
+                    f"{new.year} is already covered by {known.source}, where {d} is not a "
+                    f"{label[section]}", new.where.get(d, new.origin))
+        for d in sorted(theirs):
+            if d not in mine:
+                raise CalendarError(
+                    f"{new.year} is already covered by {known.source}, which has {d} "
+                    f"({theirs[d]}) as a {label[section]}; this file does not", new.origin)
+
+
+def _calendar_files(shipped_dir: Path | None, extra_files: Sequence[str | Path]) -> list[Path]:
+    def yaml_in(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+    files: list[Path] = []
+    if shipped_dir is not None and Path(shipped_dir).is_dir():
+        files += yaml_in(Path(shipped_dir))
+    for item in extra_files:
+        path = Path(item)
+        files += yaml_in(path) if path.is_dir() else [path]
+    return files
+
+
+class WorkCalendar:
+    """The covered days, in date order, with their running working-day count (``wpos``)."""
+
+    def __init__(self, schedules: Iterable[YearSchedule]):
+        by_year = {s.year: s for s in schedules}
+        self.years: tuple[int, ...] = tuple(sorted(by_year))
+        self._sources = {y: by_year[y].source for y in self.years}
+        self._days: list[DayInfo] = []
+        self._wpos: list[int] = []
+        self._year_start: dict[int, int] = {}
+        self._runs: list[tuple[int, int, int]] = []   # (last year, first index, last index)
+        base = -RUN_GAP
+        for first, last in self._year_runs():
+            start = len(self._days)
+            for year in range(first, last + 1):
+                self._year_start[year] = len(self._days)
+                jan1 = dt.date(year, 1, 1)
+                length = (dt.date(year + 1, 1, 1) - jan1).days
+                self._days += [by_year[year].day(jan1 + dt.timedelta(i)) for i in range(length)]
+            base += RUN_GAP
+            counts = accumulate(info.is_workday for info in self._days[start:])
+            self._wpos += [base + c for c in counts]
+            base = self._wpos[-1]
+            self._runs.append((last, start, len(self._days) - 1))
+        # working days only, in order: their wpos is strictly increasing
+        self._run_ends = [end for _, _, end in self._runs]
+        self._work_index = [i for i, info in enumerate(self._days) if info.is_workday]
+        self._work_wpos = [self._wpos[i] for i in self._work_index]
+
+    @classmethod
+    def load(cls, extra_files: Sequence[str | Path] = (),
+             shipped_dir: Path | None = SHIPPED_DIR) -> "WorkCalendar":
+        """chinesecalendar years, then the shipped YAML files, then ``extra_files``
+        (files or folders, e.g. from ``--calendar``). A file for a year that is already
+        covered must agree with it day for day."""
+        schedules = {s.year: s for s in _package_schedules()}
+        read: set[Path] = set()
+        for path in _calendar_files(shipped_dir, extra_files):
+            if path.resolve() in read:
+                continue
+            read.add(path.resolve())
+            new = read_calendar_file(path)
+            if new.year in schedules:
+                _check_same(schedules[new.year], new)
+            else:
+                schedules[new.year] = new
+        return cls(schedules.values())
+
+    # -- coverage -----------------------------------------------------------------
+
+    def covers(self, year: int) -> bool:
+        return year in self._year_start
+
+    def require_year(self, year: int) -> None:
+        if not self.covers(year):
+            raise self._uncovered(year)
+
+    def source(self, year: int) -> str:
+        """Where the year's schedule comes from: 'chinesecalendar' or a file's source."""
+        self.require_year(year)
+        return self._sources[year]
+
+    def _uncovered(self, year: int, why: str = "") -> CalendarError:
+        return CalendarError(
+            f"no working-day calendar covers {year}{why}; add one with --calendar FILE "
+            f"(the year's complete holiday schedule as the State Council published it, "
+            f"format in fixtures/calendars/README.md); covered: {self._coverage()}")
+
+    def _coverage(self) -> str:
+        parts = []
+        for last, start, _ in self._runs:
+            first = self._days[start].date.year
+            parts.append(str(first) if first == last else f"{first}–{last}")
+        return ", ".join(parts) or "none"
+
+    def _index(self, d: dt.date) -> int:
+        self.require_year(d.year)
+        return self._year_start[d.year] + (d - dt.date(d.year, 1, 1)).days
+
+    def _run_end(self, index: int) -> tuple[int, int]:
+        """(last covered year, last index) of the run of years holding ``index``."""
+        last, _, end = self._runs[bisect_left(self._run_ends, index)]
+        return last, end
+
+    # -- counting -----------------------------------------------------------------
+
+    def day(self, d: dt.date) -> DayInfo:
+        return self._days[self._index(d)]
+
+    def wpos(self, d: dt.date) -> int:
+        """Working days counted up to and including ``d`` (the ``cal.wpos`` column)."""
+        return self._wpos[self._index(d)]
+
+    def add_workdays(self, d: dt.date, n: int) -> dt.date:
+        """The date of working day ``n`` after ``d`` (day 1 is the first working day after
+        ``d``; ``n`` = 0 gives ``d``). ``d``'s year must be covered even for ``n`` = 0, as in SQL."""
+        if n < 0:
+            raise ValueError(f"n must be 0 or more, not {n}")
+        i = self._index(d)
+        if n == 0:
+            return d
+        target = self._wpos[i] + n
+        j = bisect_left(self._work_wpos, target)
+        last_year, end = self._run_end(i)
+        if j == len(self._work_wpos) or self._work_index[j] > end:
+            raise self._uncovered(last_year + 1, f" (needed to count {n} working days after {d})")
+        return self._days[self._work_index[j]].date
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
+        i, j = self._index(start), self._index(end)
+        if j <= i:
+            return 0
+        last_year, run_end = self._run_end(i)
+        if j > run_end:
+            raise self._uncovered(last_year + 1, f" (needed to count from {start} to {end})")
+        return self._wpos[j] - self._wpos[i]
+
+    def deadline(self, t: dt.datetime, n: int) -> dt.datetime:
+        """End (23:59:59) of working day ``n`` after ``t``'s date; ``n`` = 0: end of that date."""
+        start = t.date() if isinstance(t, dt.datetime) else t
+        return dt.datetime.combine(self.add_workdays(start, n), _END_OF_DAY,
+                                   tzinfo=getattr(t, "tzinfo", None))
+
+    # -- explaining ---------------------------------------------------------------
+
+    def explain(self, d: dt.date, n: int) -> list[CountedDay]:
+        """Every calendar day from ``d`` + 1 to the deadline, with its working-day number."""
+        end = self.add_workdays(d, n)
+        i, j = self._index(d), self._index(end)
+        base = self._wpos[i]
+        return [CountedDay(self._days[x], self._wpos[x] - base if self._days[x].is_workday else None)
+                for x in range(i + 1, j + 1)]
+
+    def explain_text(self, d: dt.date, n: int) -> str:
+        """What ``govcheck calendar explain DATE N`` prints."""
+        steps = self.explain(d, n)
+        rule = "次日起算" if n else "当日结束"
+        lines = [f"起算日 {d.isoformat()} {WEEKDAYS[d.weekday()]}，期限 {n} 个工作日（{rule}）"]
+        lines += [step.text() for step in steps]
+        lines.append(f"截止时间 {self.deadline(dt.datetime.combine(d, dt.time()), n):%Y-%m-%d %H:%M:%S}")
+        return "\n".join(lines)
+
+    # -- the `cal` table ----------------------------------------------------------
+
+    def rows(self) -> list[tuple[dt.date, bool, int, str, str | None]]:
+        """(d, is_workday, wpos, kind, name) for every covered date, in date order."""
+        return [(info.date, info.is_workday, w, info.kind, info.name)
+                for info, w in zip(self._days, self._wpos)]
+
+    def load_into(self, con: Any, table: str = "cal") -> None:
+        """(Re)create ``table`` in a DuckDB connection from these days, in one INSERT."""
+        name = '"' + table.replace('"', '""') + '"'
+        days = self._days
+        columns = [[x.date for x in days], [x.is_workday for x in days], self._wpos,
+                   [x.kind for x in days], [x.name for x in days]]
+        con.execute(f"CREATE OR REPLACE TABLE {name} (d DATE NOT NULL, is_workday BOOLEAN "
+                    f"NOT NULL, wpos INTEGER NOT NULL, kind VARCHAR NOT NULL, name VARCHAR)")
+        con.execute(f"INSERT INTO {name} SELECT unnest($1::DATE[]), unnest($2::BOOLEAN[]), "
+                    f"unnest($3::INTEGER[]), unnest($4::VARCHAR[]), unnest($5::VARCHAR[])",
+                    columns)
+
+    def _year_runs(self) -> list[tuple[int, int]]:
+        runs: list[tuple[int, int]] = []
+        for year in self.years:
+            if runs and runs[-1][1] == year - 1:
+                runs[-1] = (runs[-1][0], year)
+            else:
+                runs.append((year, year))
+        return runs
+
+    def __repr__(self) -> str:
+        return f"WorkCalendar({self._coverage()})"
