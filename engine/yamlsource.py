@@ -116,7 +116,11 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node)
+        try:
+            return self.constructor.construct_object(node)
+        except (ValueError, yaml.constructor.ConstructorError) as exc:
+            # e.g. ``2027-13-01`` looks like a date to YAML but is none
+            raise self.fail(f"invalid value {node.value!r}: {exc}", node) from None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
