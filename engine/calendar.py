@@ -27,8 +27,20 @@ from .yamlsource import YamlDocument, load_yaml
 #: once a single date of it is present, so only these years are trusted from it.
 PACKAGE_YEARS = range(2004, 2027)
 
-#: Calendar files that ship with a checkout (one YAML file per year).
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "calendars"
+def _shipped_dir() -> Path:
+    """``fixtures/calendars`` of the checkout, or its installed copy (``govcheck_calendars``)."""
+    here = Path(__file__).resolve().parent.parent / "fixtures" / "calendars"
+    if here.is_dir():
+        return here
+    try:
+        from importlib.resources import files
+        return Path(str(files("govcheck_calendars")))
+    except (ModuleNotFoundError, TypeError):
+        return here
+
+
+#: Calendar files that ship with govcheck (one YAML file per year).
+SHIPPED_DIR = _shipped_dir()
 
 #: The seven festivals of 《全国年节及纪念日放假办法》: a year without all of them is partial.
 STATUTORY_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")

@@ -1,0 +1,188 @@
+"""govcheck command line: parse options, make one engine call, map the outcome to an exit code.
+
+Exit codes (the product contract): 0 no violation at or above ``--fail-on``; 1 violations
+found; 2 bad input or a bad rule, with a message naming the file and the line/column or
+row, never a traceback. The report goes to stdout or ``-o``; diagnostics go to stderr.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python cli.py` from a checkout
+
+from engine.errors import GovcheckError, RuleErrors  # noqa: E402
+
+
+class BadInput(click.ClickException):
+    """A bad log, rule, mapping or calendar: exit 2, the message already names the place."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def _fail(exc: GovcheckError) -> BadInput:
+    if isinstance(exc, RuleErrors):
+        return BadInput("\n".join(str(e) for e in exc.errors))
+    return BadInput(str(exc))
+
+
+class _Group(click.Group):
+    """Turns engine errors into exit 2 with a located message, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GovcheckError as exc:
+            raise _fail(exc) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug, not bad input: still no traceback for users
+            if os.environ.get("GOVCHECK_DEBUG"):
+                raise
+            raise BadInput(f"internal error: {type(exc).__name__}: {exc} "
+                           "(set GOVCHECK_DEBUG=1 to see where)") from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govcheck", message="govcheck %(version)s")
+def main() -> None:
+    """Check government service and disclosure event logs against the rules of their work points."""
+
+
+@main.command()
+@click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--rules", "rules", multiple=True, type=click.Path(),
+              help="Rule file or directory (repeatable). Default: the shipped library.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export.")
+@click.option("--as-of", "as_of", help="Judge the logs as they stood at this time (default: latest event).")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "csv", "junit", "html", "xlsx"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here (default: stdout).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
+@click.option("--fail-on", default="error", show_default=True,
+              type=click.Choice(["error", "warning", "never"]))
+@click.option("--rule", "rule_ids", multiple=True, help="Run only this rule id (repeatable).")
+@click.option("--unit", "units", multiple=True, help="Report only this unit (repeatable).")
+@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
+              help="Extra working-day calendar YAML (file or folder, repeatable).")
+@click.option("--bad-rows", type=click.Path(dir_okay=False),
+              help="Write unusable rows here and go on (they are counted in the report).")
+def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
+          calendars, bad_rows) -> None:
+    """Evaluate event logs against the rules and report the violations."""
+    from engine.api import Run, check as run_check, exit_code
+    from engine.render import FORMATS, render
+
+    for fmt_wanted in [fmt] + (["html"] if html_path else []):
+        if fmt_wanted not in FORMATS:
+            raise click.UsageError(f"--format {fmt_wanted} is not available in this version; "
+                                   f"use one of {', '.join(FORMATS)}")
+    report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
+                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
+    data = render(report, fmt)
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    if html_path:
+        Path(html_path).write_bytes(render(report, "html"))
+    if report.bad_rows:
+        click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
+    sys.exit(exit_code(report, fail_on))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--calendar", "calendars", multiple=True, type=click.Path())
+def validate(paths, calendars) -> None:
+    """Validate rule files and run every rule's own examples (default: the shipped library)."""
+    from engine.api import default_rules_dir
+    from engine.validate import validate as run_validate
+
+    targets = list(paths) or [str(default_rules_dir())]
+    problems = run_validate(targets, calendars)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise BadInput(f"{len(problems)} problem(s) in {', '.join(targets)}")
+    from engine.loader import load_rules
+    rules = load_rules(targets)
+    examples = sum(len(r.rule.examples) for r in rules)
+    click.echo(f"{len(rules)} rules valid, {examples} examples pass")
+
+
+@main.group()
+def rules() -> None:
+    """Browse the rule library."""
+
+
+@rules.command("list")
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path())
+@click.option("--pack", help="Only rules of this pack (folder), e.g. shaoyang-2021-service.")
+@click.option("--kind", help="Only rules of this kind.")
+@click.option("--severity", type=click.Choice(["error", "warning"]))
+def rules_list(rule_paths, pack, kind, severity) -> None:
+    """One line per rule: id, kind, severity, clause, title."""
+    from engine.api import select_rules
+
+    for item in select_rules(rule_paths or None):
+        rule = item.rule
+        if pack and Path(item.path).parent.name != pack:
+            continue
+        if (kind and rule.kind != kind) or (severity and rule.severity != severity):
+            continue
+        click.echo(f"{rule.id}\t{rule.kind}\t{rule.severity}\t{rule.source.number} "
+                   f"{rule.source.clause}\t{rule.title}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path())
+def rules_show(rule_id, rule_paths) -> None:
+    """A rule with its clause, exact quote and examples."""
+    from engine.api import select_rules
+
+    item = select_rules(rule_paths or None, [rule_id])[0]
+    rule = item.rule
+    click.echo(f"{rule.id}  {rule.title}")
+    click.echo(f"类型：{rule.kind}    严重程度：{rule.severity}    文件：{item.path}")
+    click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
+    click.echo(f"原文：{rule.source.quote}")
+    if rule.effective:
+        click.echo(f"适用期间：{rule.effective.from_ or ''} 至 {rule.effective.to or ''}")
+    for example in rule.examples:
+        found = "、".join(f"{x.case_id or x.unit or ''} {x.period or ''} {x.type}".replace("  ", " ")
+                         for x in example.expect) or "无违规"
+        click.echo(f"示例：{example.name}（{len(example.events)}条事件）→ {found}")
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar."""
+
+
+@calendar.command("explain")
+@click.argument("date")
+@click.argument("n", type=int)
+@click.option("--calendar", "calendars", multiple=True, type=click.Path())
+def calendar_explain(date, n, calendars) -> None:
+    """Show how N working days from DATE are counted, day by day."""
+    from engine.api import parse_as_of
+    from engine.calendar import WorkCalendar
+
+    if n < 0:
+        raise click.BadParameter("N must be 0 or more", param_hint="N")
+    day = parse_as_of(date).date()
+    click.echo(WorkCalendar.load(calendars).explain_text(day, n))
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,197 @@
+"""``govcheck validate``: lint rule files and run every rule's own examples.
+
+The schema is the loader's; here are the checks across the library (vocabulary,
+examples present) and the examples themselves, run through the same batch engine
+that ``check`` uses, so a rule file that passes here behaves as its examples say.
+Every problem is collected, located at ``file:line:column``, and returned together.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .batch import run_rules
+from .calendar import WorkCalendar
+from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
+from .ingest import ingest_records
+from .loader import load_rules, rule_files
+from .model import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
+from .yamlsource import YamlDocument, load_yaml
+
+VOCABULARY_FILE = "vocabulary.yaml"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Event types and attributes a rule may use (``rules/vocabulary.yaml``)."""
+
+    event_types: frozenset[str]
+    attributes: frozenset[str]
+    path: str
+
+
+def find_vocabulary(paths: Sequence[str | Path]) -> Path | None:
+    """The vocabulary beside or above the rule files (the rules root holds it)."""
+    for start in map(Path, paths):
+        folder = start if start.is_dir() else start.parent
+        for candidate in (folder, *folder.resolve().parents):
+            if (candidate / VOCABULARY_FILE).is_file():
+                return candidate / VOCABULARY_FILE
+    return None
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    doc = load_yaml(path, error_cls=RuleError)
+    data = doc.data if isinstance(doc.data, dict) else None
+    if data is None or not isinstance(data.get("event_types"), dict):
+        raise RuleError("the vocabulary needs 'event_types:' (a mapping of event type → "
+                        "description and system)", doc.location())
+    unknown = set(data) - {"event_types", "attributes"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise RuleError(f"unknown key {key!r}: the vocabulary has event_types and attributes",
+                        doc.key_location((key,)))
+    problems = []
+    for section in ("event_types", "attributes"):
+        for name, entry in (data.get(section) or {}).items():
+            if not isinstance(entry, dict) or not entry.get("description") or not entry.get("system"):
+                problems.append(RuleError(f"{section[:-1].replace('_', ' ')} {name!r} needs a "
+                                          "description and the system that records it",
+                                          doc.location((section, name))))
+    if problems:
+        raise RuleErrors(problems)
+    return Vocabulary(frozenset(map(str, data["event_types"])),
+                      frozenset(map(str, data.get("attributes") or {})), str(path))
+
+
+def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] = ()) -> list[GovcheckError]:
+    """Every problem in the rule files under ``paths``; an empty list means all hold."""
+    problems: list[GovcheckError] = []
+    try:
+        rules = load_rules(paths)
+    except RuleErrors as exc:
+        problems.extend(exc.errors)
+        rules = _loadable(paths)
+    vocabulary_path = find_vocabulary(paths)
+    vocabulary = None
+    if vocabulary_path is None:
+        problems.append(RuleError(f"no {VOCABULARY_FILE} found beside or above the rule files",
+                                  SourceLocation(", ".join(map(str, paths)))))
+    else:
+        try:
+            vocabulary = load_vocabulary(vocabulary_path)
+        except RuleErrors as exc:
+            problems.extend(exc.errors)
+        except RuleError as exc:
+            problems.append(exc)
+    calendar = WorkCalendar.load(calendar_files)
+    for item in rules:
+        doc = load_yaml(item.path, error_cls=RuleError)
+        if vocabulary is not None:
+            problems.extend(_vocabulary_problems(item, doc, vocabulary))
+        problems.extend(_example_problems(item, doc, calendar))
+    return problems
+
+
+def _loadable(paths: Sequence[str | Path]) -> list[LoadedRule]:
+    """The rules that load on their own, so their examples still run when others are broken."""
+    from .loader import load_rule_file
+    out, seen = [], set()
+    try:
+        files = rule_files(paths)
+    except RuleError:
+        return []
+    for path in files:
+        try:
+            item = load_rule_file(path)
+        except GovcheckError:
+            continue
+        if item.rule.id not in seen:
+            seen.add(item.rule.id)
+            out.append(item)
+    return out
+
+
+def _vocabulary_problems(item: LoadedRule, doc: YamlDocument, vocab: Vocabulary) -> list[RuleError]:
+    out = []
+    rule = item.rule
+    for path, matcher in rule.matchers():
+        for event_type in matcher.event_types():
+            if event_type not in vocab.event_types:
+                out.append(RuleError(f"event type {event_type!r} is not declared in {vocab.path}",
+                                     doc.location(path)))
+    for name in rule.attributes():
+        if name not in CANONICAL_COLUMNS and name not in vocab.attributes:
+            out.append(RuleError(f"attribute {name!r} is not declared in {vocab.path} "
+                                 "(attributes:)", doc.location()))
+    for i, example in enumerate(rule.examples):
+        for j, event in enumerate(example.events):
+            event_type = event.get("event_type") if isinstance(event, dict) else None
+            if event_type is not None and str(event_type) not in vocab.event_types:
+                out.append(RuleError(f"example event type {event_type!r} is not declared in "
+                                     f"{vocab.path}", doc.location(("examples", i, "events", j))))
+    return out
+
+
+def _example_problems(item: LoadedRule, doc: YamlDocument, calendar: WorkCalendar) -> list[GovcheckError]:
+    rule = item.rule
+    out: list[GovcheckError] = []
+    if not any(not e.expect for e in rule.examples):
+        out.append(RuleError("needs an example that passes (expect: [])", doc.location(("id",))))
+    if not any(e.expect for e in rule.examples):
+        out.append(RuleError("needs an example that violates (a non-empty expect)",
+                             doc.location(("id",))))
+    for i, example in enumerate(rule.examples):
+        where = doc.location(("examples", i))
+        try:
+            produced = run_example(item, example, calendar)
+        except GovcheckError as exc:
+            out.append(RuleError(f"example {example.name!r} cannot run: {exc}", where))
+            continue
+        expected = {_expect_key(rule.kind, x) for x in example.expect}
+        wants_warnings = any(x[-1] == WARNING_TYPE for x in expected)
+        got = {k for k in produced if wants_warnings or k[-1] != WARNING_TYPE}
+        if got != expected:
+            out.append(RuleError(
+                f"example {example.name!r}: expected {_show(expected)}, the engine found {_show(got)}",
+                where))
+    return out
+
+
+def run_example(item: LoadedRule, example: Example, calendar: WorkCalendar) -> set[tuple]:
+    """What the batch engine finds in an example's events: (case_id | unit, period, type)."""
+    con = duckdb.connect()
+    try:
+        ingest_records(con, list(example.events), name=f"{item.path} example {example.name!r}")
+        if example.as_of is not None:
+            as_of = example.as_of
+        else:
+            as_of = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
+        from .api import parse_as_of
+        moment = parse_as_of(as_of if not isinstance(as_of, str) else as_of)
+        calendar.load_into(con)
+        outcome = run_rules(con, [item], moment, calendar)[0]
+    finally:
+        con.close()
+    found = list(outcome.violations) + list(outcome.warnings)
+    if item.rule.kind in AGGREGATE_KINDS:
+        return {(v.unit, v.period, v.type) for v in found}
+    return {(v.case_id, v.type) for v in found}
+
+
+def _expect_key(kind: str, x: Any) -> tuple:
+    if kind in AGGREGATE_KINDS:
+        return (x.unit, x.period, x.type)
+    return (x.case_id, x.type)
+
+
+def _show(items: set[tuple]) -> str:
+    if not items:
+        return "nothing"
+    return "; ".join(" ".join("-" if p is None else str(p) for p in k) for k in sorted(items, key=str))
+
+
