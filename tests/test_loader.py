@@ -1,0 +1,86 @@
+"""Rule files: every problem located at file:line:column, nothing constructed from tags."""
+from __future__ import annotations
+
+import json
+import textwrap
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT
+from engine.errors import RuleError, RuleErrors
+from engine.loader import load_rule_file, load_rules
+from engine.schema import schema_text
+
+GOOD = """\
+id: T-1
+title: 5个工作日内答复
+kind: deadline
+severity: error
+source: {document: 文件, number: 文号, clause: 一、, quote: 原文}
+start: {event_type: 咨询受理}
+end: {event_type: 咨询答复}
+within: {workdays: 5}
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises((RuleErrors, RuleError)) as info:
+        load_rule_file("r.yaml", textwrap.dedent(text))
+    err = info.value
+    return [str(e) for e in getattr(err, "errors", [err])]
+
+
+def test_good_rule_loads():
+    assert load_rule_file("r.yaml", GOOD).rule.within.workdays == 5
+
+
+@pytest.mark.parametrize("text, expected", [
+    (GOOD.replace("within:", "withn:"), "r.yaml:8:1: unknown key 'withn' (did you mean 'within'?)"),
+    (GOOD.replace("kind: deadline", "kind: deadlin"), "r.yaml:3:7: unknown kind 'deadlin' (did you mean 'deadline'?)"),
+    (GOOD.replace("{workdays: 5}", "{workdays: five}"), "r.yaml:8:20: 'workdays': expected a whole number"),
+    (GOOD.replace("event_type: 咨询受理", "event_type|near: 咨询受理"), "unknown operator 'near'"),
+    (GOOD.replace("id: T-1", "id: t 1"), "r.yaml:1:5: 'id': 't 1' must match"),
+    (GOOD + "within: {days: 3}\n", "r.yaml:9:1: duplicate key 'within'"),
+    (GOOD.replace("severity: error", "severity: fatal"), "r.yaml:4:11: 'severity'"),
+    (GOOD.replace("start: {event_type: 咨询受理}", "start: {event_type: [咨询受理"), "YAML syntax error"),
+    (GOOD + "x: !!python/object/apply:os.system ['echo pwned']\n", "r.yaml:9:4: YAML tag"),
+    (GOOD + "pause: {event_type: 中止}\n", "pause and resume go together"),
+    ("- just\n- a list\n", "r.yaml:1:1: a rule file holds one mapping"),
+])
+def test_problems_are_located(text, expected):
+    assert any(expected in p for p in problems(text)), problems(text)
+
+
+def test_every_problem_of_a_file_is_listed():
+    text = GOOD.replace("within:", "withn:").replace("severity: error", "severity: fatal")
+    assert len(problems(text)) >= 2
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(GOOD, encoding="utf-8")
+    with pytest.raises(RuleErrors, match="duplicate rule id 'T-1'"):
+        load_rules([tmp_path])
+
+
+def test_tags_never_construct_objects(tmp_path):
+    marker = tmp_path / "ran"
+    text = GOOD + f"x: !!python/object/apply:os.system ['touch {marker}']\n"
+    problems(text)
+    assert not marker.exists()
+
+
+def test_schema_file_is_current():
+    path = ROOT / "rules" / "rule.schema.json"
+    assert path.read_text(encoding="utf-8") == schema_text(), \
+        "rules/rule.schema.json is stale: run python -m engine.schema > rules/rule.schema.json"
+
+
+def test_schema_accepts_a_rule_and_rejects_unknown_keys():
+    schema = json.loads(schema_text())
+    data = yaml.safe_load(GOOD)
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**data, "withn": 1}, schema)
