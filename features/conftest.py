@@ -1,0 +1,95 @@
+"""Steps for the Chinese feature files: a rule in YAML, events in a table, the findings in a table."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.api import evaluate  # noqa: E402
+from engine.calendar import WorkCalendar  # noqa: E402
+from engine.ingest import ingest_records  # noqa: E402
+from engine.loader import load_rule_file  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def work_calendar() -> WorkCalendar:
+    return WorkCalendar.load()
+
+
+@pytest.fixture
+def world() -> dict:
+    return {"rules": [], "events": []}
+
+
+def _table(datatable) -> list[dict[str, str]]:
+    header, *rows = datatable
+    return [{k: v for k, v in zip(header, row) if v != ""} for row in rows]
+
+
+@given(parsers.parse("规则"), target_fixture="world")
+@given(parsers.parse("规则："), target_fixture="world")
+def a_rule(world, docstring):
+    world["rules"].append(load_rule_file("feature.yaml", docstring))
+    return world
+
+
+@given(parsers.parse("事件"))
+@given(parsers.parse("事件："))
+def events(world, datatable):
+    world["events"].extend(_table(datatable))
+
+
+def _check(world, work_calendar, as_of):
+    con = duckdb.connect()
+    try:
+        loaded = ingest_records(con, world["events"], name="feature events")
+        world["report"] = evaluate(con, world["rules"], work_calendar, loaded, as_of)
+    finally:
+        con.close()
+
+
+@when(parsers.parse('截至 "{as_of}" 检查'))
+def check_as_of(world, work_calendar, as_of):
+    _check(world, work_calendar, as_of)
+
+
+@when("检查")
+def check_latest(world, work_calendar):
+    _check(world, work_calendar, None)
+
+
+def _findings(items) -> set[tuple]:
+    return {(v.case_id if v.case_id is not None else v.unit, v.period or "", v.type) for v in items}
+
+
+def _expected(datatable) -> set[tuple]:
+    return {(row.get("case_id") or row.get("unit"), row.get("period", ""), row["type"])
+            for row in _table(datatable)}
+
+
+@then("违规为")
+@then("违规为：")
+def violations_are(world, datatable):
+    assert _findings(world["report"].violations) == _expected(datatable)
+
+
+@then("没有违规")
+def no_violation(world):
+    assert _findings(world["report"].violations) == set()
+
+
+@then("预警为")
+@then("预警为：")
+def warnings_are(world, datatable):
+    assert _findings(world["report"].warnings) == _expected(datatable)
+
+
+@then(parsers.parse('案件 {case_id} 的期限是 "{due}"'))
+def due_is(world, case_id, due):
+    dues = {v.due for v in world["report"].violations + world["report"].warnings if v.case_id == case_id}
+    assert dues == {due}

@@ -1,0 +1,158 @@
+# language: zh-CN
+功能: 各类规则
+  督查人员把各单位的事件记录导入，按工作要点的每一条检查谁没有做到。
+
+  场景: 每例差评都要核实、整改、反馈（顺序规则）
+    假如规则
+      """
+      id: F-SEQ
+      title: 差评核实整改反馈到位
+      kind: sequence
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 每例差评核实、整改、反馈到位}
+      trigger: {event_type: 差评}
+      steps: [{event_type: 差评核实}, {event_type: 差评整改}, {event_type: 差评反馈}]
+      ordered: true
+      """
+    假如事件
+      | case_id | event_type | timestamp        |
+      | 好      | 差评       | 2021-03-01 09:00 |
+      | 好      | 差评核实   | 2021-03-02 09:00 |
+      | 好      | 差评整改   | 2021-03-03 09:00 |
+      | 好      | 差评反馈   | 2021-03-04 09:00 |
+      | 缺      | 差评       | 2021-03-01 09:00 |
+      | 缺      | 差评核实   | 2021-03-02 09:00 |
+      | 乱      | 差评       | 2021-03-01 09:00 |
+      | 乱      | 差评反馈   | 2021-03-02 09:00 |
+      | 乱      | 差评核实   | 2021-03-03 09:00 |
+      | 乱      | 差评整改   | 2021-03-04 09:00 |
+    当检查
+    那么违规为
+      | case_id | type         |
+      | 缺      | missing_step |
+      | 乱      | out_of_order |
+
+  场景: 每个规范性文件至少两种形式解读（数量规则）
+    假如规则
+      """
+      id: F-MIN
+      title: 规范性文件多种形式解读
+      kind: min_count
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 至少2种形式解读}
+      subject: {event_type: 规范性文件发布}
+      count: {event_type: 政策解读发布}
+      at_least: 2
+      distinct: 解读形式
+      """
+    假如事件
+      | case_id | event_type     | timestamp        | 解读形式 | unit     |
+      | 文1     | 规范性文件发布 | 2021-03-01 09:00 |          | 市财政局 |
+      | 文1     | 政策解读发布   | 2021-03-01 09:00 | 文字     |          |
+      | 文1     | 政策解读发布   | 2021-03-01 09:00 | 图解     |          |
+      | 文2     | 规范性文件发布 | 2021-03-01 09:00 |          | 市教育局 |
+      | 文2     | 政策解读发布   | 2021-03-01 09:00 | 文字     |          |
+    当检查
+    那么违规为
+      | case_id | type         |
+      | 文2     | insufficient |
+
+  场景: 电子证照发放率按单位按季度不低于50%（比例规则）
+    假如规则
+      """
+      id: F-RATIO
+      title: 电子证照发放率
+      kind: ratio
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 电子证照发放率达到50%}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      population: {event_type: 办件办结}
+      condition: {event_type: 电子证照发放}
+      at_least: 0.5
+      group_by: [unit]
+      period: quarter
+      """
+    假如事件
+      | case_id | event_type   | timestamp        | unit |
+      | A1      | 办件办结     | 2021-02-01 09:00 | 甲局 |
+      | A1      | 电子证照发放 | 2021-02-01 10:00 | 甲局 |
+      | A2      | 办件办结     | 2021-02-02 09:00 | 甲局 |
+      | B1      | 办件办结     | 2021-02-01 09:00 | 乙局 |
+    当截至 "2021-04-10" 检查
+    那么违规为
+      | unit | period  | type            |
+      | 乙局 | 2021-Q1 | below_threshold |
+
+  场景: 各地按时完成标准目录编制（限期规则）
+    假如规则
+      """
+      id: F-DUE
+      title: 9月底前完成目录编制
+      kind: due_by
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 2020年9月底前完成}
+      subjects_list: [{case_id: 城乡规划, unit: 大祥区}, {case_id: 户籍管理, unit: 双清区}]
+      required: {event_type: 标准目录编制完成}
+      by: 2020-09-30
+      """
+    假如事件
+      | case_id  | event_type       | timestamp        |
+      | 城乡规划 | 标准目录编制完成 | 2020-09-29 09:00 |
+    当截至 "2020-10-08" 检查
+    那么违规为
+      | case_id  | type            |
+      | 户籍管理 | missing_by_date |
+
+  场景: 每季度至少更新一次（周期规则）
+    假如规则
+      """
+      id: F-PER
+      title: 每季度更新
+      kind: periodic
+      severity: warning
+      source: {document: 测试, number: 测试, clause: 一、, quote: 每季度更新}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      event: {event_type: 专栏更新}
+      every: quarter
+      units: [甲局, 乙局]
+      """
+    假如事件
+      | case_id | event_type | timestamp        | unit |
+      | x1      | 专栏更新   | 2021-02-01 09:00 | 甲局 |
+      | x2      | 专栏更新   | 2021-05-01 09:00 | 乙局 |
+    当截至 "2021-07-02" 检查
+    那么违规为
+      | unit | period  | type              |
+      | 乙局 | 2021-Q1 | missing_in_period |
+      | 甲局 | 2021-Q2 | missing_in_period |
+
+  场景: 受理登记要素齐全（必填字段规则）与红牌（禁止规则）
+    假如规则
+      """
+      id: F-FIELDS
+      title: 受理要素齐全
+      kind: required_fields
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 要素齐全}
+      event: {event_type: 办件受理}
+      fields: [申请人]
+      """
+    假如规则
+      """
+      id: F-FORBID
+      title: 不得超时
+      kind: forbidden
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 不得超时}
+      event: {event_type: 红牌}
+      """
+    假如事件
+      | case_id | event_type | timestamp        | 申请人 |
+      | A       | 办件受理   | 2021-03-01 09:00 | 张三   |
+      | B       | 办件受理   | 2021-03-01 09:00 |        |
+      | C       | 红牌       | 2021-03-05 09:00 |        |
+    当检查
+    那么违规为
+      | case_id | type          |
+      | B       | missing_field |
+      | C       | forbidden     |
