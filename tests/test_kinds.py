@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import CalendarError, DataError
-from conftest import found, warned
+from support import found, warned
 
 DEADLINE = """
 id: T-DEADLINE

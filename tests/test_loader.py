@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT
+from support import ROOT
 from engine.errors import RuleError, RuleErrors
 from engine.loader import load_rule_file, load_rules
 from engine.schema import schema_text

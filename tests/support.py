@@ -1,0 +1,31 @@
+"""Helpers shared by the tests: run inline rules over inline events through the real engine."""
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.loader import load_rule_file  # noqa: E402
+
+SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}\n"
+
+
+def rule_from(text: str):
+    """A loaded rule from YAML text; ``source`` is filled in when the text has none."""
+    body = textwrap.dedent(text)
+    if "source:" not in body:
+        body = body.replace("severity:", SOURCE + "severity:", 1)
+    return load_rule_file("inline.yaml", body)
+
+
+def found(report) -> set[tuple]:
+    """(case_id, type) or (unit, period, type) of every violation in a report."""
+    return {(v.case_id, v.type) if v.case_id is not None else (v.unit, v.period, v.type)
+            for v in report.violations}
+
+
+def warned(report) -> set[tuple]:
+    return {(v.case_id, v.type) for v in report.warnings}

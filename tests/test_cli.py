@@ -1,0 +1,169 @@
+"""The command line as a user meets it: exit codes 0/1/2, located messages, no traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from support import ROOT
+
+RULE = textwrap.dedent("""\
+    id: T-CLI-1
+    title: 网民咨询问题5个工作日内回复
+    kind: deadline
+    severity: error
+    source: {document: 邵阳市2021年政务管理服务工作要点, number: 邵市政办函〔2021〕21号, clause: 八、（二十八）, quote: 确保网民咨询问题5个工作日回复}
+    effective: {from: 2021-01-01, to: 2021-12-31}
+    start: {event_type: 咨询受理}
+    end: {event_type: 咨询答复}
+    within: {workdays: 5}
+    examples:
+      - name: 国庆假期不计
+        events:
+          - {case_id: C1, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
+          - {case_id: C1, event_type: 咨询答复, timestamp: "2021-10-13 17:00"}
+        expect: []
+      - name: 第6个工作日才答复
+        events:
+          - {case_id: C2, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
+          - {case_id: C2, event_type: 咨询答复, timestamp: "2021-10-14 09:00"}
+        expect: [{case_id: C2, type: late}]
+    """)
+VOCABULARY = textwrap.dedent("""\
+    event_types:
+      咨询受理: {description: 网民咨询被受理, system: 留言板/市长信箱}
+      咨询答复: {description: 答复网民咨询, system: 留言板/市长信箱}
+    """)
+LOG = ("case_id,event_type,timestamp,unit\n"
+       "C1,咨询受理,2021-09-30 10:00,市政务服务中心\n"
+       "C1,咨询答复,2021/10/13 17:00,市政务服务中心\n"
+       "C2,咨询受理,2021年9月30日 10时00分,双清区\n"
+       "C2,咨询答复,2021-10-14T09:00:00+08:00,双清区\n")
+
+
+@pytest.fixture
+def library(tmp_path):
+    rules = tmp_path / "rules"
+    (rules / "pack").mkdir(parents=True)
+    (rules / "pack" / "T-CLI-1.yaml").write_text(RULE, encoding="utf-8")
+    (rules / "vocabulary.yaml").write_text(VOCABULARY, encoding="utf-8")
+    return rules
+
+
+@pytest.fixture
+def log(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(LOG, encoding="utf-8")
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_violations_found_exit_1_with_json(library, log):
+    result = invoke("check", log, "--rules", library, "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [(v["case_id"], v["type"], v["unit"]) for v in data["violations"]] == [("C2", "late", "双清区")]
+    assert data["events"] == 4 and data["cases"] == 2 and data["bad_rows"] == 0
+    assert data["rules"][0]["checked"] == 2
+
+
+def test_json_is_byte_identical_on_rerun(library, log, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    invoke("check", log, "--rules", library, "--format", "json", "-o", a)
+    invoke("check", log, "--rules", library, "--format", "json", "-o", b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_fail_on_never_and_as_of(library, log):
+    assert invoke("check", log, "--rules", library, "--fail-on", "never").exit_code == 0
+    early = invoke("check", log, "--rules", library, "--as-of", "2021-10-01", "--format", "json")
+    assert early.exit_code == 0
+    assert json.loads(early.stdout)["violations"] == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "junit"])
+def test_other_formats(library, log, fmt):
+    result = invoke("check", log, "--rules", library, "--format", fmt)
+    assert result.exit_code == 1
+    assert "C2" in result.stdout
+
+
+def test_bad_rule_exit_2_located(library, log):
+    path = library / "pack" / "T-CLI-1.yaml"
+    path.write_text(RULE.replace("within:", "withn:"), encoding="utf-8")
+    result = invoke("check", log, "--rules", library)
+    assert result.exit_code == 2
+    assert f"{path}:9:1: unknown key 'withn'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_timestamp_exit_2_names_the_row(library, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(LOG + "C3,咨询受理,not a time,双清区\n", encoding="utf-8")
+    result = invoke("check", path, "--rules", library)
+    assert result.exit_code == 2
+    assert f"{path}: row 6" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_exit_2(library, tmp_path):
+    result = invoke("check", tmp_path / "nope.csv", "--rules", library)
+    assert result.exit_code == 2
+    assert "nope.csv" in result.stderr
+
+
+def test_validate_runs_the_examples(library):
+    ok = invoke("validate", library)
+    assert ok.exit_code == 0, ok.output
+    assert "1 rules valid, 2 examples pass" in ok.stdout
+    path = library / "pack" / "T-CLI-1.yaml"
+    path.write_text(RULE.replace("2021-10-14 09:00", "2021-10-13 09:00"), encoding="utf-8")
+    bad = invoke("validate", library)
+    assert bad.exit_code == 2
+    assert "第6个工作日才答复" in bad.stderr and "C2 late" in bad.stderr
+
+
+def test_validate_lists_every_problem(library):
+    (library / "pack" / "T-CLI-2.yaml").write_text(
+        RULE.replace("T-CLI-1", "T-CLI-2").replace("咨询答复}", "答复}"), encoding="utf-8")
+    (library / "pack" / "T-CLI-3.yaml").write_text(RULE.replace("kind: deadline", "kind: nope"),
+                                                 encoding="utf-8")
+    result = invoke("validate", library)
+    assert result.exit_code == 2
+    assert "T-CLI-3.yaml:3:7: unknown kind 'nope'" in result.stderr
+    assert "'答复' is not declared" in result.stderr
+
+
+def test_rules_list_and_show(library):
+    listing = invoke("rules", "list", "--rules", library, "--kind", "deadline")
+    assert "T-CLI-1\tdeadline\terror" in listing.stdout
+    shown = invoke("rules", "show", "T-CLI-1", "--rules", library)
+    assert "确保网民咨询问题5个工作日回复" in shown.stdout
+
+
+def test_calendar_explain():
+    result = invoke("calendar", "explain", "2021-09-30", "5")
+    assert result.exit_code == 0
+    assert "2021-10-09" in result.stdout and "调休" in result.stdout
+    assert "2021-10-13 23:59:59" in result.stdout
+
+
+def test_calendar_explain_uncovered_year():
+    result = invoke("calendar", "explain", "2031-01-05", "5")
+    assert result.exit_code == 2
+    assert "2031" in result.stderr and "Traceback" not in result.output
+
+
+def test_runs_as_a_script_from_the_checkout(library, log):
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", str(log), "--rules",
+                           str(library), "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["violations"][0]["case_id"] == "C2"
