@@ -18,20 +18,11 @@ from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocat
 from .ingest import IngestResult, ingest
 from .loader import load_rules
 from .model import LoadedRule, Report, RuleResult
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
+from .resources import data_dir
 
 def default_rules_dir() -> Path:
     """The shipped rule library: ``rules/`` of the checkout (or of the installed copy)."""
-    here = PROJECT_ROOT / "rules"
-    if here.is_dir():
-        return here
-    try:
-        from importlib.resources import files
-        return Path(str(files("govcheck_rules")))
-    except (ModuleNotFoundError, TypeError):
-        return here
+    return data_dir("rules", "govcheck_rules")
 
 
 def select_rules(rule_paths: Sequence[str | Path] | None,
