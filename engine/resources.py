@@ -17,8 +17,8 @@ def data_dir(relative: str, package: str) -> Path:
     here = CHECKOUT / relative
     if here.is_dir():
         return here
-    try:
-        from importlib.resources import files
-        return Path(str(files(package)))
-    except (ModuleNotFoundError, TypeError):
-        return here
+    from importlib.util import find_spec
+    spec = find_spec(package)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return here
