@@ -1,0 +1,276 @@
+"""Mapping files: how a real export becomes canonical events.
+
+Offices export what their systems give them: their own column names, one row per case
+with a time column per step, no event type at all. A mapping file says, once per export
+format, how to read such a file, so the export itself is never edited by hand.
+
+Format (YAML; every key optional except that ``events`` entries need ``event_type`` and
+``timestamp``)::
+
+    columns:                  # source column -> name in the events table
+      留言编号: case_id         #   (a canonical column or any attribute name)
+      留言用户: user
+    drop: [留言详情]            # source columns not loaded at all
+    constants:                # a fixed value on every event
+      unit: 市政务服务中心
+    events:                   # wide export: one event per entry whose time is not blank
+      - event_type: 咨询受理
+        timestamp: 留言时间     #   the source column holding this event's time
+      - event_type: 咨询答复
+        timestamp: 答复时间
+        columns: {答复意见: reply}   # source columns carried by this event only
+        constants: {channel: 网站}   # fixed values on this event only
+    timestamp_formats: ['%d.%m.%Y %H:%M']   # strptime formats tried before the built-in ones
+
+Without ``events`` each row is one event: ``case_id``, ``event_type`` and ``timestamp``
+must then exist after renaming (or, for ``case_id``/``event_type``, as constants).
+With ``events`` each row gives one event per entry: a blank time column means the step
+did not happen, a non-blank unreadable one makes the whole row a bad row, and a row with
+no time at all is a bad row too. Columns not named anywhere are kept as attributes under
+their own names (on every event). Because one wide row gives several events, ``event_id``
+can only be mapped per entry there.
+
+Every problem is reported at its ``file:line:column`` in the mapping file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, SourceLocation
+from .model import CANONICAL_COLUMNS
+from .yamlsource import YamlDocument, load_yaml
+
+#: Columns ingest adds itself; no mapping or file may produce them.
+RESERVED_COLUMNS = ("_src", "_row")
+#: Prefix of the working columns ingest uses while loading.
+INTERNAL_PREFIX = "__gc_"
+
+_TOP_KEYS = ("columns", "drop", "constants", "events", "timestamp_formats")
+_EVENT_KEYS = ("event_type", "timestamp", "columns", "constants")
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """One event a wide row gives: its type, its time column, what it alone carries."""
+
+    event_type: str
+    timestamp: str
+    columns: dict[str, str]
+    constants: dict[str, str]
+    index: int
+
+
+@dataclass(frozen=True, eq=False)
+class Mapping:
+    """A validated mapping file (see the module docstring for the format)."""
+
+    path: str
+    columns: dict[str, str] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    constants: dict[str, str] = field(default_factory=dict)
+    events: tuple[EventEntry, ...] = ()
+    timestamp_formats: tuple[str, ...] = ()
+    document: YamlDocument | None = None
+
+    @property
+    def wide(self) -> bool:
+        return bool(self.events)
+
+    def where(self, *key_path: Any) -> SourceLocation:
+        """Location of a key in the mapping file, for errors found while loading logs."""
+        if self.document is None:
+            return SourceLocation(self.path)
+        return self.document.key_location(key_path)
+
+    def source_columns(self) -> dict[str, tuple[Any, ...]]:
+        """Every source column the mapping names, with the key path that names it."""
+        named: dict[str, tuple[Any, ...]] = {}
+        for source in self.columns:
+            named.setdefault(source, ("columns", source))
+        for source in self.drop:
+            named.setdefault(source, ("drop",))
+        for entry in self.events:
+            named.setdefault(entry.timestamp, ("events", entry.index, "timestamp"))
+            for source in entry.columns:
+                named.setdefault(source, ("events", entry.index, "columns", source))
+        return named
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and check a mapping file; raises a located DataError on any problem."""
+    doc = load_yaml(path, error_cls=DataError)
+    return _MappingReader(doc).read()
+
+
+class _MappingReader:
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+
+    def fail(self, message: str, *key_path: Any, at_key: bool = False) -> DataError:
+        where = self.doc.key_location(key_path) if at_key else self.doc.location(key_path)
+        return DataError(message, where)
+
+    def read(self) -> Mapping:
+        data = self.doc.data
+        if data is None:
+            raise self.fail("the mapping file is empty")
+        if not isinstance(data, dict):
+            raise self.fail("a mapping file is a YAML mapping with keys " + ", ".join(_TOP_KEYS))
+        self._no_unknown_keys(data, _TOP_KEYS, ())
+        columns = self._renames(data.get("columns"), ("columns",))
+        drop = self._names(data.get("drop"), ("drop",))
+        constants = self._constants(data.get("constants"), ("constants",))
+        events = self._events(data.get("events"))
+        formats = self._formats(data.get("timestamp_formats"))
+        self._check_targets(columns, constants, events)
+        for source in drop:
+            if source in columns:
+                raise self.fail(f"column {source!r} is both renamed and dropped", "drop")
+        return Mapping(self.doc.path, columns, tuple(drop), constants, events, formats, self.doc)
+
+    # -- pieces -------------------------------------------------------------
+
+    def _no_unknown_keys(self, data: dict, allowed: tuple[str, ...], path: tuple) -> None:
+        what = "an events entry" if path else "a mapping file"
+        for key in data:
+            if key not in allowed:
+                raise self.fail(f"unknown key {key!r}: {what} may have " + ", ".join(allowed),
+                                *path, key, at_key=True)
+
+    def _renames(self, value: Any, path: tuple) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("columns maps source column names to new names", *path)
+        out: dict[str, str] = {}
+        seen: dict[str, str] = {}
+        for source, target in value.items():
+            if not isinstance(source, str) or not source.strip():
+                raise self.fail("a source column name must be non-empty text", *path, source,
+                                at_key=True)
+            if not isinstance(target, str) or not target.strip():
+                raise self.fail(f"the new name for {source!r} must be non-empty text", *path, source)
+            target = _canonical_name(target.strip())
+            self._check_name(target, path + (source,))
+            if target.lower() in seen:
+                raise self.fail(f"{source!r} and {seen[target.lower()]!r} would both become "
+                                f"{target!r}", *path, source)
+            seen[target.lower()] = source
+            out[source] = target
+        return out
+
+    def _names(self, value: Any, path: tuple) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail("drop is a list of source column names", *path)
+        return list(value)
+
+    def _constants(self, value: Any, path: tuple) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("constants maps column names to fixed values", *path)
+        out: dict[str, str] = {}
+        for name, fixed in value.items():
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail("a column name must be non-empty text", *path, name, at_key=True)
+            target = _canonical_name(name.strip())
+            self._check_name(target, path + (name,))
+            if target == "timestamp":
+                raise self.fail("timestamp cannot be a constant: every event needs its own time",
+                                *path, name, at_key=True)
+            if target.lower() in {t.lower() for t in out}:
+                raise self.fail(f"constant {target!r} is given twice", *path, name, at_key=True)
+            out[target] = self._constant_text(fixed, path + (name,))
+        return out
+
+    def _constant_text(self, value: Any, path: tuple) -> str:
+        if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+            raise self.fail("a constant is a single text, number or date (quote true/false/null)",
+                            *path)
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        text = str(value).strip()
+        if not text:
+            raise self.fail("a constant cannot be blank", *path)
+        return text
+
+    def _events(self, value: Any) -> tuple[EventEntry, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            raise self.fail("events is a non-empty list of {event_type, timestamp} entries",
+                            "events")
+        entries = []
+        for i, item in enumerate(value):
+            path = ("events", i)
+            if not isinstance(item, dict):
+                raise self.fail("an events entry is a mapping with event_type and timestamp", *path)
+            self._no_unknown_keys(item, _EVENT_KEYS, path)
+            for key in ("event_type", "timestamp"):
+                if key not in item:
+                    raise self.fail(f"this entry needs {key}", *path)
+                if not isinstance(item[key], str) or not item[key].strip():
+                    what = "an event type" if key == "event_type" else "a source column name"
+                    raise self.fail(f"{key} must be {what}", *path, key)
+            columns = self._renames(item.get("columns"), path + ("columns",))
+            constants = self._constants(item.get("constants"), path + ("constants",))
+            for target, key in [(t, ("columns", s)) for s, t in columns.items()] + \
+                               [(t, ("constants", t)) for t in constants]:
+                if target in ("case_id", "event_type", "timestamp"):
+                    raise self.fail(f"{target} of an entry comes from the entry itself or the whole "
+                                    "row, not from its columns/constants", *path, *key)
+            entries.append(EventEntry(item["event_type"].strip(), item["timestamp"], columns,
+                                      constants, i))
+        return tuple(entries)
+
+    def _formats(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            raise self.fail("timestamp_formats is a list of strptime formats such as "
+                            "'%d.%m.%Y %H:%M'", "timestamp_formats")
+        for i, fmt in enumerate(value):
+            if not isinstance(fmt, str) or "%" not in fmt:
+                raise self.fail("a timestamp format is a strptime pattern such as '%d.%m.%Y %H:%M'",
+                                "timestamp_formats", i)
+            if "%z" in fmt or "%Z" in fmt:
+                raise self.fail("zone directives (%z, %Z) are not supported here: ISO 8601 times "
+                                "with a zone are understood without a format", "timestamp_formats", i)
+        return tuple(value)
+
+    def _check_name(self, target: str, path: tuple) -> None:
+        if target in RESERVED_COLUMNS or target.startswith(INTERNAL_PREFIX):
+            raise self.fail(f"{target!r} is a name ingest reserves for itself", *path)
+
+    def _check_targets(self, columns: dict[str, str], constants: dict[str, str],
+                       events: tuple[EventEntry, ...]) -> None:
+        renamed = {t.lower(): s for s, t in columns.items()}
+        for name in constants:
+            if name.lower() in renamed:
+                raise self.fail(f"{name!r} is both a constant and the new name of "
+                                f"{renamed[name.lower()]!r}", "constants", name, at_key=True)
+        if not events:
+            return
+        for source, target in columns.items():
+            if target in ("event_type", "timestamp", "event_id"):
+                hint = ("each entry of events sets it" if target != "event_id" else
+                        "one row gives several events; map event_id in an entry's columns")
+                raise self.fail(f"with events, {target} cannot come from {source!r}: {hint}",
+                                "columns", source)
+        for name in constants:
+            if name in ("event_type", "event_id"):
+                raise self.fail(f"with events, {name} cannot be a constant for every event",
+                                "constants", name, at_key=True)
+
+
+def _canonical_name(name: str) -> str:
+    """Canonical column names are matched without regard to case (``Case_ID`` is ``case_id``)."""
+    lowered = name.lower()
+    return lowered if lowered in CANONICAL_COLUMNS else name

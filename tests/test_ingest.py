@@ -1,0 +1,725 @@
+"""Event logs into the ``events`` table: formats, encodings, times, bad rows, duplicates, mappings.
+
+Ingest is where real exports meet the engine, so these tests pin what docs/architecture.md
+promises about the table and what DESIGN.md promises about bad input: every unusable row
+is named by file and row, never dropped without a word.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+import support  # noqa: F401  (puts the checkout on sys.path)
+from engine.errors import DataError
+from engine.ingest import TIMESTAMP_FORMATS, IngestResult, ingest, ingest_records
+
+DATA = Path(__file__).parent / "data" / "ingest"
+REALDATA = Path("/work/shared/realdata/teddycup2020c/messages_with_replies.csv")
+HEADER = "case_id,event_type,timestamp,unit,note\n"
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def rows(con, sql: str = "SELECT * FROM events ORDER BY _src, _row") -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def times(con) -> list[dt.datetime]:
+    return [r[0] for r in rows(con, 'SELECT "timestamp" FROM events ORDER BY _row')]
+
+
+# ---------------------------------------------------------------------------
+# The table and the formats
+# ---------------------------------------------------------------------------
+
+def test_csv_gives_the_table_of_the_contract(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,咨询受理,2021-09-30 10:00,市局,甲\n"
+                                               "C1,咨询答复,2021-10-08 09:00,,\n")
+    result = ingest(con, [log])
+    assert result == IngestResult(files=(str(log),), events=2, bad_rows=0, duplicates=0,
+                                  attributes=("note",))
+    described = [(r[0], r[1], r[2]) for r in con.execute("DESCRIBE events").fetchall()]
+    assert described == [
+        ("case_id", "VARCHAR", "NO"), ("event_type", "VARCHAR", "NO"),
+        ("timestamp", "TIMESTAMP", "NO"), ("unit", "VARCHAR", "YES"),
+        ("event_id", "VARCHAR", "YES"), ("_src", "INTEGER", "YES"), ("_row", "INTEGER", "YES"),
+        ("note", "VARCHAR", "YES")]
+    assert rows(con) == [
+        ("C1", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市局", None, 0, 2, "甲"),
+        ("C1", "咨询答复", dt.datetime(2021, 10, 8, 9, 0), None, None, 0, 3, None)]
+
+
+def test_values_are_trimmed_and_blank_means_missing(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + " C1 ,\u3000咨询受理\t,  2021/9/30 10:00 , ,  \n")
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, event_type, unit, note FROM events") == [
+        ("C1", "咨询受理", None, None)]
+
+
+def test_canonical_headers_are_matched_without_regard_to_case(con, tmp_path):
+    log = write(tmp_path / "log.csv", "Case_ID, Event_Type ,TIMESTAMP,Unit\nC1,受理,2021-09-30,局\n")
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, event_type, unit FROM events") == [("C1", "受理", "局")]
+
+
+def test_utf8_with_bom(con, tmp_path):
+    log = tmp_path / "bom.csv"
+    log.write_bytes(b"\xef\xbb\xbf" + (HEADER + "C1,咨询受理,2021-09-30 10:00,市局,备注\n").encode())
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, note FROM events") == [("C1", "备注")]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_gbk_and_gb18030_are_detected(con, tmp_path, encoding):
+    text = HEADER + "办件1,咨询受理,2021年9月30日,邵阳市政务服务中心,网民咨询“社保”问题\n"
+    log = write(tmp_path / "excel.csv", text, encoding)
+    with pytest.raises(UnicodeDecodeError):
+        log.read_bytes().decode("utf-8")
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, unit, note FROM events") == [
+        ("办件1", "邵阳市政务服务中心", "网民咨询“社保”问题")]
+
+
+def test_gb18030_file_larger_than_one_chunk_is_transcoded_whole(con, tmp_path, monkeypatch):
+    import engine.ingest as ingest_module
+    monkeypatch.setattr(ingest_module, "_CHUNK", 64)  # split multibyte characters across chunks
+    body = "".join(f"案{i},咨询受理,2021-09-30 10:{i % 60:02d},单位{i},中文备注{i}\n" for i in range(200))
+    log = write(tmp_path / "big.csv", HEADER + body, "gb18030")
+    result = ingest(con, [log])
+    assert result.events == 200
+    assert rows(con, "SELECT case_id, note, _row FROM events WHERE case_id = '案199'") == [
+        ("案199", "中文备注199", 201)]
+
+
+def test_utf16_with_bom(con, tmp_path):
+    log = write(tmp_path / "unicode.csv", "\ufeff" + HEADER + "C1,受理,2021-09-30,局,注\n", "utf-16-le")
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, note FROM events") == [("C1", "注")]
+
+
+def test_bytes_in_no_known_encoding_are_a_data_error(con, tmp_path):
+    log = tmp_path / "binary.csv"
+    log.write_bytes(HEADER.encode() + b"C1,\xff\xff\xff,2021-09-30,,\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(log) in str(err.value) and "neither UTF-8 nor GB18030" in str(err.value)
+
+
+def test_tab_separated_file(con, tmp_path):
+    log = write(tmp_path / "log.tsv", "case_id\tevent_type\ttimestamp\nC1\t受理\t2021-09-30 10:00\n")
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, event_type FROM events") == [("C1", "受理")]
+
+
+def test_xlsx_date_cells_numbers_and_text(con, tmp_path):
+    path = tmp_path / "log.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["case_id", "event_type", "timestamp", "unit", "承诺时限", "备注"])
+    sheet.append([2549, "咨询受理", dt.datetime(2019, 4, 8, 8, 37, 20), "A市", 5, "文本"])
+    sheet.append(["C2", "咨询答复", "2019/4/25 9:32:09", None, 2.5, None])
+    sheet.append([None, None, None, None, None, None])        # blank row: skipped, still counted
+    sheet.append(["C3", "咨询受理", dt.date(2018, 4, 24), "B市", None, None])
+    book.save(path)
+    result = ingest(con, [path])
+    assert result.events == 3 and result.attributes == ("承诺时限", "备注")
+    assert rows(con, 'SELECT case_id, "timestamp", unit, 承诺时限, 备注, _row FROM events '
+                     "ORDER BY _row") == [
+        ("2549", dt.datetime(2019, 4, 8, 8, 37, 20), "A市", "5", "文本", 2),
+        ("C2", dt.datetime(2019, 4, 25, 9, 32, 9), None, "2.5", None, 3),
+        ("C3", dt.datetime(2018, 4, 24), "B市", None, None, 5)]
+
+
+def test_xlsx_bad_rows_are_numbered_as_excel_shows_them(con, tmp_path):
+    path = tmp_path / "log.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["case_id", "event_type", "timestamp"])
+    sheet.append(["C1", "咨询受理", "2021-09-30"])
+    sheet.append(["C2", "咨询受理", "三十号"])
+    sheet.append(["C3", "咨询受理", "2021-09-30", "多出来的值"])
+    book.save(path)
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    text = str(err.value)
+    assert text.startswith(f"{path}: row 3: timestamp not understood ('三十号')")
+    assert f"{path}: row 4: has values beyond the last named column ('多出来的值')" in text
+    assert err.value.location.row == 3
+
+
+def test_json_lines_with_line_numbers(con, tmp_path):
+    log = write(tmp_path / "log.jsonl",
+                '{"case_id": "C1", "event_type": "受理", "timestamp": "2021-09-30 10:00", "n": 5}\n'
+                "\n"
+                '{"case_id": 2, "event_type": "答复", "timestamp": "2021-10-08T09:00:00+08:00",'
+                ' "detail": {"a": [1, 2]}, "ok": true}\n')
+    result = ingest(con, [log])
+    assert result.attributes == ("n", "detail", "ok")
+    assert rows(con, 'SELECT case_id, "timestamp", n, detail, ok, _row FROM events ORDER BY _row') == [
+        ("C1", dt.datetime(2021, 9, 30, 10, 0), "5", None, None, 1),
+        ("2", dt.datetime(2021, 10, 8, 9, 0), None, '{"a":[1,2]}', "true", 3)]
+
+
+def test_json_lines_bad_lines_are_named_by_line(con, tmp_path):
+    log = write(tmp_path / "log.ndjson",
+                '{"case_id": "C1", "event_type": "受理", "timestamp": "2021-09-30"}\n'
+                '{"case_id": "C2", "event_type": \n'
+                "[1, 2]\n"
+                '{"case_id": "C4", "event_type": "受理", "timestamp": null}\n')
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith(f"{log}: row 2: not valid JSON")
+    assert lines[1].startswith(f"{log}: row 3: not a {{field: value}} object ('[1, 2]')")
+    assert lines[2] == f"{log}: row 4: timestamp is blank"
+
+
+def test_parquet_keeps_types_as_text_and_converts_zoned_times(con, tmp_path):
+    path = tmp_path / "log.parquet"
+    con.execute(f"""COPY (SELECT * FROM (VALUES
+        ('C1', '受理', TIMESTAMP '2021-09-30 10:00:00', 5, TIMESTAMPTZ '2021-09-30 02:00:00+00'),
+        ('C2', '答复', TIMESTAMP '2021-10-08 09:00:00', 7, NULL))
+        t(case_id, event_type, "timestamp", n, sent)) TO '{path}' (FORMAT parquet)""")
+    result = ingest(con, [path])
+    assert result.events == 2
+    assert rows(con, 'SELECT case_id, "timestamp", n, sent, _row FROM events ORDER BY _row') == [
+        ("C1", dt.datetime(2021, 9, 30, 10, 0), "5", "2021-09-30 02:00:00+00", 2),
+        ("C2", dt.datetime(2021, 10, 8, 9, 0), "7", None, 3)]
+
+
+def test_parquet_zoned_timestamp_column_becomes_shanghai_time(con, tmp_path):
+    path = tmp_path / "zoned.parquet"
+    con.execute(f"""COPY (SELECT 'C1' AS case_id, '受理' AS event_type,
+        TIMESTAMPTZ '2021-09-30 02:00:00+00' AS "timestamp") TO '{path}' (FORMAT parquet)""")
+    ingest(con, [path])
+    assert times(con) == [dt.datetime(2021, 9, 30, 10, 0)]
+
+
+def test_several_files_are_united_by_column_name(con, tmp_path):
+    first = write(tmp_path / "a.csv", "case_id,event_type,timestamp,unit,承办人\n"
+                                      "C1,受理,2021-09-30,局,张三\n")
+    second = write(tmp_path / "b.jsonl",
+                   '{"timestamp": "2021-10-08", "case_id": "C1", "event_type": "答复", "渠道": "网站"}\n')
+    result = ingest(con, [first, second])
+    assert result.files == (str(first), str(second))
+    assert result.attributes == ("承办人", "渠道")
+    assert rows(con, "SELECT case_id, event_type, unit, 承办人, 渠道, _src, _row FROM events "
+                     "ORDER BY _src") == [
+        ("C1", "受理", "局", "张三", None, 0, 2),
+        ("C1", "答复", None, None, "网站", 1, 1)]
+
+
+def test_a_new_load_replaces_the_table(con, tmp_path):
+    ingest(con, [write(tmp_path / "a.csv", HEADER + "C1,受理,2021-09-30,,x\n")])
+    ingest(con, [write(tmp_path / "b.csv", "case_id,event_type,timestamp\nC2,受理,2021-09-30\n")])
+    assert rows(con, "SELECT case_id FROM events") == [("C2",)]
+    assert "note" not in [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+
+
+def test_other_table_name(con, tmp_path):
+    ingest(con, [write(tmp_path / "a.csv", HEADER + "C1,受理,2021-09-30,,x\n")], table="log2")
+    assert rows(con, "SELECT case_id FROM log2") == [("C1",)]
+
+
+# ---------------------------------------------------------------------------
+# Timestamps
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("2021-09-30 10:00:00", dt.datetime(2021, 9, 30, 10, 0, 0)),
+    ("2021-09-30T10:00:00", dt.datetime(2021, 9, 30, 10, 0, 0)),
+    ("2021-09-30T10:00", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30 10:00", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30 10:00:00.250", dt.datetime(2021, 9, 30, 10, 0, 0, 250000)),
+    ("2021-09-30", dt.datetime(2021, 9, 30)),
+    ("2021-9-3 9:05", dt.datetime(2021, 9, 3, 9, 5)),
+    ("2019/4/25 9:32:09", dt.datetime(2019, 4, 25, 9, 32, 9)),
+    ("2019/4/5 9:3:9", dt.datetime(2019, 4, 5, 9, 3, 9)),
+    ("2018/4/24", dt.datetime(2018, 4, 24)),
+    ("2021/9/30 10:00", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021.9.30", dt.datetime(2021, 9, 30)),
+    ("2021年9月30日", dt.datetime(2021, 9, 30)),
+    ("2021年9月3日", dt.datetime(2021, 9, 3)),
+    ("2021年9月30日 10时30分", dt.datetime(2021, 9, 30, 10, 30)),
+    ("2021年9月30日10时30分15秒", dt.datetime(2021, 9, 30, 10, 30, 15)),
+    ("2021年9月30日 10时", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021年9月30日 10:30", dt.datetime(2021, 9, 30, 10, 30)),
+    ("２０２１年９月３０日 １０：３０", dt.datetime(2021, 9, 30, 10, 30)),
+    ("  2021-09-30 10:00  ", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30  10:00", dt.datetime(2021, 9, 30, 10, 0)),
+    # zoned times become Asia/Shanghai wall-clock time
+    ("2021-09-30T10:00:00+08:00", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30T02:00:00Z", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30T02:00:00z", dt.datetime(2021, 9, 30, 10, 0)),
+    ("2021-09-30 18:30+0000", dt.datetime(2021, 10, 1, 2, 30)),
+    ("2021-09-30T10:00:00-05:00", dt.datetime(2021, 9, 30, 23, 0)),
+    ("2021-09-30T10:00:00.5+09", dt.datetime(2021, 9, 30, 9, 0, 0, 500000)),
+    ("2021-09-30 10:00 +08:00", dt.datetime(2021, 9, 30, 10, 0)),
+    ("1988-07-01T00:00:00Z", dt.datetime(1988, 7, 1, 9, 0)),  # China kept summer time then
+])
+def test_accepted_time_forms(con, tmp_path, text, expected):
+    log = tmp_path / "t.csv"
+    with log.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["case_id", "event_type", "timestamp"], ["C1", "受理", text]])
+    ingest(con, [log])
+    assert times(con) == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "2021/13/1", "2021-02-30", "21-9-30", "2021-09-30 25:00", "2021年9月", "明天", "44469.5",
+    "2021-09-30T10:00:00+99:00", "09/30/2021",
+])
+def test_unreadable_times_are_bad_rows(con, tmp_path, text):
+    log = tmp_path / "t.csv"
+    with log.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["case_id", "event_type", "timestamp"], ["C1", "受理", text]])
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(err.value).startswith(f"{log}: row 2: timestamp not understood ('{text}')")
+
+
+@pytest.mark.parametrize("fmt, text, expected", [
+    ("%Y-%m-%d %H:%M:%S", "2021-9-3 9:5:7", dt.datetime(2021, 9, 3, 9, 5, 7)),
+    ("%Y-%m-%d %H:%M", "2021-9-3 9:05", dt.datetime(2021, 9, 3, 9, 5)),
+    ("%Y-%m-%d %H", "2021-9-3 9", dt.datetime(2021, 9, 3, 9)),
+    ("%Y-%m-%d", "2021-9-3", dt.datetime(2021, 9, 3)),
+])
+def test_duckdb_strptime_reads_one_digit_fields(con, fmt, text, expected):
+    assert fmt in TIMESTAMP_FORMATS
+    assert con.execute("SELECT strptime(?, ?)", [text, fmt]).fetchone()[0] == expected
+    assert con.execute("SELECT try_strptime('2021-13-3', ?)", [fmt]).fetchone()[0] is None
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+def test_missing_file(con, tmp_path):
+    with pytest.raises(DataError) as err:
+        ingest(con, [tmp_path / "nope.csv"])
+    assert str(err.value) == f"{tmp_path / 'nope.csv'}: file not found"
+
+
+@pytest.mark.parametrize("name, content", [
+    ("empty.csv", b""), ("blank.csv", b"\n \n"), ("bom.csv", b"\xef\xbb\xbf"),
+    ("empty.jsonl", b""), ("blank.jsonl", b"\n\n"), ("empty.parquet", b""),
+])
+def test_empty_file(con, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value) == f"{path}: empty file"
+
+
+def test_empty_xlsx(con, tmp_path):
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value) == f"{path}: empty file"
+
+
+def test_header_only_file_gives_no_events(con, tmp_path):
+    result = ingest(con, [write(tmp_path / "h.csv", HEADER)])
+    assert result.events == 0 and rows(con) == []
+
+
+def test_unknown_format(con, tmp_path):
+    with pytest.raises(DataError) as err:
+        ingest(con, [write(tmp_path / "log.xls", "x")])
+    assert "unknown log format '.xls'" in str(err.value)
+
+
+def test_no_paths(con):
+    with pytest.raises(DataError, match="no event log given"):
+        ingest(con, [])
+
+
+@pytest.mark.parametrize("column", ["case_id", "event_type", "timestamp"])
+def test_missing_required_column_names_file_column_and_columns_found(con, tmp_path, column):
+    names = [c for c in ("case_id", "event_type", "timestamp", "unit") if c != column]
+    log = write(tmp_path / "log.csv", ",".join(names) + "\n" + ",".join("x" for _ in names) + "\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(err.value) == (f"{log}: missing column {column!r} "
+                              f"(columns found: {', '.join(names)})")
+
+
+def test_repeated_header_is_refused(con, tmp_path):
+    log = write(tmp_path / "log.csv", "case_id,event_type,timestamp,备注,备注\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(err.value) == f"{log}: row 1: column '备注' appears twice (columns 4 and 5)"
+
+
+def test_reserved_column_name_is_refused(con, tmp_path):
+    log = write(tmp_path / "log.csv", "case_id,event_type,timestamp,_row\nC1,受理,2021-09-30,1\n")
+    with pytest.raises(DataError, match="'_row', a name ingest keeps for itself"):
+        ingest(con, [log])
+
+
+def test_every_bad_row_is_named_with_its_value(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER +
+                "C1,受理,2021-09-30 10:00,,\n"        # row 2 fine
+                ",受理,2021-09-30 10:00,,\n"          # row 3 blank case_id
+                "C3,,2021-09-30 10:00,,\n"            # row 4 blank event_type
+                "C4,受理,,,\n"                        # row 5 blank timestamp
+                "C5,受理,2021/9/31,,\n"               # row 6 no such day
+                "C6,受理,2021-09-30,局,x,多余\n"      # row 7 too many fields
+                "C7,受理\n"                           # row 8 too few
+                "C8,受理,2021-09-30,,\n")             # row 9 fine
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert err.value.location.path == str(log) and err.value.location.row == 3
+    assert str(err.value).splitlines() == [
+        f"{log}: row 3: case_id is blank",
+        f"{log}: row 4: event_type is blank",
+        f"{log}: row 5: timestamp is blank",
+        f"{log}: row 6: timestamp not understood ('2021/9/31')",
+        f"{log}: row 7: has more fields than the header's 5 ('C6,受理,2021-09-30,局,x,多余')",
+        f"{log}: row 8: has 2 fields, the header has 5 ('C7,受理')",
+        "6 rows cannot be used; nothing was loaded (correct the log, or pass --bad-rows FILE "
+        "to set such rows aside and go on)"]
+    assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'events'"
+                           ).fetchone()[0]
+
+
+def test_one_row_with_several_problems_lists_them_all(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + ",,明天,,\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(err.value).splitlines()[0] == (
+        f"{log}: row 2: case_id is blank; event_type is blank; timestamp not understood ('明天')")
+
+
+def test_the_listing_stops_at_twenty(con, tmp_path):
+    body = "".join(f"C{i},受理,bad{i},,\n" for i in range(25))
+    log = write(tmp_path / "log.csv", HEADER + body)
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    lines = str(err.value).splitlines()
+    assert len(lines) == 22
+    assert lines[19] == f"{log}: row 21: timestamp not understood ('bad19')"
+    assert lines[20] == "… and 5 more"
+    assert lines[21].startswith("25 rows cannot be used")
+
+
+def test_long_values_are_cut_short_in_messages(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + f"C1,受理,{'9' * 100},,\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert f"('{'9' * 60}…')" in str(err.value)
+
+
+def test_rows_keep_their_spreadsheet_number_across_blank_lines_and_multiline_values(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER +
+                "C1,受理,2021-09-30,,\n"                 # row 2
+                "\n"                                    # row 3: empty line
+                'C2,受理,2021-09-30,,"两行\n的备注"\n'     # row 4 (spans two lines)
+                "   \n"                                 # row 5: blank
+                ",,,,\n"                                # row 6: nothing in it
+                "C3,受理,9999,,\n"                       # row 7: bad
+                "\n"                                    # row 8
+                "C4,受理,2021-09-30,,\n"                 # row 9
+                "\n\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log])
+    assert str(err.value).splitlines()[0] == f"{log}: row 7: timestamp not understood ('9999')"
+    result = ingest(con, [log], bad_rows_path=tmp_path / "bad.csv")
+    assert result.events == 3 and result.bad_rows == 1
+    assert rows(con, "SELECT case_id, _row, note FROM events ORDER BY _row") == [
+        ("C1", 2, None), ("C2", 4, "两行\n的备注"), ("C4", 9, None)]
+
+
+def test_rows_keep_their_number_after_blank_lines_without_multiline_values(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,\n\n\nC2,受理,bad,,\nC3,受理,2021-09-30,,\n")
+    result = ingest(con, [log], bad_rows_path=tmp_path / "bad.csv")
+    assert result.bad_rows == 1
+    assert rows(con, "SELECT case_id, _row FROM events ORDER BY _row") == [("C1", 2), ("C3", 6)]
+    with (tmp_path / "bad.csv").open(encoding="utf-8-sig") as f:
+        assert [r["row"] for r in csv.DictReader(f)] == ["5"]
+
+
+def test_rows_after_a_rejected_row_keep_their_number(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理\nC2,受理,2021-09-30,,\n\"C3\"x,y\nC4,受理,2021-09-30,,\n")
+    result = ingest(con, [log], bad_rows_path=tmp_path / "bad.csv")
+    assert result.bad_rows == 2
+    assert rows(con, "SELECT case_id, _row FROM events ORDER BY _row") == [("C2", 3), ("C4", 5)]
+
+
+def test_bad_rows_file_lets_the_load_go_on(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER +
+                "C1,受理,2021-09-30 10:00,局,好\n"
+                "C2,受理,2021/13/01,局,\"坏,的\"\n"
+                "C3,受理\n"
+                "C4,答复,2021-10-08 10:00,局,好\n")
+    bad = tmp_path / "out" / "bad.csv"
+    bad.parent.mkdir()
+    result = ingest(con, [log], bad_rows_path=bad)
+    assert (result.events, result.bad_rows) == (2, 2)
+    assert rows(con, "SELECT case_id FROM events ORDER BY _row") == [("C1",), ("C4",)]
+    raw = bad.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with bad.open(encoding="utf-8-sig", newline="") as f:
+        written = list(csv.DictReader(f))
+    assert [(r["file"], r["row"], r["reason"]) for r in written] == [
+        (str(log), "3", "timestamp not understood ('2021/13/01')"),
+        (str(log), "4", "has 2 fields, the header has 5 ('C3,受理')")]
+    assert written[0]["values"] == ('{"case_id":"C2","event_type":"受理","timestamp":"2021/13/01",'
+                                    '"unit":"局","note":"坏,的"}')
+    assert written[1]["values"] == "C3,受理"
+
+
+def test_bad_rows_file_is_written_even_when_all_rows_are_good(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,\n")
+    bad = tmp_path / "bad.csv"
+    assert ingest(con, [log], bad_rows_path=bad).bad_rows == 0
+    assert bad.read_text(encoding="utf-8-sig").splitlines() == ["file,row,reason,values"]
+
+
+def test_bad_rows_from_several_files(con, tmp_path):
+    a = write(tmp_path / "a.csv", HEADER + "C1,受理,x,,\n")
+    b = write(tmp_path / "b.jsonl", '{"case_id": "C2", "event_type": "受理", "timestamp": "y"}\n')
+    with pytest.raises(DataError) as err:
+        ingest(con, [a, b])
+    assert str(err.value).splitlines()[:2] == [
+        f"{a}: row 2: timestamp not understood ('x')",
+        f"{b}: row 1: timestamp not understood ('y')"]
+
+
+# ---------------------------------------------------------------------------
+# Duplicates
+# ---------------------------------------------------------------------------
+
+def test_identical_rows_count_once(con, tmp_path):
+    row = "C1,受理,2021-09-30 10:00,局,x\n"
+    log = write(tmp_path / "log.csv", HEADER + row + row + "C1,受理,2021-09-30 10:00,局,y\n" + row)
+    result = ingest(con, [log])
+    assert (result.events, result.duplicates) == (2, 2)
+    assert rows(con, "SELECT note, _row FROM events ORDER BY _row") == [("x", 2), ("y", 4)]
+
+
+def test_identical_rows_across_files_and_spellings_count_once(con, tmp_path):
+    a = write(tmp_path / "a.csv", HEADER + "C1,受理,2021/9/30 10:00,局,x\n")
+    b = write(tmp_path / "b.csv", HEADER + "C1,受理,2021-09-30T10:00:00+08:00,局,x\n")
+    result = ingest(con, [a, b])
+    assert (result.events, result.duplicates) == (1, 1)
+    assert rows(con, "SELECT _src FROM events") == [(0,)]
+
+
+def test_same_event_id_counts_once(con, tmp_path):
+    log = write(tmp_path / "log.csv", "case_id,event_type,timestamp,event_id,note\n"
+                                      "C1,受理,2021-09-30,E1,first\n"
+                                      "C1,受理,2021-09-30,E1,second export\n"
+                                      "C1,受理,2021-09-30,E2,other\n"
+                                      "C1,受理,2021-09-30,,no id\n"
+                                      "C1,受理,2021-09-30,,no id\n")
+    result = ingest(con, [log])
+    assert (result.events, result.duplicates) == (3, 2)
+    assert rows(con, "SELECT event_id, note FROM events ORDER BY _row") == [
+        ("E1", "first"), ("E2", "other"), (None, "no id")]
+
+
+# ---------------------------------------------------------------------------
+# Mapping files
+# ---------------------------------------------------------------------------
+
+def test_mapping_renames_drops_and_sets_constants(con, tmp_path):
+    log = write(tmp_path / "export.csv", "编号,类型,时间,内部备注,承办人\n"
+                                         "A1,咨询受理,2021/9/30 10:00,不要,张三\n")
+    mapping = write(tmp_path / "m.yaml", "columns: {编号: case_id, 类型: event_type, 时间: timestamp,"
+                                         " 承办人: handler}\n"
+                                         "drop: [内部备注]\n"
+                                         "constants: {unit: 市政务服务中心, 渠道: 网站}\n")
+    result = ingest(con, [log], mapping=mapping)
+    assert result.attributes == ("handler", "渠道")
+    assert rows(con, 'SELECT case_id, event_type, "timestamp", unit, handler, 渠道 FROM events') == [
+        ("A1", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "张三", "网站")]
+
+
+def test_mapping_constant_event_type_for_a_one_step_export(con, tmp_path):
+    log = write(tmp_path / "export.csv", "办件编号,受理时间\nB1,2021-09-30 10:00\n")
+    mapping = write(tmp_path / "m.yaml", "columns: {办件编号: case_id, 受理时间: timestamp}\n"
+                                         "constants: {event_type: 办件受理}\n")
+    ingest(con, [log], mapping=mapping)
+    assert rows(con, "SELECT case_id, event_type FROM events") == [("B1", "办件受理")]
+
+
+def test_mapping_wide_export_unreadable_time_stops_the_load(con):
+    with pytest.raises(DataError) as err:
+        ingest(con, [DATA / "wide_messages.csv"], mapping=DATA / "wide_mapping.yaml")
+    assert str(err.value).splitlines()[0] == (
+        f"{DATA / 'wide_messages.csv'}: row 4: timestamp (答复时间) not understood ('2021/10/99')")
+
+
+def test_mapping_wide_export_blank_time_means_no_event(con, tmp_path):
+    bad = tmp_path / "bad.csv"
+    result = ingest(con, [DATA / "wide_messages.csv"], mapping=DATA / "wide_mapping.yaml",
+                    bad_rows_path=bad)
+    assert (result.events, result.bad_rows) == (3, 1)
+    assert result.attributes == ("user", "reply")
+    assert rows(con, 'SELECT case_id, event_type, "timestamp", unit, user, reply, _row FROM events '
+                     "ORDER BY _row, \"timestamp\"") == [
+        ("101", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "A001", None, 2),
+        ("101", "咨询答复", dt.datetime(2021, 10, 8, 9, 0), "市政务服务中心", "A001", "已办理", 2),
+        ("102", "咨询受理", dt.datetime(2021, 10, 9, 8, 30), "市政务服务中心", "A002", None, 3)]
+    with bad.open(encoding="utf-8-sig") as f:
+        written = list(csv.DictReader(f))
+    assert [(r["row"], r["reason"]) for r in written] == [
+        ("4", "timestamp (答复时间) not understood ('2021/10/99')")]
+
+
+def test_mapping_wide_row_without_any_time_is_a_bad_row(con, tmp_path):
+    log = write(tmp_path / "w.csv", "留言编号,留言用户,留言时间,答复时间,答复意见\n9,U,,,\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log], mapping=DATA / "wide_mapping.yaml")
+    assert str(err.value).splitlines()[0] == (
+        f"{log}: row 2: no time in any of 留言时间, 答复时间: the row gives no event")
+
+
+def test_mapping_timestamp_formats_come_first(con, tmp_path):
+    log = write(tmp_path / "e.csv", "case_id,event_type,timestamp\nC1,受理,30.09.2021 10:15\n")
+    mapping = write(tmp_path / "m.yaml", "timestamp_formats: ['%d.%m.%Y %H:%M']\n")
+    ingest(con, [log], mapping=mapping)
+    assert times(con) == [dt.datetime(2021, 9, 30, 10, 15)]
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("colums: {a: case_id}\n", ":1:1", "unknown key 'colums'"),
+    ("events:\n  - {event_type: 受理, timestamp: t, when: x}\n", ":2:36",
+     "unknown key 'when': an events entry may have event_type, timestamp, columns, constants"),
+    ("events:\n  - {event_type: 受理}\n", ":2:5", "this entry needs timestamp"),
+    ("constants: {timestamp: '2021-01-01'}\n", ":1:13", "timestamp cannot be a constant"),
+    ("columns: {a: _row}\n", ":1:14", "reserves for itself"),
+    ("columns: {a: x, b: x}\n", ":1:20", "would both become 'x'"),
+    ("columns: {id: event_id}\nevents:\n  - {event_type: 受理, timestamp: t}\n", ":1:15",
+     "map event_id in an entry's columns"),
+    ("timestamp_formats: ['%d.%m.%Y %z']\n", ":1:21", "zone directives"),
+    ("- a\n- b\n", ":1:1", "a mapping file is a YAML mapping"),
+    ("columns: {a: case_id\n", ":2:1", "YAML syntax error"),
+])
+def test_mapping_mistakes_are_located(con, tmp_path, text, where, message):
+    log = write(tmp_path / "e.csv", HEADER + "C1,受理,2021-09-30,,\n")
+    mapping = write(tmp_path / "m.yaml", text)
+    with pytest.raises(DataError) as err:
+        ingest(con, [log], mapping=mapping)
+    assert str(err.value).startswith(f"{mapping}{where}: ")
+    assert message in str(err.value)
+
+
+def test_mapping_column_in_no_log_is_located(con, tmp_path):
+    log = write(tmp_path / "e.csv", HEADER + "C1,受理,2021-09-30,,\n")
+    mapping = write(tmp_path / "m.yaml", "columns:\n  note: 备注\n  承办人: handler\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log], mapping=mapping)
+    assert str(err.value) == (f"{mapping}:3:3: column '承办人' is in none of the logs (columns "
+                              f"found: {log}: case_id, event_type, timestamp, unit, note)")
+
+
+def test_mapping_wide_time_column_missing_from_one_file(con, tmp_path):
+    log = write(tmp_path / "w.csv", "留言编号,留言用户,留言时间\n9,U,2021-09-30\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [DATA / "wide_messages.csv", log], mapping=DATA / "wide_mapping.yaml")
+    assert str(err.value).startswith(f"{log}: missing column '答复时间' named as the time of 咨询答复")
+
+
+def test_mapping_that_leaves_case_id_missing(con, tmp_path):
+    log = write(tmp_path / "e.csv", "编号,event_type,timestamp\nC1,受理,2021-09-30\n")
+    mapping = write(tmp_path / "m.yaml", "columns: {编号: 办件号}\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log], mapping=mapping)
+    assert str(err.value) == (f"{log}: missing column 'case_id' after applying mapping {mapping} "
+                              "(columns found: 编号, event_type, timestamp)")
+
+
+def test_mapping_rename_onto_an_existing_column_is_refused(con, tmp_path):
+    log = write(tmp_path / "e.csv", "编号,case_id,event_type,timestamp\nA,B,受理,2021-09-30\n")
+    mapping = write(tmp_path / "m.yaml", "columns: {编号: case_id}\n")
+    with pytest.raises(DataError, match="two columns would be named 'case_id'"):
+        ingest(con, [log], mapping=mapping)
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="the 2020 泰迪杯 export is not on this machine")
+def test_real_message_board_export(con):
+    result = ingest(con, [REALDATA], mapping=DATA / "teddycup2020c_mapping.yaml")
+    assert (result.events, result.bad_rows, result.duplicates) == (5632, 0, 0)
+    assert result.attributes == ("user", "subject", "reply")
+    assert rows(con, "SELECT count(DISTINCT case_id), count(*) FILTER (event_type = '咨询答复') "
+                     "FROM events") == [(2816, 2816)]
+    # every parsed time agrees with the ISO columns the data set's README describes
+    mismatches = con.execute(f"""
+        SELECT count(*) FROM events e JOIN read_csv('{REALDATA}', all_varchar = true) s
+          ON s.留言编号 = e.case_id
+        WHERE e."timestamp" <> strptime(CASE e.event_type WHEN '咨询受理' THEN s.留言时间_iso
+                                             ELSE s.答复时间_iso END, '%Y-%m-%d %H:%M:%S')""").fetchone()
+    assert mismatches == (0,)
+    picked = rows(con, 'SELECT case_id, event_type, "timestamp", _row FROM events '
+                       "WHERE case_id IN ('2549', '2759', '27610') ORDER BY case_id, \"timestamp\"")
+    assert picked == [
+        ("2549", "咨询受理", dt.datetime(2019, 4, 25, 9, 32, 9), 2),
+        ("2549", "咨询答复", dt.datetime(2019, 5, 10, 14, 56, 53), 2),
+        ("2759", "咨询受理", dt.datetime(2019, 4, 8, 8, 37, 20), 7),
+        ("2759", "咨询答复", dt.datetime(2019, 5, 9, 10, 2, 8), 7),
+        ("27610", "咨询受理", dt.datetime(2018, 3, 19, 10, 5, 4), 1141),
+        ("27610", "咨询答复", dt.datetime(2018, 4, 24, 0, 0), 1141)]
+
+
+# ---------------------------------------------------------------------------
+# Inline events (rule examples)
+# ---------------------------------------------------------------------------
+
+def test_records_load_like_a_log(con):
+    result = ingest_records(con, [
+        {"case_id": "C1", "event_type": "咨询受理", "timestamp": "2021-09-30 10:00"},
+        {"case_id": "C1", "event_type": "咨询答复", "timestamp": dt.datetime(2021, 10, 13, 17, 0),
+         "承诺时限": 5},
+        {"case_id": "C2", "event_type": "咨询受理", "timestamp": dt.date(2021, 10, 1)},
+    ], name="rules/x.yaml example 'a'")
+    assert result.files == ("rules/x.yaml example 'a'",)
+    assert result.attributes == ("承诺时限",)
+    assert rows(con, 'SELECT case_id, "timestamp", 承诺时限, _row FROM events ORDER BY _row') == [
+        ("C1", dt.datetime(2021, 9, 30, 10, 0), None, 1),
+        ("C1", dt.datetime(2021, 10, 13, 17, 0), "5", 2),
+        ("C2", dt.datetime(2021, 10, 1), None, 3)]
+
+
+def test_bad_records_are_named_as_events(con):
+    with pytest.raises(DataError) as err:
+        ingest_records(con, [
+            {"case_id": "C1", "event_type": "受理", "timestamp": "2021-09-30"},
+            {"case_id": "C2", "event_type": "受理", "timestamp": "九月"},
+            "not a mapping",
+        ], name="r.yaml example 'b'")
+    assert err.value.location.row == 2
+    assert str(err.value).splitlines() == [
+        "r.yaml example 'b': event 2: timestamp not understood ('九月')",
+        "r.yaml example 'b': event 3: not a {field: value} object ('\"not a mapping\"')",
+        "2 events cannot be used; nothing was loaded"]
+
+
+def test_no_records_give_an_empty_table(con):
+    result = ingest_records(con, [])
+    assert (result.events, result.attributes) == (0, ())
+    assert rows(con, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_records_missing_a_required_field(con):
+    with pytest.raises(DataError) as err:
+        ingest_records(con, [{"case_id": "C1", "timestamp": "2021-09-30"}], name="ex")
+    assert str(err.value) == "ex: missing column 'event_type' (columns found: case_id, timestamp)"
