@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from .api import parse_as_of
 from .batch import run_rules
 from .calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
@@ -89,11 +90,16 @@ def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] =
         except RuleError as exc:
             problems.append(exc)
     calendar = WorkCalendar.load(calendar_files)
-    for item in rules:
-        doc = load_yaml(item.path, error_cls=RuleError)
-        if vocabulary is not None:
-            problems.extend(_vocabulary_problems(item, doc, vocabulary))
-        problems.extend(_example_problems(item, doc, calendar))
+    con = duckdb.connect()  # one database for every example: only `events` changes
+    try:
+        calendar.load_into(con)
+        for item in rules:
+            doc = load_yaml(item.path, error_cls=RuleError)
+            if vocabulary is not None:
+                problems.extend(_vocabulary_problems(item, doc, vocabulary))
+            problems.extend(_example_problems(con, item, doc, calendar))
+    finally:
+        con.close()
     return problems
 
 
@@ -137,7 +143,8 @@ def _vocabulary_problems(item: LoadedRule, doc: YamlDocument, vocab: Vocabulary)
     return out
 
 
-def _example_problems(item: LoadedRule, doc: YamlDocument, calendar: WorkCalendar) -> list[GovcheckError]:
+def _example_problems(con, item: LoadedRule, doc: YamlDocument,
+                      calendar: WorkCalendar) -> list[GovcheckError]:
     rule = item.rule
     out: list[GovcheckError] = []
     if not any(not e.expect for e in rule.examples):
@@ -148,7 +155,7 @@ def _example_problems(item: LoadedRule, doc: YamlDocument, calendar: WorkCalenda
     for i, example in enumerate(rule.examples):
         where = doc.location(("examples", i))
         try:
-            produced = run_example(item, example, calendar)
+            produced = run_example(con, item, example, calendar)
         except GovcheckError as exc:
             out.append(RuleError(f"example {example.name!r} cannot run: {exc}", where))
             continue
@@ -162,21 +169,16 @@ def _example_problems(item: LoadedRule, doc: YamlDocument, calendar: WorkCalenda
     return out
 
 
-def run_example(item: LoadedRule, example: Example, calendar: WorkCalendar) -> set[tuple]:
-    """What the batch engine finds in an example's events: (case_id | unit, period, type)."""
-    con = duckdb.connect()
-    try:
-        ingest_records(con, list(example.events), name=f"{item.path} example {example.name!r}")
-        if example.as_of is not None:
-            as_of = example.as_of
-        else:
-            as_of = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
-        from .api import parse_as_of
-        moment = parse_as_of(as_of if not isinstance(as_of, str) else as_of)
-        calendar.load_into(con)
-        outcome = run_rules(con, [item], moment, calendar)[0]
-    finally:
-        con.close()
+def run_example(con, item: LoadedRule, example: Example, calendar: WorkCalendar) -> set[tuple]:
+    """What the batch engine finds in an example's events: (case_id | unit, period, type).
+
+    ``con`` already holds the calendar table; the example's events replace ``events``.
+    """
+    ingest_records(con, list(example.events), name=f"{item.path} example {example.name!r}")
+    as_of = example.as_of
+    if as_of is None:
+        as_of = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
+    outcome = run_rules(con, [item], parse_as_of(as_of), calendar)[0]
     found = list(outcome.violations) + list(outcome.warnings)
     if item.rule.kind in AGGREGATE_KINDS:
         return {(v.unit, v.period, v.type) for v in found}
