@@ -10,7 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.api import evaluate  # noqa: E402
+from engine.api import evaluate, select_rules  # noqa: E402
 from engine.calendar import WorkCalendar  # noqa: E402
 from engine.ingest import ingest_records  # noqa: E402
 from engine.loader import load_rule_file  # noqa: E402
@@ -35,6 +35,14 @@ def _table(datatable) -> list[dict[str, str]]:
 @given(parsers.parse("规则："), target_fixture="world")
 def a_rule(world, docstring):
     world["rules"].append(load_rule_file("feature.yaml", docstring))
+    return world
+
+
+@given(parsers.re(r"规则库中的规则 (?P<ids>[A-Z0-9, -]+)"), target_fixture="world")
+def shipped_rules(world, ids):
+    """Rules of the shipped library, by id (e.g. ``规则库中的规则 SY21-FW-28-1``)."""
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    world["rules"].extend(select_rules(None, wanted))
     return world
 
 
