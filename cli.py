@@ -73,8 +73,10 @@ def main() -> None:
               help="Extra working-day calendar YAML (file or folder, repeatable).")
 @click.option("--bad-rows", type=click.Path(dir_okay=False),
               help="Write unusable rows here and go on (they are counted in the report).")
+@click.option("--no-mask", is_flag=True,
+              help="HTML/XLSX: show ID card and mobile numbers in full (masked by default).")
 def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
-          calendars, bad_rows) -> None:
+          calendars, bad_rows, no_mask) -> None:
     """Evaluate event logs against the rules and report the violations."""
     from engine.api import Run, check as run_check, exit_code
     from engine.render import FORMATS, render
@@ -85,14 +87,14 @@ def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_i
                                    f"use one of {', '.join(FORMATS)}")
     report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
                            calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
-    data = render(report, fmt)
+    data = render(report, fmt, mask=not no_mask)
     if output:
         Path(output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if html_path:
-        Path(html_path).write_bytes(render(report, "html"))
+        Path(html_path).write_bytes(render(report, "html", mask=not no_mask))
     if report.bad_rows:
         click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
     sys.exit(exit_code(report, fail_on))

@@ -2,33 +2,44 @@
 
 The run is done once and every format is a pure function of its Report (the InSpec
 reporter model), so formats cannot disagree about what was found and each can be
-tested with a hand-built Report. Renderers read only ``engine.model``.
+tested with a hand-built Report. Renderers read only ``engine.model`` (the document
+formats also read the calendar and the templates, both plain data).
+
+``html`` and ``xlsx`` are documents for people and take keyword options: ``mask``
+(default True) hides 身份证号 and mobile numbers. Options a format does not take are
+ignored, so a caller can pass the same options whatever the format.
 """
 from __future__ import annotations
 
-from typing import Callable
+import inspect
+from typing import Any, Callable
 
 from engine.model import Report
 
 from . import csv as _csv
+from . import html as _html
 from . import json as _json
 from . import junit as _junit
 from . import text as _text
+from . import xlsx as _xlsx
 
-FORMATS = ("text", "json", "csv", "junit")
+FORMATS = ("text", "json", "csv", "junit", "html", "xlsx")
 
 _RENDERERS: dict[str, Callable[[Report], bytes]] = {
     "text": _text.render,
     "json": _json.render,
     "csv": _csv.render,
     "junit": _junit.render,
+    "html": _html.render,
+    "xlsx": _xlsx.render,
 }
 
 
-def render(report: Report, fmt: str) -> bytes:
-    """``report`` in format ``fmt`` (one of ``FORMATS``)."""
+def render(report: Report, fmt: str, **options: Any) -> bytes:
+    """``report`` in format ``fmt`` (one of ``FORMATS``), with the options it takes."""
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}") from None
-    return renderer(report)
+    accepted = inspect.signature(renderer).parameters
+    return renderer(report, **{k: v for k, v in options.items() if k in accepted})

@@ -1,0 +1,438 @@
+"""The report supervisors open, filter, print and send: one self-contained HTML file.
+
+Everything is inline (CSS, JS, SVG): no URL is ever fetched, and a Content-Security-Policy
+says so to the browser. The page is built in two layers:
+
+* the summary (header, cards, 红黑榜, monthly trend, one section per rule) is rendered by
+  jinja2 with autoescape on, so it reads and prints without JavaScript;
+* the findings are embedded **once** as JSON in a ``<script type="application/json">``
+  block (with ``<``, ``>`` and ``&`` written as ``\\u003c``… so no value can close the
+  block), and a small script shows one page of them at a time with DOM text nodes. It
+  sorts, filters and searches 200,000 findings without a server.
+
+Event text is data, never markup: the template escapes it, the script only ever sets
+``textContent``, and the policy requires Trusted Types, so an accidental ``innerHTML``
+would fail loudly instead of running someone's ``<img onerror=…>``.
+
+Personal data in any text (身份证号, mainland mobile numbers) is masked unless the caller
+passes ``mask=False`` (``check --no-mask``). For a deadline counted in working days, the
+evidence shows the count day by day, as ``govcheck calendar explain`` prints it; the count
+is worked out here from the deadline and the case's events with the shipped calendar
+(``engine.calendar`` is plain data), and left out when it cannot be (not a working-day
+deadline, or a year no shipped calendar covers).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from engine.messages import TYPE_NAMES
+from engine.model import Report, RuleResult, Violation
+from engine.resources import data_dir
+
+from .text import NO_UNIT, SEVERITY_LABELS, evidence_items, number, ordered
+
+KIND_LABELS = {
+    "deadline": "办理时限", "sequence": "办理环节", "min_count": "最低数量", "ratio": "比例达标",
+    "due_by": "限期完成", "periodic": "定期发布", "required_fields": "要素齐全",
+    "forbidden": "禁止事项",
+}
+SEVERITIES = ("error", "warning")
+
+# ---------------------------------------------------------------------------
+# Privacy
+# ---------------------------------------------------------------------------
+
+# 18-digit 居民身份证号 (last character may be X); not part of a longer run of digits.
+_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
+# Mainland mobile numbers, optionally written 138-1234-5678 or 138 1234 5678, optionally
+# after +86 / 86.
+_MOBILE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9])([- ]?)[0-9]{4}([- ]?)([0-9]{4})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with ID card numbers as ``430502********1234`` and mobiles as ``138****5678``."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    text = _ID_CARD.sub(r"\1********\2", text)
+    return _MOBILE.sub(r"\1\2****\3\4", text)
+
+
+def text_of(value: Any, masked: bool = True) -> str:
+    """Any report value as display text (floats to six significant digits), masked."""
+    out = number(value) if value is not None else ""
+    return mask_text(out) if masked else out
+
+
+# ---------------------------------------------------------------------------
+# Summaries shared with the other document renderers (xlsx, notices)
+# ---------------------------------------------------------------------------
+
+def unit_name(unit: str | None) -> str:
+    return unit if unit else NO_UNIT
+
+
+def rate(violations: int, checked: int) -> str:
+    return f"{100 * violations / checked:.1f}%" if checked else "-"
+
+
+def unit_ranking(report: Report) -> list[dict[str, Any]]:
+    """Units by violations (most first), with their errors, warnings, at-risk and share."""
+    total = len(report.violations)
+    stats: dict[str, dict[str, Any]] = {}
+
+    def entry(unit: str | None) -> dict[str, Any]:
+        name = unit_name(unit)
+        if name not in stats:
+            stats[name] = {"unit": name, "violations": 0, "error": 0, "warning": 0,
+                           "at_risk": 0, "rules": set()}
+        return stats[name]
+
+    for v in report.violations:
+        e = entry(v.unit)
+        e["violations"] += 1
+        e[v.severity if v.severity in SEVERITIES else "error"] += 1
+        e["rules"].add(v.rule_id)
+    for w in report.warnings:
+        entry(w.unit)["at_risk"] += 1
+    out = sorted(stats.values(), key=lambda e: (-e["violations"], -e["error"], -e["at_risk"],
+                                                e["unit"]))
+    for rank, e in enumerate(out, 1):
+        e["rank"] = rank
+        e["rules"] = len(e["rules"])
+        e["share"] = f"{100 * e['violations'] / total:.1f}%" if total else "-"
+    return out
+
+
+def monthly_trend(report: Report) -> tuple[list[dict[str, Any]], int]:
+    """Violations per month of their deadline, by severity; and how many have no deadline."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    undated = 0
+    for v in report.violations:
+        if v.due and re.match(r"^\d{4}-\d{2}", v.due):
+            counts[v.due[:7]][v.severity] += 1
+        else:
+            undated += 1
+    if not counts:
+        return [], undated
+    months = sorted(counts)
+    first, last = (int(months[0][:4]), int(months[0][5:7])), (int(months[-1][:4]), int(months[-1][5:7]))
+    out = []
+    y, m = first
+    while (y, m) <= last:          # every month in between, empty ones included
+        key = f"{y:04d}-{m:02d}"
+        out.append({"month": key, "error": counts[key]["error"],
+                    "warning": counts[key]["warning"]})
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out, undated
+
+
+def _nice_max(value: int) -> int:
+    if value <= 4:
+        return max(value, 1)
+    magnitude = 10 ** (len(str(value)) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        top = int(step * magnitude)
+        if top >= value:
+            return top
+    return value
+
+
+def trend_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Geometry of the stacked monthly bar chart (drawn as inline SVG by the template)."""
+    if not months:
+        return None
+    width, height, left, right, top, bottom = 760, 240, 48, 12, 14, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max(m["error"] + m["warning"] for m in months))
+    slot = plot_w / len(months)
+    bar = max(2.0, min(40.0, slot * 0.64))
+    every = max(1, -(-len(months) // 18))          # at most ~18 month labels
+    bars = []
+    for i, m in enumerate(months):
+        x = left + i * slot + (slot - bar) / 2
+        h_err = plot_h * m["error"] / top_value
+        h_warn = plot_h * m["warning"] / top_value
+        bars.append({
+            "month": m["month"], "error": m["error"], "warning": m["warning"],
+            "x": round(x, 1), "w": round(bar, 1),
+            "y_err": round(top + plot_h - h_err, 1), "h_err": round(h_err, 1),
+            "y_warn": round(top + plot_h - h_err - h_warn, 1), "h_warn": round(h_warn, 1),
+            "label_x": round(left + i * slot + slot / 2, 1),
+            "label": m["month"] if i % every == 0 else "",
+        })
+    ticks = [{"value": round(top_value * k / 4), "y": round(top + plot_h - plot_h * k / 4, 1)}
+             for k in range(5)]
+    return {"width": width, "height": height, "left": left, "right": width - right,
+            "top": top, "base": top + plot_h, "bars": bars, "ticks": ticks,
+            "legend_y": height - 8}
+
+
+def rule_sections(report: Report, masked: bool = True) -> tuple[list[dict[str, Any]], list[RuleResult]]:
+    """Rules with findings (one printed section each) and the rules without any."""
+    by_rule: dict[str, list[Violation]] = defaultdict(list)
+    warned: Counter = Counter()
+    for v in report.violations:
+        by_rule[v.rule_id].append(v)
+    for w in report.warnings:
+        warned[w.rule_id] += 1
+    rules = {r.id: r for r in report.rules}
+    for rule_id in set(by_rule) | set(warned):
+        if rule_id not in rules:   # a finding whose rule is missing still gets a section
+            vs = by_rule.get(rule_id, [])
+            sev = vs[0].severity if vs else "error"
+            rules[rule_id] = RuleResult(rule_id, "", "", sev, {}, len(vs), len(vs), warned[rule_id])
+    sections, quiet = [], []
+    for rule_id in sorted(rules):
+        r = rules[rule_id]
+        vs = by_rule.get(rule_id, [])
+        if not vs and not warned[rule_id]:
+            quiet.append(r)
+            continue
+        types = Counter(v.type for v in vs)
+        units = Counter(unit_name(v.unit) for v in vs)
+        sections.append({
+            "rule": r, "violations": len(vs), "warnings": warned[rule_id],
+            "rate": rate(len(vs), max(r.checked, len(vs))),
+            "types": [(TYPE_NAMES.get(t, t), n) for t, n in sorted(types.items(),
+                                                                   key=lambda x: (-x[1], x[0]))],
+            "units": [(text_of(u, masked), n) for u, n in sorted(units.items(),
+                                                                key=lambda x: (-x[1], x[0]))[:10]],
+            "more_units": max(0, len(units) - 10),
+        })
+    return sections, quiet
+
+
+# ---------------------------------------------------------------------------
+# Working-day explanation of a deadline
+# ---------------------------------------------------------------------------
+
+_LIMIT = re.compile(r"时限(\d+)个工作日")
+_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _TS.match(str(value or ""))
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+class _Explainer:
+    """Day-by-day counts of working-day deadlines, computed once per (start date, N)."""
+
+    def __init__(self, calendar: Any, kinds: dict[str, str]):
+        self._calendar = calendar
+        self._kinds = kinds
+        self.texts: list[str] = []
+        self._index: dict[tuple[dt.date, int, int], int] = {}
+
+    def _cal(self):
+        if self._calendar is None:
+            from engine.calendar import WorkCalendar
+            self._calendar = WorkCalendar.load()
+        return self._calendar
+
+    def index(self, v: Violation) -> int:
+        """Index into ``texts`` of ``v``'s explanation, or -1 when it has none."""
+        kind = self._kinds.get(v.rule_id, "")
+        if kind not in ("deadline", "sequence") or not v.due or not v.due.endswith("23:59:59"):
+            return -1
+        limit = _LIMIT.search(v.message or "")
+        if not ("工作日" in (v.message or "") or (v.type == "at_risk" and kind == "deadline")):
+            return -1
+        due = _date(v.due)
+        starts = sorted({d for d in (_date(e.get("timestamp")) for e in v.evidence) if d})
+        starts = [d for d in starts if due and d <= due]
+        if not due or not starts:
+            return -1
+        try:
+            return self._explain(starts, due, int(limit[1]) if limit else None)
+        except Exception:       # a year no shipped calendar covers, or an odd value: skip
+            return -1
+
+    def _explain(self, starts: list[dt.date], due: dt.date, limit: int | None) -> int:
+        cal = self._cal()
+        if not cal.day(due).is_workday:
+            return -1
+        chosen, n = None, None
+        if limit is not None:      # the event the count runs from (start, or a restart)
+            for d in starts:
+                if cal.workdays_between(d, due) == limit and cal.add_workdays(d, limit) == due:
+                    chosen, n = d, limit
+                    break
+        if chosen is None:         # pauses or extensions moved it: count from the start
+            chosen = starts[0]
+            n = cal.workdays_between(chosen, due)
+            if cal.add_workdays(chosen, n) != due:
+                return -1
+        key = (chosen, n, -1 if limit is None or limit == n else limit)
+        if key not in self._index:
+            text = cal.explain_text(chosen, n)
+            if limit is not None and limit != n:
+                text += (f"\n（规则时限 {limit} 个工作日；暂停、延期或重新起算使实际计至第 {n} 个工作日）")
+            self._index[key] = len(self.texts)
+            self.texts.append(text)
+        return self._index[key]
+
+
+# ---------------------------------------------------------------------------
+# The embedded data
+# ---------------------------------------------------------------------------
+
+class _Interned:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self._index: dict[Any, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        i = self._index.get(value)
+        if i is None:
+            i = self._index[value] = len(self.items)
+            self.items.append(value)
+        return i
+
+
+def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[str, Any]:
+    """The findings as compact JSON-ready data: repeated texts are stored once.
+
+    ``rows[i]`` = ``[category (0 violation, 1 at-risk warning), rule, severity (0 error,
+    1 warning), case, unit, period, type, due, actual, message, evidence, explanation]``
+    where rule, unit and type index ``rules``, ``units`` and ``types``; evidence is one flat
+    ``[key index, value, key index, value, …]`` list per event (keys index ``keys``); the
+    explanation indexes ``cal`` (-1: none).
+    """
+    rules = sorted({r.id for r in report.rules} | {v.rule_id for v in report.violations}
+                   | {w.rule_id for w in report.warnings})
+    titles = {r.id: r.title for r in report.rules}
+    kinds = {r.id: r.kind for r in report.rules}
+    rule_index = {rid: i for i, rid in enumerate(rules)}
+    units, types, keys = _Interned(), _Interned(), _Interned()
+    explainer = _Explainer(calendar, kinds)
+    rows = []
+    for category, findings in ((0, report.violations), (1, report.warnings)):
+        for v in ordered(findings):
+            evidence = []
+            for item in v.evidence:
+                flat: list[Any] = []
+                for k, value in evidence_items(item):
+                    if value is None:
+                        continue
+                    flat += [keys(str(k)), text_of(value, masked)]
+                evidence.append(flat)
+            rows.append([
+                category, rule_index[v.rule_id], 0 if v.severity == "error" else 1,
+                text_of(v.case_id, masked), units(text_of(v.unit, masked)),
+                v.period or "", types(v.type), v.due or "", text_of(v.actual, masked),
+                text_of(v.message, masked), evidence, explainer.index(v),
+            ])
+    return {
+        "as_of": report.as_of or "",
+        "rules": [[rid, text_of(titles.get(rid, ""), masked)] for rid in rules],
+        "units": [u or NO_UNIT for u in units.items],
+        "types": [[t, TYPE_NAMES.get(t, t)] for t in types.items],
+        "keys": keys.items,
+        "rows": rows,
+        "cal": explainer.texts,
+    }
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside ``<script type="application/json">``: no ``</script>``, no ``<!--``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JSON_ESCAPES)
+
+
+# ---------------------------------------------------------------------------
+# Templates
+# ---------------------------------------------------------------------------
+
+def csp_hash(text: Any) -> str:
+    """The CSP source (``'sha256-…'``) that allows exactly this inline block."""
+    digest = hashlib.sha256(str(text).encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates", "govcheck_templates"))),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True)
+    env.filters["csp_hash"] = csp_hash
+    env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    return env
+
+
+def header(report: Report, masked: bool = True) -> list[tuple[str, str]]:
+    """The run's facts, as (label, value) pairs."""
+    return [
+        ("日志文件", "、".join(text_of(f, masked) for f in report.files) or "-"),
+        ("判定时点", report.as_of or "-"),
+        ("事件数", f"{report.events:,}"),
+        ("案件数", f"{report.cases:,}"),
+        ("执行规则", f"{len(report.rules):,} 条"),
+        ("日历年份", "、".join(str(y) for y in report.calendar_years) or "-"),
+        ("无法使用的行", f"{report.bad_rows:,}"),
+        ("重复事件（已去重）", f"{report.duplicates:,}"),
+    ]
+
+
+def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[str, Any]:
+    severity = Counter(v.severity for v in report.violations)
+    ranking = unit_ranking(report)
+    months, undated = monthly_trend(report)
+    sections, quiet = rule_sections(report, masked)
+    for e in ranking:
+        e["unit"] = text_of(e["unit"], masked)
+    board = 10 if len(ranking) >= 20 else max(1, len(ranking) // 2)   # the boards never overlap
+    return {
+        "report": report,
+        "header": header(report, masked),
+        "as_of_print": re.sub(r"[^0-9: -]", "", report.as_of or ""),
+        "cards": {
+            "violations": len(report.violations), "error": severity.get("error", 0),
+            "warning": severity.get("warning", 0), "at_risk": len(report.warnings),
+            "units": sum(1 for e in ranking if e["violations"]),
+            "rules": sum(1 for s in sections if s["violations"]),
+        },
+        "black": ranking[:board],
+        "red": sorted(ranking, key=lambda e: (e["violations"], e["error"], e["at_risk"],
+                                              e["unit"]))[:board] if len(ranking) > 1 else [],
+        "ranking": ranking,
+        "chart": trend_chart(months),
+        "undated": undated,
+        "sections": sections,
+        "quiet": quiet,
+        "kind_labels": KIND_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+        "masked": masked,
+        "data": Markup(script_json(payload(report, masked, calendar))),
+    }
+
+
+def render(report: Report, *, mask: bool = True, calendar: Any = None) -> bytes:
+    """The HTML report. ``mask=False`` shows ID card and mobile numbers in full;
+    ``calendar`` (a ``WorkCalendar``) defaults to the shipped one."""
+    page = environment().get_template("report.html.j2").render(**context(report, mask, calendar))
+    return page.encode("utf-8")
