@@ -185,6 +185,44 @@ def calendar_explain(date, n, calendars) -> None:
     click.echo(WorkCalendar.load(calendars).explain_text(day, n))
 
 
+@main.command()
+@click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the notices (created if missing).")
+@click.option("--reply-within", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Working days after --as-of (default: the latest event) to reply by.")
+@click.option("--rules", "rules", multiple=True, type=click.Path(),
+              help="Rule file or directory (repeatable). Default: the shipped library.")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export.")
+@click.option("--as-of", "as_of", help="Judge the logs as they stood at this time (default: latest event).")
+@click.option("--rule", "rule_ids", multiple=True, help="Only this rule id (repeatable).")
+@click.option("--unit", "units", multiple=True, help="Only this unit (repeatable).")
+@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
+              help="Extra working-day calendar YAML (file or folder, repeatable).")
+@click.option("--bad-rows", type=click.Path(dir_okay=False),
+              help="Write unusable rows here and go on (they are counted in the report).")
+@click.option("--issuer", default="市行政审批服务局", show_default=True, help="Who sends the notices.")
+@click.option("--no-mask", is_flag=True, help="Show ID card and mobile numbers in full.")
+def notices(events, out_dir, reply_within, rules, mapping, as_of, rule_ids, units, calendars,
+            bad_rows, issuer, no_mask) -> None:
+    """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
+    from engine.api import Run, check as run_check
+    from engine.calendar import WorkCalendar
+    from engine.render.notices import render_notices
+
+    report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
+                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
+    pages = render_notices(report, WorkCalendar.load(calendars), reply_within,
+                           mask=not no_mask, issuer=issuer)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in pages:
+        (folder / name).write_bytes(data)
+        click.echo(str(folder / name))
+    click.echo(f"govcheck: {len(pages)} notice(s) for {len(report.violations)} violation(s) "
+               f"written to {folder}", err=True)
+
+
 if __name__ == "__main__":
     main()
 

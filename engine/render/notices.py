@@ -1,0 +1,126 @@
+"""整改通知: one printable letter per unit that has violations (``govcheck notices``).
+
+Each notice names the unit, lists its violations grouped by rule, each rule with its clause
+and exact quote, each violation with its case (or period), deadline, what happened and the
+events that show it, and asks for a written reply by a date N working days after the run's
+``as_of`` (counted on the official calendar, ``WorkCalendar.add_workdays``). At-risk cases
+of the unit follow as a reminder. The HTML is autoescaped and self-contained like the
+report (inline CSS allowed by its hash, nothing fetched); personal numbers are masked
+unless ``mask=False``.
+
+Unlike the report formats this gives several files, so it is not in ``FORMATS``: it
+returns ``(file name, bytes)`` pairs and the command line writes them to a folder.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from typing import Any
+
+from engine.messages import TYPE_NAMES
+from engine.model import Report, Violation
+
+from .html import KIND_LABELS, environment, text_of, unit_name, unit_ranking
+from .text import SEVERITY_LABELS, evidence_items, ordered
+
+ISSUER = "市行政审批服务局"
+_FILE_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def file_name(unit: str, taken: set[str]) -> str:
+    """``整改通知-<unit>.html``, safe on Windows and Linux, unique ignoring case."""
+    base = _FILE_BAD.sub("_", unit).strip(" .") or "未填写单位"
+    base = base[:80]
+    name, n = f"整改通知-{base}.html", 1
+    while name.lower() in taken:
+        n += 1
+        name = f"整改通知-{base}-{n}.html"
+    taken.add(name.lower())
+    return name
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _as_of_date(report: Report) -> dt.date:
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", report.as_of or "")
+    if not m:
+        raise ValueError(f"the report has no usable as_of ({report.as_of!r})")
+    return dt.date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def _events(v: Violation, masked: bool) -> list[dict[str, Any]]:
+    out = []
+    for item in sorted(v.evidence, key=lambda e: str(e.get("timestamp") or "")):
+        extra = [f"{k}：{text_of(value, masked)}" for k, value in evidence_items(item)
+                 if k not in ("event_type", "timestamp") and value is not None
+                 and not (k == "case_id" and value == v.case_id)]
+        out.append({"time": text_of(item.get("timestamp"), masked),
+                    "what": text_of(item.get("event_type"), masked), "extra": "；".join(extra)})
+    return out
+
+
+def _row(v: Violation, masked: bool) -> dict[str, Any]:
+    return {
+        "subject": text_of(v.case_id, masked) if v.case_id is not None else (v.period or "-"),
+        "is_case": v.case_id is not None,
+        "type": TYPE_NAMES.get(v.type, v.type),
+        "severity": SEVERITY_LABELS.get(v.severity, v.severity),
+        "due": v.due or "-",
+        "actual": text_of(v.actual, masked) or "-",
+        "message": text_of(v.message, masked),
+        "events": _events(v, masked),
+    }
+
+
+def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
+                   mask: bool = True, issuer: str = ISSUER) -> list[tuple[str, bytes]]:
+    """One ``(file name, HTML bytes)`` per unit with violations, most violations first.
+
+    ``calendar`` is a ``WorkCalendar``; the reply date is ``reply_within`` working days
+    after the date of ``report.as_of`` (a year no calendar covers is a ``CalendarError``).
+    """
+    if reply_within < 1:
+        raise ValueError("reply_within must be at least 1 working day")
+    issued = _as_of_date(report)
+    reply_by = calendar.add_workdays(issued, reply_within)
+    rules = {r.id: r for r in report.rules}
+    by_unit: dict[str, list[Violation]] = defaultdict(list)
+    risks: dict[str, list[Violation]] = defaultdict(list)
+    for v in ordered(report.violations):
+        by_unit[unit_name(v.unit)].append(v)
+    for w in ordered(report.warnings):
+        risks[unit_name(w.unit)].append(w)
+    template = environment().get_template("notice.html.j2")
+    taken: set[str] = set()
+    out = []
+    for entry in unit_ranking(report):
+        unit = entry["unit"]
+        found = by_unit.get(unit)
+        if not found:
+            continue
+        groups: list[dict[str, Any]] = []
+        for v in found:
+            if not groups or groups[-1]["id"] != v.rule_id:
+                r = rules.get(v.rule_id)
+                src = (r.source if r else None) or {}
+                groups.append({
+                    "id": v.rule_id, "title": text_of(r.title if r else "", mask),
+                    "kind": KIND_LABELS.get(r.kind, r.kind) if r else "",
+                    "severity": SEVERITY_LABELS.get(v.severity, v.severity),
+                    "document": src.get("document", ""), "number": src.get("number", ""),
+                    "clause": src.get("clause", ""), "quote": src.get("quote", ""),
+                    "rows": []})
+            groups[-1]["rows"].append(_row(v, mask))
+        shown = text_of(unit, mask)
+        page = template.render(
+            unit=shown, issuer=issuer, as_of=report.as_of or "-", files=[text_of(f, mask) for f in report.files],
+            groups=groups, total=len(found), errors=entry["error"], warnings=entry["warning"],
+            risks=[_row(w, mask) | {"rule": w.rule_id} for w in risks.get(unit, [])],
+            reply_within=reply_within, reply_by=_cn_date(reply_by),
+            reply_by_iso=reply_by.isoformat(), issued=_cn_date(issued), masked=mask,
+            no_unit=not any(v.unit for v in found))
+        out.append((file_name(shown, taken), page.encode("utf-8")))
+    return out
