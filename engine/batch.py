@@ -7,6 +7,7 @@ messages and evidence.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -18,8 +19,6 @@ from .model import LoadedRule, RuleBase, Violation
 from .messages import describe
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-#: Evidence kept per finding: enough to see the case, bounded for huge cases.
-MAX_EVIDENCE = 50
 
 
 @dataclass(frozen=True)
@@ -56,26 +55,29 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
     rows = execute(con, compiled.sql, {**compiled.params, "as_of": as_of})
     checked = 0
     found: list[tuple] = []
-    for row_kind, case_id, unit, period, vtype, due, actual, src, row in rows:
+    for row in rows:
+        row_kind, case_id, _unit, _period, _type, _due, actual, src, line = row
         if row_kind == "checked":
             checked = int(actual)
         elif row_kind == "gap":
             _calendar_gap(calendar, dt.date.fromisoformat(actual), rule, case_id)
         elif row_kind == "bad_value":
             where = SourceLocation(files[src] if files and src is not None and src < len(files)
-                                   else "<log>", row=row)
+                                   else "<log>", row=line)
             raise DataError(f"case {case_id!r}: {actual!r} must be a whole number of working days "
                             f"(rule {rule.id})", where)
         else:
-            found.append((row_kind, case_id, unit, period, vtype, due, actual))
-    evidence = _evidence(con, compiled, as_of, {f[1] for f in found if f[1] is not None})
+            found.append(row)
+    evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
+    numeric = rule.kind in ("min_count", "ratio", "periodic")
     violations, warnings = [], []
-    for row_kind, case_id, unit, period, vtype, due, actual in found:
+    for row_kind, case_id, unit, period, vtype, due, actual, _src, _line in found:
+        value = _number(actual) if numeric else actual
         item = Violation(
             rule_id=rule.id, severity=rule.severity, case_id=case_id, unit=unit,
-            period=period, type=vtype, due=_time_text(due), actual=_actual(actual),
-            message=describe(rule, vtype, _time_text(due), _actual(actual), as_of),
-            evidence=tuple(evidence.get(case_id, ())))
+            period=period, type=vtype, due=due, actual=value,
+            message=describe(rule, vtype, due, value, as_of),
+            evidence=evidence.get(case_id, ()))
         (warnings if row_kind == "warning" else violations).append(item)
     violations.sort(key=Violation.sort_key)
     warnings.sort(key=Violation.sort_key)
@@ -83,23 +85,15 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,
-              cases: set[str]) -> dict[str, list[dict[str, Any]]]:
+              cases: set[str]) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Each violating case's events as the database lists them (one JSON array per case)."""
     if not cases:
         return {}
-    cursor = con.execute(compiled.evidence_sql, {
-        **{k: v for k, v in compiled.params.items()
-           if k in set(_PARAM.findall(compiled.evidence_sql))},
-        "as_of": as_of, "cases": sorted(cases)})
-    names = [d[0] for d in cursor.description]
-    out: dict[str, list[dict[str, Any]]] = {}
-    for values in cursor.fetchall():
-        record = dict(zip(names, values))
-        case_id = record.pop("case_id")
-        items = out.setdefault(case_id, [])
-        if len(items) < MAX_EVIDENCE:
-            items.append({k: _time_text(v) if isinstance(v, dt.datetime) else v
-                          for k, v in record.items() if v is not None and v != ""})
-    return out
+    rows = execute(con, compiled.evidence_sql,
+                   {**compiled.params, "as_of": as_of, "cases": sorted(cases)})
+    return {case_id: tuple({k: v for k, v in event.items() if v is not None}
+                           for event in json.loads(text))
+            for case_id, text in rows}
 
 
 def _calendar_gap(calendar: WorkCalendar, day: dt.date, rule: RuleBase, case_id: str) -> None:
@@ -116,23 +110,12 @@ def _calendar_gap(calendar: WorkCalendar, day: dt.date, rule: RuleBase, case_id:
                         f"needs a year no calendar covers")
 
 
-def _time_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _actual(value: Any) -> str | int | float | None:
+def _number(value: str | None) -> int | float | str | None:
+    """Counts and shares come back as text; report them as numbers."""
     if value is None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if re.fullmatch(r"-?\d+", str(value)):
-        return int(number)
-    if re.fullmatch(r"-?\d+\.\d+", str(value)):
-        return round(number, 4)
-    return str(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() and "." not in value else round(number, 4)

@@ -25,6 +25,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
 #: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
 #: no calendar covers: ``actual`` is that date) or ``bad_value`` (a limit attribute
 #: that is not a whole number: ``src``/``row`` locate the event).
+#: Evidence kept per finding: enough to see the case, bounded for huge cases.
+MAX_EVIDENCE = 50
+
 OUTPUT_COLUMNS = ("row_kind", "case_id", "unit", "period", "type", "due", "actual", "src", "row")
 
 _env = jinja2.Environment(
@@ -56,6 +59,11 @@ class _Params:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return "$" + name
+
+
+def quote_string(text: str) -> str:
+    """A name as a SQL string literal (struct keys cannot be bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def quote_ident(name: str) -> str:
@@ -149,7 +157,9 @@ def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     attributes = [c for c in sorted(compiler.columns)
                   if c not in ("case_id", "event_type", "timestamp", "_src", "_row")]
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
-    evidence = compiler.render("evidence.sql.j2", relevant=relevant, attributes=attributes)
+    fields = "".join(f", {quote_string(a)}: {compiler.col('e', a)}" for a in attributes)
+    evidence = compiler.render("evidence.sql.j2", relevant=relevant, attribute_fields=fields,
+                               max_items=MAX_EVIDENCE)
     return CompiledRule(rule, sql, compiler.params.values, evidence)
 
 
