@@ -16,7 +16,7 @@ from .calendar import WorkCalendar
 from .compile.sql import CompiledRule, compile_rule
 from .errors import CalendarError, DataError, SourceLocation
 from .model import LoadedRule, RuleBase, Violation
-from .messages import describe
+from .messages import describer
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -70,13 +70,14 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
             found.append(row)
     evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
     numeric = rule.kind in ("min_count", "ratio", "periodic")
+    say = describer(rule, as_of)
     violations, warnings = [], []
     for row_kind, case_id, unit, period, vtype, due, actual, _src, _line in found:
         value = _number(actual) if numeric else actual
         item = Violation(
             rule_id=rule.id, severity=rule.severity, case_id=case_id, unit=unit,
             period=period, type=vtype, due=due, actual=value,
-            message=describe(rule, vtype, due, value, as_of),
+            message=say(vtype, due, value),
             evidence=evidence.get(case_id, ()))
         (warnings if row_kind == "warning" else violations).append(item)
     violations.sort(key=Violation.sort_key)

@@ -6,7 +6,7 @@ same thing about the same finding.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from .model import RuleBase
 
@@ -21,37 +21,49 @@ TYPE_NAMES = {
 
 def describe(rule: RuleBase, vtype: str, due: str | None, actual: Any, as_of: dt.datetime) -> str:
     """The message of one finding of ``rule``."""
+    return describer(rule, as_of)(vtype, due, actual)
+
+
+def describer(rule: RuleBase, as_of: dt.datetime) -> Callable[[str, str | None, Any], str]:
+    """A function that words the findings of ``rule``; the rule's parts are read once."""
     when = as_of.strftime("%Y-%m-%d %H:%M:%S")
     limit = _limit(rule)
-    if vtype == "late" and rule.kind == "due_by":
-        return f"应于{due}前完成{rule.required.label()}，实际于{actual}完成"
-    if vtype == "late" and rule.kind == "sequence":
-        return f"各环节应于{due}前完成（时限{limit}），最后一个环节于{actual}完成"
-    if vtype == "late":
-        return f"应于{due}前办结（时限{limit}），实际于{actual}办结"
-    if vtype == "overdue_open":
-        return f"应于{due}前办结（时限{limit}），截至{when}仍未办结"
-    if vtype == "at_risk":
-        share = f"{rule.warn_at:.0%}" if getattr(rule, "warn_at", None) else ""
-        return f"已用去{share}时限仍未办结，期限{due}"
-    if vtype == "missing_step":
-        return f"缺少环节：{actual}"
-    if vtype == "out_of_order":
-        return f"环节顺序不符，实际顺序：{actual}"
-    if vtype == "insufficient":
-        what = rule.count.label()
-        return f"{what}{actual}个，要求至少{rule.at_least}个" + (f"（时限{limit}）" if limit else "")
-    if vtype == "below_threshold":
-        return f"比例{_percent(actual)}，要求不低于{_percent(rule.at_least)}"
-    if vtype == "missing_by_date":
-        return f"应于{due}前完成{rule.required.label()}，截至{when}未完成"
-    if vtype == "missing_in_period":
-        return f"本期{rule.event.label()}{actual}次，要求至少{rule.at_least}次"
-    if vtype == "missing_field":
-        return f"字段缺失或取值不在允许范围：{actual}"
-    if vtype == "forbidden":
-        return f"出现禁止事项：{rule.event.label()}"
-    return f"{TYPE_NAMES.get(vtype, vtype)}：{actual}"
+    kind = rule.kind
+    label = {key: matcher.label() for key in ("count", "required", "event")
+             if (matcher := getattr(rule, key, None)) is not None}
+    at_least = getattr(rule, "at_least", None)
+    share = f"{rule.warn_at:.0%}" if getattr(rule, "warn_at", None) else ""
+
+    def say(vtype: str, due: str | None, actual: Any) -> str:
+        if vtype == "late" and kind == "due_by":
+            return f"应于{due}前完成{label['required']}，实际于{actual}完成"
+        if vtype == "late" and kind == "sequence":
+            return f"各环节应于{due}前完成（时限{limit}），最后一个环节于{actual}完成"
+        if vtype == "late":
+            return f"应于{due}前办结（时限{limit}），实际于{actual}办结"
+        if vtype == "overdue_open":
+            return f"应于{due}前办结（时限{limit}），截至{when}仍未办结"
+        if vtype == "at_risk":
+            return f"已用去{share}时限仍未办结，期限{due}"
+        if vtype == "missing_step":
+            return f"缺少环节：{actual}"
+        if vtype == "out_of_order":
+            return f"环节顺序不符，实际顺序：{actual}"
+        if vtype == "insufficient":
+            return f"{label['count']}{actual}个，要求至少{at_least}个" + (f"（时限{limit}）" if limit else "")
+        if vtype == "below_threshold":
+            return f"比例{_percent(actual)}，要求不低于{_percent(at_least)}"
+        if vtype == "missing_by_date":
+            return f"应于{due}前完成{label['required']}，截至{when}未完成"
+        if vtype == "missing_in_period":
+            return f"本期{label['event']}{actual}次，要求至少{at_least}次"
+        if vtype == "missing_field":
+            return f"字段缺失或取值不在允许范围：{actual}"
+        if vtype == "forbidden":
+            return f"出现禁止事项：{label['event']}"
+        return f"{TYPE_NAMES.get(vtype, vtype)}：{actual}"
+
+    return say
 
 
 def _limit(rule: RuleBase) -> str:
