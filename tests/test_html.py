@@ -25,7 +25,7 @@ import pytest
 from engine.calendar import WorkCalendar
 from engine.model import Report, RuleResult, Violation
 from engine.render import FORMATS, render
-from engine.render.html import mask_text, payload, script_json
+from engine.render.html import mask_text, payload, script_json, unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,8 +125,9 @@ def test_structure(html):
     # the findings table is filled by the script, from the data
     assert '<table id="findings">' in html
     data = data_of(html)
-    assert len(data["rows"]) == 5 and data["as_of"] == "2021-12-20 00:00:00"
-    assert [r[0] for r in data["rows"]] == [0, 0, 0, 0, 1]
+    assert data["n"] == 5 and data["as_of"] == "2021-12-20 00:00:00"
+    assert all(len(column) == 5 for column in data["c"].values())
+    assert [r["category"] for r in unpack(data)] == [0, 0, 0, 0, 1]
 
 
 def test_ranking_counts_units(html):
@@ -233,12 +234,44 @@ def test_hostile_text_is_escaped_in_the_markup(html):
 
 def test_hostile_text_survives_in_the_data_verbatim(html):
     data = data_of(html)
-    rows = data["rows"]
-    values = [x for r in rows for e in r[10] for x in e[1::2]] + [r[3] for r in rows]
-    assert SCRIPT in values and IMG in values and CLOSE in [r[10][1][-1] for r in rows if r[3] == "C2"]
-    hostile = next(r for r in rows if r[3] == SCRIPT)
-    assert data["units"][hostile[4]] == IMG
-    assert LINK in hostile[9]
+    rows = {r["case"]: r for r in unpack(data)}
+    assert rows["C2"]["evidence"][0]["内容"] == IMG
+    assert rows["C2"]["evidence"][1]["答复"] == CLOSE
+    assert rows[SCRIPT]["unit"] == IMG
+    assert LINK in rows[SCRIPT]["message"]
+
+
+def test_the_data_reads_back_as_the_report():
+    report = hostile_report()
+    rows = unpack(payload(report, masked=False))
+    findings = sorted(report.violations, key=lambda v: v.sort_key()) + list(report.warnings)
+    assert len(rows) == len(findings)
+    by_key = {(r["rule"], r["case"], r["period"], r["type"]): r for r in rows}
+    for v in findings:
+        r = by_key[(v.rule_id, v.case_id or "", v.period or "", v.type)]
+        assert r["message"] == v.message and r["due"] == (v.due or "")
+        assert r["unit"] == (v.unit or "（未填写单位）") and r["severity"] == v.severity
+        assert r["evidence"] == [{k: str(x) for k, x in e.items()} for e in v.evidence]
+
+
+def test_messages_are_stored_once_per_wording():
+    report = hostile_report()
+    first = report.violations[0]
+    many = tuple(replace(first, case_id=f"C{i}", due=f"2021-10-{10 + i % 9:02d} 23:59:59",
+                         message=f"应于2021-10-{10 + i % 9:02d} 23:59:59前办结（时限5个工作日），"
+                                 f"实际于{first.actual}办结") for i in range(300))
+    data = payload(replace(report, violations=many, warnings=()))
+    assert len(set(data["c"]["msg"])) == 1
+    assert [r["message"] for r in unpack(data)] == [v.message for v in
+                                                    sorted(many, key=lambda v: v.sort_key())]
+
+
+def test_control_characters_in_a_message_are_kept():
+    report = hostile_report()
+    odd = replace(report.violations[0], message="a\x01b\x02c\x03 " + report.violations[0].due,
+                  actual="\x03\x01")
+    rows = unpack(payload(replace(report, violations=(odd,), warnings=())))
+    assert rows[0]["message"] == odd.message and rows[0]["actual"] == "\x03\x01"
 
 
 def test_script_json_escapes_markup_characters():
@@ -303,20 +336,19 @@ def test_options_a_format_does_not_take_are_ignored():
 
 def test_working_day_deadline_is_explained_like_calendar_explain():
     data = payload(hostile_report())
-    late = next(r for r in data["rows"] if r[3] == "C2")
+    late = next(r for r in unpack(data) if r["case"] == "C2")
     expected = WorkCalendar.load().explain_text(dt.date(2021, 9, 30), 5)
-    assert data["cal"][late[11]] == expected
+    assert late["explanation"] == expected
     assert "国庆节放假" in expected and "调休上班(国庆节)" in expected
 
 
 def test_explanation_is_skipped_when_it_cannot_be_given():
     data = payload(hostile_report())
-    by_case = {r[3]: r for r in data["rows"]}
-    assert by_case["C7"][11] == -1            # no evidence to count from
-    aggregate = next(r for r in data["rows"] if r[5] == "2021")
-    assert aggregate[11] == -1                # periodic: not a working-day deadline
+    by_case = {r["case"]: r for r in unpack(data)}
+    assert by_case["C7"]["explanation"] is None          # no evidence to count from
+    assert by_case[""]["explanation"] is None            # periodic: not a working-day deadline
     # the at-risk warning of a deadline rule is counted from its start
-    assert data["cal"][by_case["C9"][11]].startswith("起算日 2021-10-14")
+    assert by_case["C9"]["explanation"].startswith("起算日 2021-10-14")
 
 
 def test_explanations_are_shared_between_equal_counts():
@@ -324,7 +356,7 @@ def test_explanations_are_shared_between_equal_counts():
     first = report.violations[0]
     many = tuple(replace(first, case_id=f"C{i}") for i in range(50))
     data = payload(replace(report, violations=many, warnings=()))
-    assert len(data["cal"]) == 1 and {r[11] for r in data["rows"]} == {0}
+    assert len(data["cal"]) == 1 and set(data["c"]["cal"]) == {0}
 
 
 def test_an_uncovered_year_is_skipped_not_an_error():
@@ -332,7 +364,7 @@ def test_an_uncovered_year_is_skipped_not_an_error():
     v = replace(report.violations[0], due="2099-10-13 23:59:59",
                 evidence=({"event_type": "咨询受理", "timestamp": "2099-09-30 10:00:00"},))
     data = payload(replace(report, violations=(v,), warnings=()))
-    assert data["rows"][0][11] == -1
+    assert data["c"]["cal"] == [-1]
 
 
 def test_restart_counts_from_the_event_that_gives_the_limit():
@@ -356,7 +388,7 @@ def test_an_empty_report_renders():
     report = Report(as_of="2021-12-31 23:59:59", events=0, cases=0, rules=(), violations=(),
                     warnings=(), bad_rows=0)
     page = render(report, "html").decode()
-    assert "本次检查未发现违规或预警" in page and data_of(page)["rows"] == []
+    assert "本次检查未发现违规或预警" in page and data_of(page)["n"] == 0
 
 
 def render_sample() -> str:
@@ -375,7 +407,7 @@ def test_cli_html_outputs(tmp_path):
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")
     assert side.read_bytes().startswith(b"<!DOCTYPE html>")
     assert "未做脱敏处理" in side.read_text(encoding="utf-8")
-    assert len(data_of(out.read_text(encoding="utf-8"))["rows"]) == len(
+    assert data_of(out.read_text(encoding="utf-8"))["n"] == len(
         json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["violations"])
 
 
@@ -388,3 +420,15 @@ def test_templates_are_packaged_like_the_rules():
     templates = sorted(p.name for p in (ROOT / "templates").iterdir() if p.suffix == ".j2")
     assert "report.html.j2" in templates
     assert all(any(Path(t).match(p) for p in patterns) for t in templates)
+
+
+def test_equal_standing_shares_a_rank_and_the_boards_never_overlap():
+    from engine.render.html import context, unit_ranking
+    report = hostile_report()
+    ranks = {e["unit"]: e["rank"] for e in unit_ranking(report)}
+    assert ranks["市政务服务中心"] == 1          # same violations, but also an at-risk case
+    assert {ranks[u] for u in ranks if u != "市政务服务中心"} == {2}
+    boards = context(report)
+    black = [e["unit"] for e in boards["black"]]
+    red = [e["unit"] for e in boards["red"]]
+    assert not set(black) & set(red) and len(black) + len(red) == 4

@@ -59,9 +59,13 @@ _ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])
 _MOBILE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9])([- ]?)[0-9]{4}([- ]?)([0-9]{4})(?![0-9])")
 
 
+# Cheap test first: most texts (times, case numbers, Chinese) hold neither.
+_MAYBE = re.compile(r"1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}|[0-9]{17}[0-9Xx]")
+
+
 def mask_text(text: str) -> str:
     """``text`` with ID card numbers as ``430502********1234`` and mobiles as ``138****5678``."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text or not _MAYBE.search(text):
         return text
     text = _ID_CARD.sub(r"\1********\2", text)
     return _MOBILE.sub(r"\1\2****\3\4", text)
@@ -69,7 +73,9 @@ def mask_text(text: str) -> str:
 
 def text_of(value: Any, masked: bool = True) -> str:
     """Any report value as display text (floats to six significant digits), masked."""
-    out = number(value) if value is not None else ""
+    if value is None:
+        return ""
+    out = value if type(value) is str else number(value)
     return mask_text(out) if masked else out
 
 
@@ -104,10 +110,12 @@ def unit_ranking(report: Report) -> list[dict[str, Any]]:
         e["rules"].add(v.rule_id)
     for w in report.warnings:
         entry(w.unit)["at_risk"] += 1
-    out = sorted(stats.values(), key=lambda e: (-e["violations"], -e["error"], -e["at_risk"],
-                                                e["unit"]))
-    for rank, e in enumerate(out, 1):
-        e["rank"] = rank
+    def standing(e: dict[str, Any]) -> tuple[int, int, int]:
+        return (-e["violations"], -e["error"], -e["at_risk"])
+
+    out = sorted(stats.values(), key=lambda e: (standing(e), e["unit"]))
+    for i, e in enumerate(out):      # equal standing, equal rank (1, 2, 2, 4…)
+        e["rank"] = out[i - 1]["rank"] if i and standing(out[i - 1]) == standing(e) else i + 1
         e["rules"] = len(e["rules"])
         e["share"] = f"{100 * e['violations'] / total:.1f}%" if total else "-"
     return out
@@ -242,6 +250,7 @@ class _Explainer:
         self._kinds = kinds
         self.texts: list[str] = []
         self._index: dict[tuple[dt.date, int, int], int] = {}
+        self._seen: dict[tuple[str, str | None, tuple[str, ...]], int] = {}
 
     def _cal(self):
         if self._calendar is None:
@@ -254,16 +263,25 @@ class _Explainer:
         kind = self._kinds.get(v.rule_id, "")
         if kind not in ("deadline", "sequence") or not v.due or not v.due.endswith("23:59:59"):
             return -1
-        limit = _LIMIT.search(v.message or "")
-        if not ("工作日" in (v.message or "") or (v.type == "at_risk" and kind == "deadline")):
+        message = v.message or ""
+        if not ("工作日" in message or (v.type == "at_risk" and kind == "deadline")):
             return -1
-        due = _date(v.due)
-        starts = sorted({d for d in (_date(e.get("timestamp")) for e in v.evidence) if d})
-        starts = [d for d in starts if due and d <= due]
+        limit = _LIMIT.search(message)
+        key = (v.due[:10], limit[1] if limit else None,
+               tuple(str(e.get("timestamp") or "")[:10] for e in v.evidence))
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._index_of(key)
+        return found
+
+    def _index_of(self, key: tuple[str, str | None, tuple[str, ...]]) -> int:
+        due_text, limit, stamps = key
+        due = _date(due_text)
+        starts = sorted({d for d in map(_date, stamps) if d and due and d <= due})
         if not due or not starts:
             return -1
         try:
-            return self._explain(starts, due, int(limit[1]) if limit else None)
+            return self._explain(starts, due, int(limit) if limit else None)
         except Exception:       # a year no shipped calendar covers, or an odd value: skip
             return -1
 
@@ -309,58 +327,137 @@ class _Interned:
         return i
 
 
-def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[str, Any]:
-    """The findings as compact JSON-ready data: repeated texts are stored once.
+#: Placeholders a message template holds for its finding's deadline, actual value and as_of.
+DUE, ACTUAL, AS_OF = "\x01", "\x02", "\x03"
+_PLACEHOLDERS = re.compile("[\x01-\x03]")
 
-    ``rows[i]`` = ``[category (0 violation, 1 at-risk warning), rule, severity (0 error,
-    1 warning), case, unit, period, type, due, actual, message, evidence, explanation]``
-    where rule, unit and type index ``rules``, ``units`` and ``types``; evidence is one flat
-    ``[key index, value, key index, value, …]`` list per event (keys index ``keys``); the
-    explanation indexes ``cal`` (-1: none).
+
+def _template(message: str, due: str, actual: str, as_of: str) -> str | None:
+    """``message`` with its deadline, actual value and as_of as placeholders, so that the
+    thousands of messages one rule words alike are stored once; None if it has control
+    characters of its own (then it is stored as it is)."""
+    if _PLACEHOLDERS.search(message):
+        return None
+    for value, mark in ((due, DUE), (actual, ACTUAL), (as_of, AS_OF)):
+        if len(value) >= 4:
+            message = message.replace(value, mark)
+    return message
+
+
+def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[str, Any]:
+    """The findings as compact, column-wise JSON-ready data (``unpack`` reads it back).
+
+    One list per field, all of length ``n``, in report order (violations, then at-risk
+    warnings): ``cat`` (0 violation, 1 at-risk warning), ``rule`` (index into ``rules``),
+    ``sev`` (0 error, 1 warning), ``case``, ``unit`` (index into ``units``), ``period``,
+    ``type`` (index into ``types``), ``due``, ``actual``, ``msg``, ``cal`` (index into
+    ``cal``, the day-by-day count; -1 for none) and ``evn`` (number of evidence events).
+    ``period``, ``due`` and ``msg`` index the string table ``s``; a message is a template
+    with ``\x01`` / ``\x02`` / ``\x03`` standing for the finding's due, actual and as_of
+    (a message that is a string, not an index, is stored as it is). ``ev`` holds every
+    evidence event in order, each as its number of fields then ``key index, value`` pairs
+    (a value that is a number indexes ``s``; timestamps are stored as they are).
+
+    Columns of small numbers instead of 200,000 little arrays keep the page quick to parse.
     """
     rules = sorted({r.id for r in report.rules} | {v.rule_id for v in report.violations}
                    | {w.rule_id for w in report.warnings})
-    titles = {r.id: r.title for r in report.rules}
+    by_id = {r.id: r for r in report.rules}
     kinds = {r.id: r.kind for r in report.rules}
     rule_index = {rid: i for i, rid in enumerate(rules)}
-    units, types, keys = _Interned(), _Interned(), _Interned()
+    strings, units, types, keys = _Interned(), _Interned(), _Interned(), _Interned()
     explainer = _Explainer(calendar, kinds)
-    rows = []
+    as_of = report.as_of or ""
+    cols: dict[str, list[Any]] = {name: [] for name in (
+        "cat", "rule", "sev", "case", "unit", "period", "type", "due", "actual", "msg", "cal",
+        "evn")}
+    (cat, rule, sev, case, unit, period, vtype, due, actual, msg, cal, evn) = cols.values()
+    ev: list[Any] = []
+    timestamp = keys("timestamp")
     for category, findings in ((0, report.violations), (1, report.warnings)):
         for v in ordered(findings):
-            evidence = []
+            due_text = v.due or ""
+            actual_text = text_of(v.actual, masked)
+            message = text_of(v.message, masked)
+            shape = _template(message, due_text, actual_text, as_of)
+            cat.append(category)
+            rule.append(rule_index[v.rule_id])
+            sev.append(0 if v.severity == "error" else 1)
+            case.append(text_of(v.case_id, masked))
+            unit.append(units(text_of(v.unit, masked)))
+            period.append(strings(v.period or ""))
+            vtype.append(types(v.type))
+            due.append(strings(due_text))
+            actual.append(actual_text)
+            msg.append(message if shape is None else strings(shape))
+            cal.append(explainer.index(v))
+            evn.append(len(v.evidence))
             for item in v.evidence:
-                flat: list[Any] = []
-                for k, value in evidence_items(item):
-                    if value is None:
-                        continue
-                    flat += [keys(str(k)), text_of(value, masked)]
-                evidence.append(flat)
-            rows.append([
-                category, rule_index[v.rule_id], 0 if v.severity == "error" else 1,
-                text_of(v.case_id, masked), units(text_of(v.unit, masked)),
-                v.period or "", types(v.type), v.due or "", text_of(v.actual, masked),
-                text_of(v.message, masked), evidence, explainer.index(v),
-            ])
+                fields = [(k, value) for k, value in evidence_items(item) if value is not None]
+                ev.append(len(fields))
+                for k, value in fields:
+                    key = keys(str(k))
+                    text = text_of(value, masked)
+                    ev += [key, text if key == timestamp else strings(text)]
     return {
-        "as_of": report.as_of or "",
-        "rules": [[rid, text_of(titles.get(rid, ""), masked)] for rid in rules],
+        "as_of": as_of,
+        "n": len(cat),
+        "rules": [[rid, text_of(getattr(by_id.get(rid), "title", ""), masked),
+                   _cite(by_id.get(rid)), (getattr(by_id.get(rid), "source", None) or {}).get("quote", "")]
+                  for rid in rules],
         "units": [u or NO_UNIT for u in units.items],
         "types": [[t, TYPE_NAMES.get(t, t)] for t in types.items],
         "keys": keys.items,
-        "rows": rows,
+        "s": strings.items,
+        "c": cols,
+        "ev": ev,
         "cal": explainer.texts,
     }
 
 
-_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                 0x2028: "\\u2028", 0x2029: "\\u2029"}
+def _cite(rule: RuleResult | None) -> str:
+    src = (rule.source if rule else None) or {}
+    return " ".join(x for x in (src.get("document"), src.get("number"), src.get("clause")) if x)
+
+
+def unpack(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``payload``'s columns back as one dict per finding (for tests and inspection)."""
+    c, s = data["c"], data["s"]
+    out, at = [], 0
+    for i in range(data["n"]):
+        events = []
+        for _ in range(c["evn"][i]):
+            fields, at = data["ev"][at], at + 1
+            item = {}
+            for _ in range(fields):
+                key, value = data["keys"][data["ev"][at]], data["ev"][at + 1]
+                item[key] = s[value] if isinstance(value, int) else value
+                at += 2
+            events.append(item)
+        due = s[c["due"][i]]
+        message = c["msg"][i]
+        if isinstance(message, int):
+            values = {DUE: due, ACTUAL: c["actual"][i], AS_OF: data["as_of"]}
+            message = _PLACEHOLDERS.sub(lambda m: values[m[0]], s[message])
+        out.append({
+            "category": c["cat"][i], "rule": data["rules"][c["rule"][i]][0],
+            "severity": ("error", "warning")[c["sev"][i]], "case": c["case"][i],
+            "unit": data["units"][c["unit"][i]], "period": s[c["period"][i]],
+            "type": data["types"][c["type"][i]][0], "due": due, "actual": c["actual"][i],
+            "message": message, "evidence": events,
+            "explanation": data["cal"][c["cal"][i]] if c["cal"][i] >= 0 else None,
+        })
+    return out
 
 
 def script_json(data: Any) -> str:
-    """JSON safe inside ``<script type="application/json">``: no ``</script>``, no ``<!--``."""
+    """JSON safe inside ``<script type="application/json">``: ``<``, ``>`` and ``&`` are
+    written as ``\\u003c``…, so no value can close the block or open a comment."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -417,8 +514,7 @@ def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
             "rules": sum(1 for s in sections if s["violations"]),
         },
         "black": ranking[:board],
-        "red": sorted(ranking, key=lambda e: (e["violations"], e["error"], e["at_risk"],
-                                              e["unit"]))[:board] if len(ranking) > 1 else [],
+        "red": ranking[::-1][:min(board, len(ranking) - board)],
         "ranking": ranking,
         "chart": trend_chart(months),
         "undated": undated,
