@@ -427,7 +427,8 @@ def test_equal_standing_shares_a_rank_and_the_boards_never_overlap():
     report = hostile_report()
     ranks = {e["unit"]: e["rank"] for e in unit_ranking(report)}
     assert ranks["市政务服务中心"] == 1          # same violations, but also an at-risk case
-    assert {ranks[u] for u in ranks if u != "市政务服务中心"} == {2}
+    assert ranks["（未填写单位）"] == ranks["<img src=x onerror=\"window.__pwned=1\">"] == 2
+    assert ranks["衡阳县人民政府"] == 4          # its one violation is only a warning
     boards = context(report)
     black = [e["unit"] for e in boards["black"]]
     red = [e["unit"] for e in boards["red"]]
