@@ -123,7 +123,7 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         results.append(RuleResult(
             id=rule.id, title=rule.title, kind=rule.kind, severity=rule.severity,
             source=rule.source.model_dump(), checked=o.checked, violations=len(found),
-            warnings=len(warned), path=o.loaded.path))
+            warnings=len(warned), path=_shown_path(o.loaded.path)))
     key = lambda v: v.sort_key()  # noqa: E731
     return Report(
         as_of=as_of.strftime("%Y-%m-%d %H:%M:%S"), events=events, cases=cases,
@@ -131,6 +131,18 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         violations=tuple(sorted(violations, key=key)), warnings=tuple(sorted(warnings, key=key)),
         bad_rows=loaded.bad_rows, duplicates=loaded.duplicates, files=tuple(loaded.files),
         calendar_years=years)
+
+
+def _shown_path(path: str) -> str:
+    """A rule file's path as a reader knows it: relative to the working folder, or
+    ``rules/…`` for the shipped library, never a machine-specific absolute path."""
+    full = Path(path).resolve()
+    for base in (Path.cwd(), default_rules_dir().parent):
+        try:
+            return full.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path
 
 
 def exit_code(report: Report, fail_on: str) -> int:
