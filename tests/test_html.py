@@ -196,6 +196,7 @@ def test_print_stylesheet(html):
     assert "tr,li" in printing and "break-inside:avoid" in printing
     assert ".filters" in printing and "display:none" in printing
     assert "thead{display:table-header-group}" in printing
+    assert "@page wide{size:A4 landscape}" in style and "#details{page:wide}" in printing
 
 
 # ---------------------------------------------------------------------------
