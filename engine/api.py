@@ -20,6 +20,14 @@ from .loader import load_rules
 from .model import LoadedRule, Report, RuleResult
 from .resources import data_dir
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """An embedded database for one run. DuckDB's progress bar is off: it would write into
+    the report when stdout is the report."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def default_rules_dir() -> Path:
     """The shipped rule library: ``rules/`` of the checkout (or of the installed copy)."""
     return data_dir("rules", "govcheck_rules")
@@ -81,7 +89,7 @@ def check(run: Run) -> Report:
     """Evaluate event logs against rules and return the report."""
     rules = select_rules(run.rules, run.rule_ids)
     calendar = WorkCalendar.load(run.calendars)
-    con = duckdb.connect()
+    con = connect()
     try:
         loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows)
         return evaluate(con, rules, calendar, loaded, run.as_of, run.units)

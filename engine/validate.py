@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 
-from .api import parse_as_of
+from .api import connect, parse_as_of
 from .batch import run_rules
 from .calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
@@ -90,7 +89,7 @@ def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] =
         except RuleError as exc:
             problems.append(exc)
     calendar = WorkCalendar.load(calendar_files)
-    con = duckdb.connect()  # one database for every example: only `events` changes
+    con = connect()  # one database for every example: only `events` changes
     try:
         calendar.load_into(con)
         for item in rules:
