@@ -149,16 +149,23 @@ def rules_list(rule_paths, pack, kind, severity) -> None:
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path())
 def rules_show(rule_id, rule_paths) -> None:
     """A rule with its clause, exact quote and examples."""
-    from engine.api import select_rules
+    from engine.api import select_rules, shown_path
+
+    from engine.messages import KIND_NAMES, SEVERITY_NAMES, rule_lines
 
     item = select_rules(rule_paths or None, [rule_id])[0]
     rule = item.rule
     click.echo(f"{rule.id}  {rule.title}")
-    click.echo(f"类型：{rule.kind}    严重程度：{rule.severity}    文件：{item.path}")
+    click.echo(f"类型：{KIND_NAMES[rule.kind]}（{rule.kind}）    级别：{SEVERITY_NAMES[rule.severity]}")
     click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
-    click.echo(f"原文：{rule.source.quote}")
+    click.echo(f"原文：“{rule.source.quote}”")
     if rule.effective:
-        click.echo(f"适用期间：{rule.effective.from_ or ''} 至 {rule.effective.to or ''}")
+        start, end = rule.effective.from_, rule.effective.to
+        click.echo("适用期间：" + (f"{start} 至 {end}" if start and end else
+                                   f"{start} 起" if start else f"至 {end}"))
+    for line in rule_lines(rule):
+        click.echo(line)
+    click.echo(f"规则文件：{shown_path(item.path)}")
     for example in rule.examples:
         found = "、".join(f"{x.case_id or x.unit or ''} {x.period or ''} {x.type}".replace("  ", " ")
                          for x in example.expect) or "无违规"

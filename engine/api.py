@@ -131,7 +131,7 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         results.append(RuleResult(
             id=rule.id, title=rule.title, kind=rule.kind, severity=rule.severity,
             source=rule.source.model_dump(), checked=o.checked, violations=len(found),
-            warnings=len(warned), path=_shown_path(o.loaded.path)))
+            warnings=len(warned), path=shown_path(o.loaded.path)))
     key = lambda v: v.sort_key()  # noqa: E731
     return Report(
         as_of=as_of.strftime("%Y-%m-%d %H:%M:%S"), events=events, cases=cases,
@@ -141,7 +141,7 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         calendar_years=years)
 
 
-def _shown_path(path: str) -> str:
+def shown_path(path: str) -> str:
     """A rule file's path as a reader knows it: relative to the working folder, or
     ``rules/…`` for the shipped library, never a machine-specific absolute path."""
     full = Path(path).resolve()

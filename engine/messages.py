@@ -76,3 +76,68 @@ def _percent(value: Any) -> str:
         return f"{float(value):.1%}"
     except (TypeError, ValueError):
         return str(value)
+
+
+#: Chinese names of the rule kinds and severities, for people reading a rule.
+KIND_NAMES = {
+    "deadline": "办理时限", "sequence": "环节顺序", "min_count": "最少数量", "ratio": "比例",
+    "due_by": "限期完成", "periodic": "定期开展", "required_fields": "必填要素", "forbidden": "禁止事项",
+}
+SEVERITY_NAMES = {"error": "错误（确保、必须、一律、达到）", "warning": "警告（力争、原则上、探索）"}
+_EVERY = {"day": "每日", "week": "每周", "month": "每月", "quarter": "每季度", "year": "每年"}
+
+
+def rule_lines(rule: RuleBase) -> list[str]:
+    """What a rule checks, one line per part, in a supervisor's words (``rules show``)."""
+    r: Any = rule
+    out = []
+    if rule.where is not None:
+        out.append(f"适用范围：{rule.where.label()}")
+    within = f"{r.within.describe()}" if getattr(r, "within", None) else ""
+    if rule.kind == "deadline":
+        out += [f"起算事件：{r.start.label()}", f"办结事件：{r.end.label()}", f"时限：{within}"]
+        if r.pause:
+            out.append(f"不计入期限：{r.pause.label()} 至 {r.resume.label()}")
+        if r.restart:
+            out.append(f"重新起算：{r.restart.label()}")
+        if r.extend:
+            out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}）")
+        if r.warn_at:
+            out.append(f"预警：已用去{r.warn_at:.0%}时限仍未办结")
+    elif rule.kind == "sequence":
+        joiner = " → " if r.ordered else "、"
+        out += [f"触发事件：{r.trigger.label()}",
+                f"须有环节：{joiner.join(s.label() for s in r.steps)}" + ("（按顺序）" if r.ordered else "")]
+        if within:
+            out.append(f"时限：{within}")
+    elif rule.kind == "min_count":
+        out += [f"对象：{r.subject.label()}",
+                f"至少{r.at_least}个{r.count.label()}" + (f"（按{r.distinct}计不同的）" if r.distinct else "")]
+        if within:
+            out.append(f"时限：{within}")
+    elif rule.kind == "ratio":
+        met = r.condition.label() if r.condition else f"{r.value.numerator}/{r.value.denominator}"
+        out += [f"总体：{r.population.label()}", f"达标：{met}", f"比例不低于：{r.at_least:.0%}"]
+        if r.group_by:
+            out.append(f"分组：{'、'.join(r.group_by)}")
+        if r.period:
+            out.append(f"周期：{_EVERY[r.period]}")
+        if r.exclude:
+            out.append(f"不计入：{r.exclude.label()}")
+    elif rule.kind == "due_by":
+        subjects = (r.subjects.label() if r.subjects else
+                    "、".join(f"{s.case_id}（{s.unit}）" if s.unit else s.case_id for s in r.subjects_list))
+        out += [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    elif rule.kind == "periodic":
+        out.append(f"{_EVERY[r.every]}至少{r.at_least}次：{r.event.label()}")
+        if r.units:
+            out.append(f"单位：{'、'.join(r.units)}")
+        if r.grace:
+            out.append(f"宽限：周期结束后{r.grace.describe()}")
+    elif rule.kind == "required_fields":
+        out += [f"事件：{r.event.label()}", f"必填：{'、'.join(r.fields)}"]
+        for name, values in (r.allowed or {}).items():
+            out.append(f"{name}只能是：{'、'.join(map(str, values))}")
+    elif rule.kind == "forbidden":
+        out.append(f"不得出现：{r.event.label()}")
+    return out

@@ -98,11 +98,14 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
                      if c.field == "event_type" and c.op == "eq" for v in c.values)
 
     def label(self) -> str:
-        """A short human name for the matcher: its event type(s), else its text."""
-        types = self.event_types()
-        if types:
-            return "/".join(types)
-        return ", ".join(f"{k}={v}" for k, v in self.root.items())
+        """A short human name: its event type(s), then any other condition in brackets,
+        e.g. ``政务服务事项发布（依申请=是）``."""
+        types = "/".join(self.event_types())
+        others = [_condition_text(c) for c in self.conditions
+                  if not (c.field == "event_type" and c.op == "eq")]
+        if not others:
+            return types
+        return f"{types}（{'，'.join(others)}）" if types else "，".join(others)
 
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:
         out: list[tuple[tuple[Any, ...], str]] = []
@@ -137,6 +140,18 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
                         and not isinstance(v, dt.date):
                     out.append(((key,), f"{key!r} compares times: give a date such as 2021-01-01"))
         return out
+
+
+_OP_WORDS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
+             "contains": "含", "re": "匹配"}
+
+
+def _condition_text(c: Condition) -> str:
+    if c.op == "exists":
+        return f"{'有' if c.values[0] else '无'}{c.field}"
+    if c.op == "startswith":
+        return f"{c.field}以{'/'.join(map(str, c.values))}开头"
+    return f"{c.field}{_OP_WORDS[c.op]}{'/'.join(map(str, c.values))}"
 
 
 class Duration(_Strict):
