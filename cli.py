@@ -42,6 +42,9 @@ class _Group(click.Group):
             raise _fail(exc) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # `govcheck … | head`: the reader has all it wants
+            sys.stdout = open(os.devnull, "w")
+            raise SystemExit(0) from None
         except Exception as exc:  # a bug, not bad input: still no traceback for users
             if os.environ.get("GOVCHECK_DEBUG"):
                 raise
@@ -79,22 +82,21 @@ def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_i
           calendars, bad_rows, no_mask) -> None:
     """Evaluate event logs against the rules and report the violations."""
     from engine.api import Run, check as run_check, exit_code
-    from engine.render import FORMATS, render
+    from engine.calendar import WorkCalendar
+    from engine.render import render
 
-    for fmt_wanted in [fmt] + (["html"] if html_path else []):
-        if fmt_wanted not in FORMATS:
-            raise click.UsageError(f"--format {fmt_wanted} is not available in this version; "
-                                   f"use one of {', '.join(FORMATS)}")
     report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
                            calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
-    data = render(report, fmt, mask=not no_mask)
+    # the HTML report counts deadlines day by day with the same calendar as the run
+    options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
+    data = render(report, fmt, **options)
     if output:
         Path(output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if html_path:
-        Path(html_path).write_bytes(render(report, "html", mask=not no_mask))
+        Path(html_path).write_bytes(render(report, "html", **options))
     if report.bad_rows:
         click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
     sys.exit(exit_code(report, fail_on))

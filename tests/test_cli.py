@@ -167,3 +167,10 @@ def test_runs_as_a_script_from_the_checkout(library, log):
                            str(library), "--format", "json"], capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["violations"][0]["case_id"] == "C2"
+
+
+def test_a_closed_pipe_is_not_an_error():
+    proc = subprocess.run(f"{sys.executable} {ROOT / 'cli.py'} rules list | head -1", shell=True,
+                          capture_output=True, text=True)
+    assert proc.stdout.count("\n") == 1
+    assert proc.stderr == ""
