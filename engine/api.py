@@ -17,7 +17,7 @@ from .calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation
 from .ingest import IngestResult, ingest
 from .loader import load_rules
-from .model import LoadedRule, Report, RuleResult
+from .model import LoadedRule, Report, RuleResult, UnitResult
 from .resources import data_dir
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -118,27 +118,36 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
 
 def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases: int,
             loaded: IngestResult, years: tuple[int, ...], units: set[str]) -> Report:
-    def keep(v) -> bool:
-        return not units or v.unit in units
+    def keep(unit: str | None) -> bool:
+        return not units or unit in units
 
     results, violations, warnings = [], [], []
+    per_unit: dict[str | None, list[int]] = {}   # unit → [checked, violations, warnings]
     for o in outcomes:
         rule = o.loaded.rule
-        found = [v for v in o.violations if keep(v)]
-        warned = [v for v in o.warnings if keep(v)]
+        found = [v for v in o.violations if keep(v.unit)]
+        warned = [v for v in o.warnings if keep(v.unit)]
         violations.extend(found)
         warnings.extend(warned)
         results.append(RuleResult(
             id=rule.id, title=rule.title, kind=rule.kind, severity=rule.severity,
             source=rule.source.model_dump(), checked=o.checked, violations=len(found),
             warnings=len(warned), path=shown_path(o.loaded.path)))
+        for unit, n in o.checked_by_unit.items():
+            if keep(unit):
+                per_unit.setdefault(unit, [0, 0, 0])[0] += n
+    for index, findings in ((1, violations), (2, warnings)):
+        for v in findings:
+            per_unit.setdefault(v.unit, [0, 0, 0])[index] += 1
     key = lambda v: v.sort_key()  # noqa: E731
     return Report(
         as_of=as_of.strftime("%Y-%m-%d %H:%M:%S"), events=events, cases=cases,
         rules=tuple(sorted(results, key=lambda r: r.id)),
         violations=tuple(sorted(violations, key=key)), warnings=tuple(sorted(warnings, key=key)),
         bad_rows=loaded.bad_rows, duplicates=loaded.duplicates, files=tuple(loaded.files),
-        calendar_years=years)
+        calendar_years=years,
+        units=tuple(UnitResult(u, *counts) for u, counts in
+                    sorted(per_unit.items(), key=lambda item: (item[0] is None, item[0] or ""))))
 
 
 def shown_path(path: str) -> str:

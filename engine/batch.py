@@ -27,6 +27,7 @@ class RuleOutcome:
 
     loaded: LoadedRule
     checked: int
+    checked_by_unit: dict[str | None, int]
     violations: tuple[Violation, ...]
     warnings: tuple[Violation, ...]
 
@@ -53,12 +54,12 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
              calendar: WorkCalendar, files: tuple[str, ...] = ()) -> RuleOutcome:
     rule = compiled.rule
     rows = execute(con, compiled.sql, {**compiled.params, "as_of": as_of})
-    checked = 0
+    checked_by_unit: dict[str | None, int] = {}
     found: list[tuple] = []
     for row in rows:
-        row_kind, case_id, _unit, _period, _type, _due, actual, src, line = row
+        row_kind, case_id, unit, _period, _type, _due, actual, src, line = row
         if row_kind == "checked":
-            checked = int(actual)
+            checked_by_unit[unit] = int(actual)
         elif row_kind == "gap":
             _calendar_gap(calendar, dt.date.fromisoformat(actual), rule, case_id)
         elif row_kind == "bad_value":
@@ -82,7 +83,8 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
         (warnings if row_kind == "warning" else violations).append(item)
     violations.sort(key=Violation.sort_key)
     warnings.sort(key=Violation.sort_key)
-    return RuleOutcome(loaded, checked, tuple(violations), tuple(warnings))
+    return RuleOutcome(loaded, sum(checked_by_unit.values()), checked_by_unit,
+                       tuple(violations), tuple(warnings))
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,

@@ -632,6 +632,16 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
+class UnitResult:
+    """How one unit fared over all rules: cases or groups judged, findings against it."""
+
+    unit: str | None
+    checked: int
+    violations: int
+    warnings: int
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a run found; every renderer is a function of this alone."""
 
@@ -645,3 +655,4 @@ class Report:
     duplicates: int = 0
     files: tuple[str, ...] = ()
     calendar_years: tuple[int, ...] = field(default_factory=tuple)
+    units: tuple[UnitResult, ...] = ()

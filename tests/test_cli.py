@@ -73,6 +73,9 @@ def test_violations_found_exit_1_with_json(library, log):
     assert [(v["case_id"], v["type"], v["unit"]) for v in data["violations"]] == [("C2", "late", "双清区")]
     assert data["events"] == 4 and data["cases"] == 2 and data["bad_rows"] == 0
     assert data["rules"][0]["checked"] == 2
+    assert data["units"] == [
+        {"unit": "双清区", "checked": 1, "violations": 1, "warnings": 0},
+        {"unit": "市政务服务中心", "checked": 1, "violations": 0, "warnings": 0}]
 
 
 def test_json_is_byte_identical_on_rerun(library, log, tmp_path):

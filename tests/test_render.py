@@ -138,7 +138,8 @@ EXPECTED_SMALL_JSON = """\
   "bad_rows": 0,
   "duplicates": 0,
   "files": [],
-  "calendar_years": []
+  "calendar_years": [],
+  "units": []
 }
 """
 

@@ -20,14 +20,14 @@ from ..model import Duration, Matcher, RuleBase
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
 
-#: What every kind's query returns, one row each.
-#: ``row_kind`` is ``checked`` (one row: how many cases/groups were judged, in
-#: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
-#: no calendar covers: ``actual`` is that date) or ``bad_value`` (a limit attribute
-#: that is not a whole number: ``src``/``row`` locate the event).
 #: Evidence kept per finding: enough to see the case, bounded for huge cases.
 MAX_EVIDENCE = 50
 
+#: What every kind's query returns, one row each.
+#: ``row_kind`` is ``checked`` (per unit: how many cases/groups were judged, in
+#: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
+#: no calendar covers: ``actual`` is that date) or ``bad_value`` (a limit attribute
+#: that is not a whole number: ``src``/``row`` locate the event).
 OUTPUT_COLUMNS = ("row_kind", "case_id", "unit", "period", "type", "due", "actual", "src", "row")
 
 _env = jinja2.Environment(

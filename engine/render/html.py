@@ -92,17 +92,20 @@ def rate(violations: int, checked: int) -> str:
 
 
 def unit_ranking(report: Report) -> list[dict[str, Any]]:
-    """Units by violations (most first), with their errors, warnings, at-risk and share."""
+    """Every unit judged, by violations (most first), with its errors, warnings, at-risk,
+    violation rate (violations per case or group judged) and share of all violations."""
     total = len(report.violations)
     stats: dict[str, dict[str, Any]] = {}
 
     def entry(unit: str | None) -> dict[str, Any]:
         name = unit_name(unit)
         if name not in stats:
-            stats[name] = {"unit": name, "violations": 0, "error": 0, "warning": 0,
-                           "at_risk": 0, "rules": set()}
+            stats[name] = {"unit": name, "checked": 0, "violations": 0, "error": 0,
+                           "warning": 0, "at_risk": 0, "rules": set()}
         return stats[name]
 
+    for u in report.units:           # every unit judged, with or without findings
+        entry(u.unit)["checked"] += u.checked
     for v in report.violations:
         e = entry(v.unit)
         e["violations"] += 1
@@ -118,6 +121,7 @@ def unit_ranking(report: Report) -> list[dict[str, Any]]:
         e["rank"] = out[i - 1]["rank"] if i and standing(out[i - 1]) == standing(e) else i + 1
         e["rules"] = len(e["rules"])
         e["share"] = f"{100 * e['violations'] / total:.1f}%" if total else "-"
+        e["rate"] = rate(e["violations"], max(e["checked"], e["violations"]))
     return out
 
 

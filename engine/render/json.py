@@ -83,6 +83,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "duplicates": report.duplicates,
         "files": list(report.files),
         "calendar_years": list(report.calendar_years),
+        "units": [{"unit": u.unit, "checked": u.checked, "violations": u.violations,
+                   "warnings": u.warnings} for u in report.units],
     }
 
 
