@@ -265,6 +265,45 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
         click.echo(f"govcheck: {line}", err=True)
 
 
+@main.command()
+@click.argument("source", required=False, default="-", metavar="[FILE|-]")
+@click.option("--rules", "rules", multiple=True, type=click.Path(),
+              help="Rule file or directory (repeatable). Default: the shipped library.")
+@click.option("--follow", is_flag=True, help="Keep reading FILE as it grows (like tail -f).")
+@click.option("--clock", type=click.Choice(["event", "wall"]), default="event", show_default=True,
+              help="event: time moves with the events' timestamps (and _clock lines); "
+                   "wall: the time of day, for live use.")
+@click.option("--state", type=click.Path(dir_okay=False),
+              help="Save open cases and the clock here; a restart resumes from it.")
+@click.option("--bad-lines", type=click.Path(dir_okay=False),
+              help="Also append unusable lines here (JSON lines: line, reason, text).")
+@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
+              help="Extra working-day calendar YAML (file or folder, repeatable).")
+@click.option("--shards", default=16, show_default=True, type=click.IntRange(1, 4096),
+              help="durable-rules rulesets the open cases are spread over (by case id).")
+@click.option("--session-cap", default=40_000, show_default=True, type=click.IntRange(min=100),
+              help="Most facts one ruleset may hold; watch stops (exit 2) rather than go past it.")
+@click.option("--status-every", default=60.0, show_default=True, type=float,
+              help="Seconds between status lines on stderr (0: only at the end).")
+@click.option("--checkpoint-every", default=10.0, show_default=True, type=float,
+              help="Seconds between saves of --state.")
+@click.option("--remember-days", default=400, show_default=True, type=click.IntRange(min=1),
+              help="Days (of clock time) a closed case's id is remembered, so it is not opened twice.")
+def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, session_cap,
+          status_every, checkpoint_every, remember_days) -> None:
+    """Streaming monitor: JSON lines in, warnings and violations out as JSON lines."""
+    from engine.stream import WatchOptions, durable_problem, watch as run_watch
+
+    problem = durable_problem()
+    if problem:
+        raise BadInput(f"govcheck watch: {problem}")
+    sys.exit(run_watch(WatchOptions(
+        source=source, rules=rules or None, follow=follow, clock=clock, state=state,
+        bad_lines=bad_lines, calendars=calendars, shards=shards, session_cap=session_cap,
+        status_every=status_every, checkpoint_every=checkpoint_every,
+        remember_days=remember_days)))
+
+
 if __name__ == "__main__":
     main()
 

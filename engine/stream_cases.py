@@ -1,0 +1,324 @@
+"""Open cases of the streaming monitor and how each kind judges them.
+
+Every judgement here is the one ``check`` makes (``engine/sql/<kind>.sql.j2`` and
+docs/contract.md), restated for one case and one moment ``as_of``: what ``check --as-of T``
+would say about this case, given the case's events up to T. ``engine.stream`` calls
+``judge`` whenever a case's events change or the clock passes a time the case named
+(``next_at``), and announces the difference from what it announced before.
+
+Times are integers: microseconds since 1970-01-01 00:00, local (Asia/Shanghai) time.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .calendar import WorkCalendar
+from .errors import CalendarError
+from .model import DeadlineRule, MinCountRule, RuleBase, SequenceRule
+from .stream_rules import from_us, sql_time_text, time_text
+
+DAY_US = 86_400 * 1_000_000
+_END_OF_DAY_US = 86_399 * 1_000_000
+
+
+def _round_half_away(x: float) -> int:
+    """DuckDB's round(): halves go away from zero."""
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+class Positions:
+    """A time as a count of a rule's unit, as ``_common.sql.j2``'s ``pos`` and ``time_at``."""
+
+    def __init__(self, calendar: WorkCalendar, unit: str):
+        self.calendar = calendar
+        self.unit = unit
+
+    def pos(self, us: int) -> float:
+        if self.unit == "workdays":
+            return self.calendar.wpos(from_us(us).date())
+        if self.unit == "days":
+            return us // DAY_US
+        return (us / 1_000_000) / 3600.0
+
+    def time_at(self, p: float, base_pos: float, base_us: int) -> int:
+        """The moment position ``p`` runs out (the end of that working day or day, or
+        that instant for hours); ``p`` equal to ``base_pos`` is the end of the base date."""
+        if self.unit == "workdays":
+            if p == base_pos:
+                return (base_us // DAY_US) * DAY_US + _END_OF_DAY_US
+            base_day = from_us(base_us).date()
+            steps = int(p - base_pos)
+            if steps > 0:
+                day = self.calendar.add_workdays(base_day, steps)
+            else:
+                day = self._workday_before(base_day, int(p))
+            return (day - from_us(0).date()).days * DAY_US + _END_OF_DAY_US
+        if self.unit == "days":
+            return int(_round_half_away(p)) * DAY_US + _END_OF_DAY_US
+        return _round_half_away(p * 3600 * 1_000_000)
+
+    def _workday_before(self, day, target: int):
+        """The working day whose running count is ``target`` (a negative limit)."""
+        import datetime as dt
+        d = day
+        while True:
+            info = self.calendar.day(d)
+            if info.is_workday and self.calendar.wpos(d) == target:
+                return d
+            if self.calendar.wpos(d) < target:
+                raise CalendarError(f"no working day numbered {target}")
+            d -= dt.timedelta(days=1)
+
+
+@dataclass
+class Verdict:
+    """What ``check`` would say about a case at ``as_of``.
+
+    ``type``: the finding (a violation type, ``at_risk``, or None); ``final``: nothing that
+    can still happen changes it; ``due``/``actual``: as the report gives them; ``next_at``:
+    the verdict may change once the clock is past this time, with no new event.
+    """
+
+    type: str | None
+    final: bool = False
+    due: int | None = None
+    actual: Any = None
+    next_at: int | None = None
+
+
+class Case:
+    """One open case of one rule."""
+
+    kind = ""
+    __slots__ = ("serial", "rule", "case_id", "unit", "start", "limit", "fact", "group",
+                 "shard", "announced", "version", "alive", "seen")
+
+    def __init__(self, serial: int, rule: int, case_id: str, unit: str | None, start: int,
+                 limit: float | None):
+        self.serial = serial
+        self.rule = rule
+        self.case_id = case_id
+        self.unit = unit
+        self.start = start
+        self.limit = limit
+        self.fact: tuple[str, int] | None = None   # durable-rules id of its open-case fact
+        self.group = 0
+        self.shard = 0
+        self.announced: str | None = None          # the finding last announced, if any
+        self.version = 0
+        self.alive = True
+        self.seen: set[bytes] = set()              # events applied once only (duplicates)
+
+    # -- persistence ------------------------------------------------------------------
+    def dump(self) -> dict:
+        out = {"kind": self.kind, "serial": self.serial, "rule": self.rule, "case": self.case_id,
+               "unit": self.unit, "start": self.start, "limit": self.limit,
+               "announced": self.announced, "seen": sorted(s.hex() for s in self.seen)}
+        out.update(self._dump())
+        return out
+
+    def _dump(self) -> dict:
+        return {}
+
+    def _load(self, data: dict) -> None:
+        pass
+
+    @staticmethod
+    def load(data: dict) -> "Case":
+        cls = {"deadline": DeadlineCase, "sequence": SequenceCase, "min_count": CountCase}[data["kind"]]
+        case = cls(data["serial"], data["rule"], data["case"], data["unit"], data["start"],
+                   data["limit"])
+        case.announced = data["announced"]
+        case.seen = {bytes.fromhex(s) for s in data["seen"]}
+        case._load(data)
+        return case
+
+    def judge(self, rule: RuleBase, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        raise NotImplementedError
+
+
+class DeadlineCase(Case):
+    """``deadline.sql.j2``: start, first end, last restart, pauses, extensions, warn_at.
+
+    Events are kept as times and paired when judged, so the order in which events of the
+    same time arrive does not matter (a resume listed before its pause at the same time
+    still resumes it, as in the SQL)."""
+
+    kind = "deadline"
+    __slots__ = ("end", "restarts", "pauses", "resumes", "extensions")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.end: int | None = None
+        self.restarts: list[int] = []
+        self.pauses: list[int] = []
+        self.resumes: list[int] = []                 # sorted
+        self.extensions: list[tuple[int, int]] = []  # (time, working days granted)
+
+    def _dump(self):
+        return {"end": self.end, "restarts": self.restarts, "pauses": self.pauses,
+                "resumes": self.resumes, "extensions": [list(x) for x in self.extensions]}
+
+    def _load(self, data):
+        self.end = data["end"]
+        self.restarts = list(data["restarts"])
+        self.pauses = list(data["pauses"])
+        self.resumes = list(data["resumes"])
+        self.extensions = [tuple(x) for x in data["extensions"]]
+
+    def on_end(self, ts: int) -> bool:
+        if self.end is None or ts < self.end:
+            self.end = ts
+            return True
+        return False
+
+    def on_restart(self, ts: int) -> bool:
+        self.restarts.append(ts)
+        return True
+
+    def on_pause(self, ts: int) -> bool:
+        self.pauses.append(ts)
+        return True
+
+    def on_resume(self, ts: int) -> bool:
+        bisect.insort(self.resumes, ts)
+        return True
+
+    def on_extend(self, ts: int, days: int) -> bool:
+        self.extensions.append((ts, days))
+        return True
+
+    def _within(self, ts: int, base: int) -> bool:
+        return ts >= base and (self.end is None or ts <= self.end)
+
+    def base(self) -> int:
+        restarts = [r for r in self.restarts if self._within(r, self.start)]
+        return max(restarts) if restarts else self.start
+
+    def judge(self, rule: DeadlineRule, pos: Positions, as_of: int, at_end: bool) -> Verdict:
+        base = self.base()
+        pauses = []
+        for p in self.pauses:
+            if self._within(p, base):
+                i = bisect.bisect_left(self.resumes, p)       # the first resume at or after it
+                if i == len(self.resumes):
+                    return Verdict(None)    # the clock is stopped: neither judged nor warned
+                pauses.append((p, self.resumes[i]))
+        base_pos = pos.pos(base)
+        pause_added = sum(pos.pos(r) - pos.pos(p) for p, r in pauses)
+        total = self.limit + sum(days for ts, days in self.extensions if self._within(ts, base))
+        due = pos.time_at(base_pos + total + pause_added, base_pos, base)
+        if self.end is not None:
+            late = self.end > due
+            return Verdict("late" if late else None, final=True, due=due,
+                           actual=time_text(self.end))
+        if as_of > due:
+            return Verdict("overdue_open", due=due)
+        if rule.warn_at:
+            warn = pos.time_at(base_pos + pause_added + math.ceil(rule.warn_at * total),
+                               base_pos, base)
+            if as_of > warn:
+                return Verdict("at_risk", due=due, actual=time_text(warn), next_at=due)
+            return Verdict(None, due=due, next_at=warn)
+        return Verdict(None, due=due, next_at=due)
+
+
+class SequenceCase(Case):
+    """``sequence.sql.j2``: the first time of each step at or after the trigger."""
+
+    kind = "sequence"
+    __slots__ = ("steps",)
+
+    def __init__(self, *args, n_steps: int = 0):
+        super().__init__(*args)
+        self.steps: list[int | None] = [None] * n_steps
+
+    def _dump(self):
+        return {"steps": self.steps}
+
+    def _load(self, data):
+        self.steps = list(data["steps"])
+
+    def on_step(self, i: int, ts: int) -> bool:
+        if self.steps[i] is None or ts < self.steps[i]:
+            self.steps[i] = ts
+            return True
+        return False
+
+    def judge(self, rule: SequenceRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        due = None
+        if rule.within is not None:
+            base_pos = pos.pos(self.start)
+            due = pos.time_at(base_pos + self.limit, base_pos, self.start)
+        complete = all(s is not None for s in self.steps)
+        if complete:
+            last = max(self.steps)
+            if rule.ordered and len(self.steps) > 1 and any(
+                    a > b for a, b in zip(self.steps, self.steps[1:])):
+                return Verdict("out_of_order", final=True, due=due, actual="；".join(
+                    f"{m.label()} {sql_time_text(s)}" for m, s in zip(rule.steps, self.steps)))
+            if due is not None and last > due:
+                return Verdict("late", final=True, due=due, actual=sql_time_text(last))
+            return Verdict(None, final=True, due=due)
+        missing = "、".join(m.label() for m, s in zip(rule.steps, self.steps) if s is None)
+        if due is not None:
+            if as_of > due:
+                return Verdict("missing_step", due=due, actual=missing)
+            return Verdict(None, due=due, next_at=due)
+        # without `within` an incomplete case is judged at as_of: the end of the input
+        return Verdict("missing_step" if at_end else None, actual=missing)
+
+
+class CountCase(Case):
+    """``min_count.sql.j2``: matching events of the case (any time) up to the deadline."""
+
+    kind = "min_count"
+    __slots__ = ("items", "due")
+
+    def __init__(self, *args, due: int | None = None):
+        super().__init__(*args)
+        self.items: set = set()     # distinct values, or the events' fingerprints
+        self.due = due
+
+    def _dump(self):
+        return {"items": sorted(i.hex() if isinstance(i, bytes) else "v:" + i for i in self.items),
+                "due": self.due}
+
+    def _load(self, data):
+        self.items = {bytes.fromhex(i) if not i.startswith("v:") else i[2:] for i in data["items"]}
+        self.due = data["due"]
+
+    def on_count(self, ts: int, item) -> bool:
+        if self.due is not None and ts > self.due:
+            return False
+        if item in self.items:
+            return False
+        self.items.add(item)
+        return True
+
+    def judge(self, rule: MinCountRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        n = len(self.items)
+        if n >= rule.at_least:
+            return Verdict(None, final=True, due=self.due, actual=n)
+        if self.due is not None:
+            if as_of > self.due:
+                return Verdict("insufficient", final=True, due=self.due, actual=n)
+            return Verdict(None, due=self.due, next_at=self.due)
+        return Verdict("insufficient" if at_end else None, actual=n)
+
+
+def count_due(rule: MinCountRule, pos: Positions, start: int, limit: float) -> int:
+    base_pos = pos.pos(start)
+    return pos.time_at(base_pos + limit, base_pos, start)
+
+
+def calendar_gap(exc: CalendarError, rule: RuleBase, case_id: str, day) -> CalendarError:
+    """The batch engine's message for a count that needs a year no calendar covers."""
+    return CalendarError(f"rule {rule.id}, case {case_id!r}: counting working days from {day} "
+                         f"needs a year no calendar covers: {exc.message}")
+
+
+Judge = Callable[[Case, int, bool], Verdict]

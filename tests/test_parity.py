@@ -1,0 +1,258 @@
+"""The two engines check each other: a log replayed through ``watch`` and ``check --as-of``
+its last time give the same (rule, case, type) for the kinds ``watch`` judges.
+
+Logs are random (hypothesis draws the seeds): a handful of cases, each a short random run
+of the event types the rules name, with the attribute values the rules test, times that
+often coincide (same-time ordering is where the engines could differ), copies of lines
+(both engines count a copy once), and times on both sides of the rules' effective
+windows. The stream's answer is, for each (rule, case), the finding of its last line
+that is still standing (a ``resolved`` line withdraws it); warnings (``at_risk``) are
+compared with the report's warnings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("durable_rules_engine")
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from support import ROOT  # noqa: E402
+from engine.api import Run, check  # noqa: E402
+from engine.loader import load_rules  # noqa: E402
+from engine.stream import WatchOptions, watch  # noqa: E402
+from engine.stream_rules import STREAM_KINDS  # noqa: E402
+
+SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
+
+#: Rules that between them use every part of the five kinds.
+RULES = {
+    "DL-1": """
+        kind: deadline
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        where: {渠道|ne: 电话}
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays: 3}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        restart: {event_type: 补正}
+        extend: {event_type: 延期, workdays_from: 延长工作日}
+        warn_at: 0.6
+    """,
+    "DL-2": """
+        kind: deadline
+        start: {event_type: 受理, 承诺时限|exists: true}
+        end: {event_type: [办结, 答复]}
+        within: {workdays_from: 承诺时限}
+        warn_at: 0.5
+    """,
+    "DL-3": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {days: 2}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+    """,
+    "DL-4": """
+        kind: deadline
+        where: {等级|gt: 2}
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {hours: 30}
+        warn_at: 0.5
+    """,
+    "SQ-1": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, {event_type: 办结}, {event_type: 反馈}]
+        ordered: true
+        within: {workdays: 4}
+    """,
+    "SQ-2": """
+        kind: sequence
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        trigger: {event_type: 受理, 类型: 投诉}
+        steps: [{event_type: 回访}, {event_type: 反馈, 方式|contains: 电}]
+    """,
+    "MC-1": """
+        kind: min_count
+        subject: {event_type: 受理}
+        count: {event_type: 更新}
+        at_least: 2
+        within: {days: 5}
+    """,
+    "MC-2": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        distinct: 形式
+    """,
+    "RF-1": """
+        kind: required_fields
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        event: {event_type: 办结}
+        fields: [结果, 经办人]
+        allowed: {结果: [满意, 基本满意]}
+    """,
+    "FB-1": """
+        kind: forbidden
+        event: {event_type: 退件, 原因|exists: false}
+    """,
+    "FB-2": """
+        kind: forbidden
+        event: {event_type: 撤回, timestamp|gte: 2021-10-01, 份数|lt: 3}
+    """,
+}
+
+TYPES = ["受理", "办结", "中止", "恢复", "补正", "延期", "答复", "交办", "反馈", "回访",
+         "更新", "发布", "解读", "退件", "撤回", "其他"]
+VALUES = {
+    "渠道": ["电话", "网站", "窗口"], "承诺时限": ["0", "1", "2", "5"], "延长工作日": ["1", "3"],
+    "等级": ["1", "3", "5", "x"], "类型": ["投诉", "咨询"], "方式": ["电话", "短信", "邮件"],
+    "形式": ["图文", "视频", "H5"], "结果": ["满意", "基本满意", "不满意"], "经办人": ["张三"],
+    "原因": ["材料不全"], "份数": ["1", "2", "5", "2.5"],
+}
+
+
+REQUIRED = {"延期": {"延长工作日"}}
+
+
+def write_rules(folder: Path, rules: dict[str, str] = RULES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for rid, body in rules.items():
+        text = textwrap.dedent(body).strip()
+        (folder / f"{rid}.yaml").write_text(
+            f"id: {rid}\ntitle: 测试规则{rid}\nseverity: error\n{SOURCE}\n{text}\n", encoding="utf-8")
+    return folder
+
+
+def random_log(seed: int, types=TYPES, values=VALUES, cases: int | None = None,
+               required: dict[str, set[str]] | None = None) -> list[dict]:
+    """Events of a few random cases, in time order (ties in random order). ``required``:
+    attributes an event type always carries (``check`` stops on an extension without its
+    number of days, where ``watch`` reports the line and goes on)."""
+    rng = random.Random(seed)
+    required = REQUIRED if required is None else required
+    era = rng.choice([dt.datetime(2021, 9, 24, 8), dt.datetime(2021, 12, 27, 8),
+                      dt.datetime(2020, 12, 29, 8)])
+    step = rng.choice([60, 240, 720, 1440])           # minutes between possible times
+    events = []
+    for c in range(cases or rng.randint(1, 14)):
+        case_id = f"C{c:02d}"
+        t = era + dt.timedelta(minutes=step * rng.randint(0, 4))
+        weights = [rng.random() for _ in types]
+        for _ in range(rng.randint(1, 9)):
+            t += dt.timedelta(minutes=step * rng.choice([0, 0, 1, 1, 2, 3, 5, 8]))
+            event = {"case_id": case_id, "event_type": rng.choices(types, weights)[0],
+                     "timestamp": t.strftime("%Y-%m-%d %H:%M"), "unit": rng.choice(["甲局", "乙局"])}
+            for name, options in values.items():
+                if rng.random() < 0.45 or name in required.get(event["event_type"], ()):
+                    event[name] = rng.choice(options)
+            events.append(event)
+            if rng.random() < 0.06:
+                events.append(dict(event))            # an exact copy: counted once
+    rng.shuffle(events)
+    events.sort(key=lambda e: e["timestamp"])
+    return events
+
+
+def batch_findings(log: Path, rules: Path, as_of: str) -> set[tuple[str, str, str]]:
+    ids = [r.rule.id for r in load_rules([rules]) if r.rule.kind in STREAM_KINDS]
+    report = check(Run(events=[str(log)], rules=[str(rules)], as_of=as_of, rule_ids=ids))
+    return {(v.rule_id, v.case_id, v.type) for v in report.violations + report.warnings}
+
+
+def stream_findings(lines: list[dict]) -> set[tuple[str, str, str]]:
+    last: dict[tuple[str, str], dict] = {}
+    for line in lines:
+        last[(line["rule_id"], line["case_id"])] = line
+    return {(rid, case, line["type"]) for (rid, case), line in last.items()
+            if line["finding"] != "resolved"}
+
+
+def replay(log: Path, rules: Path, tmp: Path, **options) -> list[dict]:
+    out = tmp / "watch.jsonl"
+    err = tmp / "watch.err"
+    with open(out, "wb") as o, open(err, "w", encoding="utf-8") as e:
+        code = watch(WatchOptions(source=str(log), rules=[str(rules)], status_every=0, **options),
+                     out=o, err=e)
+    assert code == 0, err.read_text(encoding="utf-8")
+    return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+
+
+def compare(seed: int, tmp: Path, rules: Path, **gen) -> tuple[set, set, list[dict]]:
+    events = random_log(seed, **gen)
+    log = tmp / f"log{seed}.jsonl"
+    log.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
+    as_of = events[-1]["timestamp"]
+    lines = replay(log, rules, tmp, shards=3)
+    return batch_findings(log, rules, as_of), stream_findings(lines), events
+
+
+@pytest.fixture(scope="module")
+def rules_dir(tmp_path_factory) -> Path:
+    return write_rules(tmp_path_factory.mktemp("parity") / "rules")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_watch_agrees_with_check(seed, rules_dir, tmp_path):
+    batch, stream, events = compare(seed, tmp_path, rules_dir)
+    assert stream == batch, (f"seed {seed}: only check {sorted(batch - stream)}, "
+                             f"only watch {sorted(stream - batch)}")
+
+
+def library_vocabulary(rules) -> tuple[list[str], dict[str, list[str]], dict[str, set[str]]]:
+    """Event types and attribute values that the shipped rules' matchers name, and the
+    attributes some event types must carry (a limit or an extension read from the log)."""
+    types: set[str] = set()
+    values: dict[str, set[str]] = {}
+    required: dict[str, set[str]] = {}
+    for item in rules:
+        rule = item.rule
+        for _, matcher in rule.matchers():
+            for c in matcher.conditions:
+                if c.field == "event_type":
+                    types.update(str(v) for v in c.values)
+                elif c.field in ("timestamp", "case_id", "unit"):
+                    continue
+                elif c.op == "exists":
+                    values.setdefault(c.field, set()).add("有")
+                else:
+                    for v in c.values:
+                        values.setdefault(c.field, set()).add(
+                            str(float(v) + 1) if c.op in ("gt", "gte", "lt", "lte") else str(v))
+        within = getattr(rule, "within", None)
+        if within is not None and within.workdays_from:
+            values.setdefault(within.workdays_from, set()).update({"3", "10"})
+            for m in rule.opening():
+                for t in m.event_types():
+                    required.setdefault(t, set()).add(within.workdays_from)
+        extend = getattr(rule, "extend", None)
+        if extend is not None:
+            values.setdefault(extend.attribute, set()).update({"2", "5"})
+            for t in extend.matcher.event_types():
+                required.setdefault(t, set()).add(extend.attribute)
+        for name in getattr(rule, "fields", None) or ():
+            values.setdefault(name, set()).add("有")
+    return sorted(types), {k: sorted(v) for k, v in values.items()}, required
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_watch_agrees_with_check_on_the_rule_library(seed, tmp_path):
+    rules = ROOT / "rules"
+    types, values, required = library_vocabulary(load_rules([rules]))
+    batch, stream, _ = compare(seed, tmp_path, rules, types=types, values=values, cases=30,
+                               required=required)
+    assert stream == batch, (f"seed {seed}: only check {sorted(batch - stream)}, "
+                             f"only watch {sorted(stream - batch)}")
