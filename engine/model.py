@@ -97,6 +97,13 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
         return tuple(str(v) for c in self.conditions
                      if c.field == "event_type" and c.op == "eq" for v in c.values)
 
+    def scope(self) -> "Matcher | None":
+        """Only the ``event_type`` equality of this matcher: the events a rule looks at,
+        whatever their attributes (None when the matcher names no event type)."""
+        kept = {k: v for k, v in self.root.items()
+                if (m := _KEY.match(k)) and m["field"] == "event_type" and (m["op"] or "eq") == "eq"}
+        return Matcher(kept) if kept else None
+
     def label(self) -> str:
         """A short human name: its event type(s), then any other condition in brackets,
         e.g. ``政务服务事项发布（依申请=是）``."""
