@@ -28,6 +28,7 @@ docs/watch.md describes the design and the engine limits it avoids.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import heapq
 import json
@@ -49,7 +50,7 @@ from .calendar import WorkCalendar
 from .errors import CalendarError, GovcheckError, SourceLocation
 from .ingest import _BLANKS, timestamp_steps
 from .loader import load_rules
-from .messages import TYPE_NAMES, describe
+from .messages import TYPE_NAMES, describer
 from .model import (CANONICAL_COLUMNS, DeadlineRule, LoadedRule, MinCountRule,
                     RequiredFieldsRule, RuleBase, SequenceRule)
 from .resources import data_dir
@@ -68,8 +69,16 @@ PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 
 REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
            "extend": "extended", "step": "step", "count": "counted", "count_pre": "counted",
            "open": "opened", None: "clock"}
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_DECODE = None          # set below, once _no_constant exists
+_AS_OF_MARK = dt.datetime(1, 1, 1)
+_AS_OF_TEXT = _AS_OF_MARK.strftime("%Y-%m-%d %H:%M:%S")
 _FAST_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 _MAX_FLOAT = 1.7976931348623157e308
+
+
+def _first(item):
+    return item[0]
 
 
 class WatchStop(GovcheckError):
@@ -174,6 +183,9 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODE = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def _show(text: str) -> str:
     flat = re.sub(r"\s+", " ", text)
     return "('" + flat[:60] + ("…" if len(flat) > 60 else "") + "')"
@@ -255,6 +267,7 @@ class LineSource:
         self.line = line
         self.eof = False
         self._buf = b""
+        self._pos = 0
         self.stream = None
         if source == "-":
             self.file = None
@@ -296,7 +309,7 @@ class LineSource:
         if not self.follow:
             return b""
         size = os.fstat(self.fd).st_size
-        if size < self.offset + len(self._buf):
+        if size < self.offset + len(self._buf) - self._pos:
             raise WatchStop("the file shrank while it was followed (rotated or truncated); "
                             "restart watch on the new file", SourceLocation(self.source))
         time.sleep(wait)
@@ -308,13 +321,18 @@ class LineSource:
         out: list[tuple[int, int, bytes]] = []
         first = True
         while len(out) < max_lines:
-            nl = self._buf.find(b"\n")
-            if nl >= 0:
-                raw, self._buf = self._buf[:nl], self._buf[nl + 1:]
+            buf, pos = self._buf, self._pos
+            nl = buf.find(b"\n", pos)
+            while nl >= 0 and len(out) < max_lines:
                 self.line += 1
-                self.offset += nl + 1
-                out.append((self.line, self.offset, raw))
-                continue
+                self.offset += nl + 1 - pos
+                out.append((self.line, self.offset, buf[pos:nl]))
+                pos = nl + 1
+                nl = buf.find(b"\n", pos)
+            self._pos = pos
+            if len(out) >= max_lines:
+                break
+            self._buf, self._pos = buf[pos:], 0
             if self.eof:
                 break
             data = self._read(wait if first and not out else 0)
@@ -323,6 +341,7 @@ class LineSource:
                 break
             if data == b"":
                 self.eof = True
+                self._buf, self._pos = self._buf[self._pos:], 0
                 if self._buf:                       # a last line without a newline
                     self.line += 1
                     self.offset += len(self._buf)
@@ -441,10 +460,14 @@ class Monitor:
         for r in self.compiled:
             self.roles.update(r.role_of)
         self.positions: dict[int, Positions] = {}
+        self.within: dict[int, Any] = {}
+        self.static: dict[int, dict[str, Any]] = {}     # the parts of a line fixed by the rule
         for r in self.compiled:
             within = getattr(r.rule, "within", None)
+            self.within[r.index] = within
             if within is not None:
                 self.positions[r.index] = Positions(self.calendar, within.unit)
+            self.static[r.index] = _ENCODE({"title": r.rule.title, "source": r.rule.source.model_dump()})[1:-1]
         self.window_end: dict[int, int] = {}
         self.window: dict[int, tuple[int | None, int | None]] = {}
         for r in self.compiled:
@@ -494,6 +517,9 @@ class Monitor:
         self.replay_lines: list[tuple[int, int, bytes]] = []
         self.stop_requested = False
         self._batch_events: dict[int, Event] = {}
+        self._names: dict[str, str] = {}       # JSON key → column name
+        self._describers: dict[tuple, Any] = {}
+        self._clock_shown: tuple[int | None, str | None] = (None, None)
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -519,6 +545,19 @@ class Monitor:
 
     def run(self) -> int:
         """Read to the end of the input (or until asked to stop); ``start`` first."""
+        # The open cases are many long-lived objects and the events many short-lived ones
+        # with no reference cycles: the cyclic collector, left as it is, spends a fifth of
+        # the time walking them. Set the rules, calendar and engine aside, collect less often.
+        thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+        try:
+            return self._run()
+        finally:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
+
+    def _run(self) -> int:
         opts = self.options
         last_status = last_checkpoint = time.monotonic()
         ended = False
@@ -599,11 +638,11 @@ class Monitor:
             except UnicodeDecodeError:
                 self._bad(n, "not valid UTF-8 text", raw.decode("utf-8", "replace"))
                 continue
-            if not text.strip(_BLANKS):
+            if text[:1] != "{" and not text.strip(_BLANKS):
                 self.stats.blank += 1
                 continue
             try:
-                obj = json.loads(text, parse_constant=_no_constant)
+                obj = _DECODE(text)
             except ValueError:
                 self._bad(n, f"not valid JSON {_show(text)}", text)
                 continue
@@ -611,12 +650,15 @@ class Monitor:
                 self._bad(n, f"not a {{field: value}} object {_show(text)}", text)
                 continue
             values: dict[str, str] = {}
-            for i, (key, value) in enumerate(obj.items()):
-                name = key.strip(_BLANKS) or f"column{i + 1}"
-                lowered = name.lower()
-                if lowered in CANONICAL_COLUMNS:
-                    name = lowered
-                v = _value_text(value)
+            names = self._names
+            for key, value in obj.items():
+                name = names.get(key)
+                if name is None:
+                    name = self._column(key, obj)
+                if type(value) is str:
+                    v = value.strip(_BLANKS) or None
+                else:
+                    v = _value_text(value)
                 if v is not None:
                     values[name] = v
             if not values:
@@ -660,6 +702,18 @@ class Monitor:
             self.casts.prefetch(wanted)
         return events, ticks
 
+    def _column(self, key: str, obj: dict) -> str:
+        """A JSON key as ingest names the column: trimmed, canonical names in lower case, a
+        blank key named by its position."""
+        name = key.strip(_BLANKS)
+        if not name:
+            return f"column{list(obj).index(key) + 1}"
+        if name.lower() in CANONICAL_COLUMNS:
+            name = name.lower()
+        if len(self._names) < 10_000:
+            self._names[key] = name
+        return name
+
     def _bad(self, line: int, reason: str, text: str) -> None:
         self.stats.bad += 1
         self.bad_pending.append((line, reason, text))
@@ -678,27 +732,32 @@ class Monitor:
         return self.layouts[key]
 
     def _fact(self, ev: Event, mid: str, layout: tuple[Slot, ...]) -> str:
-        fact: dict[str, Any] = {"id": mid, "t": "e", "i": ev.serial, "c": ev.case_id, "ts": ev.ts}
+        """The event as a fact: its id, number, case, time and the slots the rules read.
+        Written out by hand: the slot names and ids are plain ASCII, values are encoded."""
+        enc = _ENCODE
+        parts = [f'{{"id":"{mid}","t":"e","i":{ev.serial},"c":{enc(ev.case_id)},"ts":{ev.ts}']
         values = ev.values
         for slot in layout:
             kind = slot.kind
             if kind == "text":
                 v = values.get(slot.field)
                 if v is not None:
-                    fact[slot.name] = v
+                    parts.append(f',"{slot.name}":{enc(v)}')
             elif kind == "num":
                 d = self.casts.double(values.get(slot.field))
                 if d is not None and d == d:
-                    fact[slot.name] = d if math.isfinite(d) else math.copysign(_MAX_FLOAT, d)
+                    d = d if math.isfinite(d) else math.copysign(_MAX_FLOAT, d)
+                    parts.append(f',"{slot.name}":{d!r}')
             elif kind == "date":
-                fact["d"] = from_us(ev.ts).date().isoformat()
+                parts.append(f',"d":"{from_us(ev.ts).date().isoformat()}"')
             elif kind == "tstext":
-                fact["v"] = sql_time_text(ev.ts)
+                parts.append(f',"v":"{sql_time_text(ev.ts)}"')
             else:
                 text = sql_time_text(ev.ts) if slot.field == "timestamp" else values.get(slot.field)
                 if flag_value(slot, text):
-                    fact[slot.name] = 1
-        return json.dumps(fact, ensure_ascii=False)
+                    parts.append(f',"{slot.name}":1')
+        parts.append("}")
+        return "".join(parts)
 
     def _collect(self, matches, out: list) -> list[tuple[int, Role]]:
         """Turn matches into records (event serial, role, case); return the openings."""
@@ -731,15 +790,19 @@ class Monitor:
         for shard in sorted(by_shard):
             evs = by_shard[shard]
             opens: list[tuple[int, Role]] = []
+            layouts = self.layouts
             for group in self.plan.groups:
-                session = engine.sessions[group.index][shard]
+                gi = group.index
+                session = engine.sessions[gi][shard]
                 facts = []
                 for ev in evs:
-                    layout = self._layout(group.index, ev.event_type)
+                    layout = layouts.get((gi, ev.event_type), False)
+                    if layout is False:
+                        layout = self._layout(gi, ev.event_type)
                     if layout is None:
                         continue
                     mid = engine.new_id(session)
-                    ev.facts.append((group.index, shard, mid))
+                    ev.facts.append((gi, shard, mid))
                     facts.append(self._fact(ev, mid[0], layout))
                 if facts:
                     engine.room(session, 0)
@@ -750,9 +813,9 @@ class Monitor:
                     case = self._open(self._batch_events[serial], role, shard)
                     if case is not None:
                         records.append((serial, role, case))
-                        new_facts[case.group].append(json.dumps(
+                        new_facts[case.group].append(_ENCODE(
                             {"id": case.fact[0], "t": "o", "r": case.rule, "c": case.case_id,
-                             "ts": case.start, "k": case.serial}, ensure_ascii=False))
+                             "ts": case.start, "k": case.serial}))
                 for g, facts in new_facts.items():
                     session = engine.sessions[g][shard]
                     engine.room(session, 0)
@@ -772,7 +835,7 @@ class Monitor:
         if (lo is not None and ev.ts < lo) or (hi is not None and ev.ts >= hi):
             return None
         rule = self.compiled[r].rule
-        within = getattr(rule, "within", None)
+        within = self.within[r]
         limit: float | None = None
         if within is not None:
             if within.workdays_from:
@@ -821,20 +884,25 @@ class Monitor:
         for ev in self.retained:
             by_serial.setdefault(ev.serial, ev)
         items = []
-        for serial, role, case in records:
+        for i, (serial, role, case) in enumerate(records):
             ev = by_serial[serial]
-            items.append((ev.proc, PHASES[role.name], serial, role.rule, role.step or 0,
+            items.append(((ev.proc, PHASES[role.name], serial, role.rule, role.step or 0, i),
                           role, case, ev))
-        for proc, n in ticks:
-            items.append((proc, -1, 0, n, 0, None, None, None))
-        items.sort(key=lambda x: x[:5])
-        for proc, _phase, _serial, _r, _s, role, case, ev in items:
-            self._advance(proc)
+        for i, (proc, n) in enumerate(ticks):
+            items.append(((proc, -1, 0, n, 0, i), None, None, None))
+        items.sort(key=_first)
+        current = None
+        dirty = self.dirty
+        for key, role, case, ev in items:
+            if key[0] != current:
+                current = key[0]
+                self._advance(current)
+                dirty = self.dirty
             if role is None:
                 continue
             changed = self._effect(role, case, ev)
-            if changed is not None:
-                self.dirty.setdefault(changed.serial, (changed, REASONS[role.name]))
+            if changed is not None and changed.serial not in dirty:
+                dirty[changed.serial] = (changed, REASONS[role.name])
         last = max([ev.proc for ev in events] + [proc for proc, _ in ticks])
         self._advance(last)         # events that matched nothing move the clock too
         # the cases changed at the last time stay unjudged: more events of that same time may
@@ -929,8 +997,10 @@ class Monitor:
 
     def _judge(self, case: Case, reason: str, at_end: bool = False) -> None:
         rule = self.compiled[case.rule].rule
-        verdict: Verdict = self._calendar(rule, case.case_id, lambda: case.judge(
-            rule, self.positions.get(case.rule), self.clock, at_end))
+        try:
+            verdict: Verdict = case.judge(rule, self.positions.get(case.rule), self.clock, at_end)
+        except CalendarError as exc:
+            raise WatchStop(f"rule {rule.id}, case {case.case_id!r}: {exc.message}") from None
         old, new = case.announced, verdict.type
         if new != old:
             if new is None:
@@ -986,8 +1056,7 @@ class Monitor:
             case = self.cases.get(serial)
             if case is None or not case.alive:
                 continue
-            rule = self.compiled[case.rule].rule
-            if getattr(rule, "within", None) is None:
+            if self.within[case.rule] is None:
                 self._judge(case, "end of input", at_end=True)
         self._retract([])
 
@@ -1024,21 +1093,22 @@ class Monitor:
               due: int | None, actual: Any, supersedes: str | None = None,
               reason: str | None = None) -> None:
         self.seq += 1
-        as_of = from_us(self.clock) if self.clock is not None else dt.datetime(1970, 1, 1)
         due_text = time_text(due)
         if finding == "resolved":
             message = (f"{TYPE_NAMES.get(vtype, vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
         else:
-            message = describe(rule, vtype, due_text, actual, as_of)
-        line: dict[str, Any] = {
-            "finding": finding, "rule_id": rule.id, "severity": rule.severity,
-            "case_id": case_id, "unit": unit, "type": vtype, "due": due_text,
-            "actual": actual, "at": time_text(self.clock), "message": message,
-            "title": rule.title, "source": rule.source.model_dump(), "seq": self.seq}
-        if supersedes:
-            line["supersedes"] = supersedes
-        if reason and finding == "resolved":
-            line["reason"] = reason
+            say = self._describers.get(rule.id)
+            if say is None:     # worded once per rule; the time "as of" is put in afterwards
+                say = self._describers[rule.id] = describer(rule, _AS_OF_MARK)
+            message = say(vtype, due_text, actual).replace(_AS_OF_TEXT, self._clock_text() or "")
+        enc = _ENCODE
+        at = self._clock_text()
+        extra = (f',"supersedes":"{supersedes}"' if supersedes else "") + (
+            f',"reason":{enc(reason)}' if reason and finding == "resolved" else "")
+        text = (f'{{"finding":"{finding}","rule_id":{enc(rule.id)},"severity":"{rule.severity}",'
+                f'"case_id":{enc(case_id)},"unit":{enc(unit)},"type":"{vtype}","due":{enc(due_text)},'
+                f'"actual":{enc(actual)},"at":{enc(at)},"message":{enc(message)},'
+                f'{self.static[self.rule_index[rule.id]]},"seq":{self.seq}{extra}}}\n')
         key = [rule.id, case_id, finding, vtype]
         if finding == "warning":
             self.stats.warnings += 1
@@ -1048,7 +1118,7 @@ class Monitor:
             self.stats.resolved += 1
         if self._written_before(tuple(key)):
             return
-        self.pending.append(json.dumps(line, ensure_ascii=False) + "\n")
+        self.pending.append(text)
         self.pending_keys.append(key + [self.seq])
 
     def _written_before(self, key: tuple) -> bool:
@@ -1063,6 +1133,11 @@ class Monitor:
             self.suppress[key] -= 1
             return True
         return False
+
+    def _clock_text(self) -> str | None:
+        if self._clock_shown[0] != self.clock:
+            self._clock_shown = (self.clock, time_text(self.clock))
+        return self._clock_shown[1]
 
     def _flush_output(self) -> None:
         if self.pending and self.journal_fd is None:

@@ -11,6 +11,7 @@ Times are integers: microseconds since 1970-01-01 00:00, local (Asia/Shanghai) t
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from .model import DeadlineRule, MinCountRule, RuleBase, SequenceRule
 from .stream_rules import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
+_EPOCH_DAY = dt.date(1970, 1, 1)
 _END_OF_DAY_US = 86_399 * 1_000_000
 
 
@@ -35,10 +37,16 @@ class Positions:
     def __init__(self, calendar: WorkCalendar, unit: str):
         self.calendar = calendar
         self.unit = unit
+        self._wpos: dict[int, int] = {}     # day number → running count of working days
+        self._end: dict[float, int] = {}    # working-day position → the end of that day
 
     def pos(self, us: int) -> float:
         if self.unit == "workdays":
-            return self.calendar.wpos(from_us(us).date())
+            day = us // DAY_US
+            found = self._wpos.get(day)
+            if found is None:
+                found = self._wpos[day] = self.calendar.wpos(_EPOCH_DAY + dt.timedelta(days=day))
+            return found
         if self.unit == "days":
             return us // DAY_US
         return (us / 1_000_000) / 3600.0
@@ -49,20 +57,25 @@ class Positions:
         if self.unit == "workdays":
             if p == base_pos:
                 return (base_us // DAY_US) * DAY_US + _END_OF_DAY_US
+            found = self._end.get(p)        # the end of the working day numbered p
+            if found is not None:
+                return found
             base_day = from_us(base_us).date()
             steps = int(p - base_pos)
             if steps > 0:
                 day = self.calendar.add_workdays(base_day, steps)
             else:
                 day = self._workday_before(base_day, int(p))
-            return (day - from_us(0).date()).days * DAY_US + _END_OF_DAY_US
+            found = (day - _EPOCH_DAY).days * DAY_US + _END_OF_DAY_US
+            if len(self._end) < 100_000:
+                self._end[p] = found
+            return found
         if self.unit == "days":
             return int(_round_half_away(p)) * DAY_US + _END_OF_DAY_US
         return _round_half_away(p * 3600 * 1_000_000)
 
     def _workday_before(self, day, target: int):
         """The working day whose running count is ``target`` (a negative limit)."""
-        import datetime as dt
         d = day
         while True:
             info = self.calendar.day(d)
@@ -254,20 +267,21 @@ class SequenceCase(Case):
             base_pos = pos.pos(self.start)
             due = pos.time_at(base_pos + self.limit, base_pos, self.start)
         complete = all(s is not None for s in self.steps)
+        labels = _labels(rule)
         if complete:
             last = max(self.steps)
             if rule.ordered and len(self.steps) > 1 and any(
                     a > b for a, b in zip(self.steps, self.steps[1:])):
                 return Verdict("out_of_order", final=True, due=due, actual="；".join(
-                    f"{m.label()} {sql_time_text(s)}" for m, s in zip(rule.steps, self.steps)))
+                    f"{m} {sql_time_text(s)}" for m, s in zip(labels, self.steps)))
             if due is not None and last > due:
                 return Verdict("late", final=True, due=due, actual=sql_time_text(last))
             return Verdict(None, final=True, due=due)
-        missing = "、".join(m.label() for m, s in zip(rule.steps, self.steps) if s is None)
-        if due is not None:
-            if as_of > due:
-                return Verdict("missing_step", due=due, actual=missing)
+        if due is not None and as_of <= due:
             return Verdict(None, due=due, next_at=due)
+        missing = "、".join(m for m, s in zip(labels, self.steps) if s is None)
+        if due is not None:
+            return Verdict("missing_step", due=due, actual=missing)
         # without `within` an incomplete case is judged at as_of: the end of the input
         return Verdict("missing_step" if at_end else None, actual=missing)
 
@@ -308,6 +322,16 @@ class CountCase(Case):
                 return Verdict("insufficient", final=True, due=self.due, actual=n)
             return Verdict(None, due=self.due, next_at=self.due)
         return Verdict("insufficient" if at_end else None, actual=n)
+
+
+_LABELS: dict[int, tuple[SequenceRule, list[str]]] = {}
+
+
+def _labels(rule: SequenceRule) -> list[str]:
+    found = _LABELS.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = _LABELS[id(rule)] = (rule, [m.label() for m in rule.steps])
+    return found[1]
 
 
 def count_due(rule: MinCountRule, pos: Positions, start: int, limit: float) -> int:

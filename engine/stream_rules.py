@@ -638,7 +638,7 @@ class Engine:
     def retract(self, session: Session, ids: list[tuple[str, int]]) -> list[tuple[str, list[dict]]]:
         if not ids:
             return []
-        text = "[" + ",".join(json.dumps({"id": mid}) for mid, _ in ids) + "]"
+        text = "[" + ",".join(f'{{"id":"{mid}"}}' for mid, _ in ids) + "]"   # ids are ASCII
         code, state = self._call(self._dre.retract_facts, session.handle, text)
         self.release(session, ids)
         if code not in (0, 1):

@@ -256,3 +256,20 @@ def test_watch_agrees_with_check_on_the_rule_library(seed, tmp_path):
                                required=required)
     assert stream == batch, (f"seed {seed}: only check {sorted(batch - stream)}, "
                              f"only watch {sorted(stream - batch)}")
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=1, max_value=100_000), year=st.sampled_from([2021, 2022]))
+def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
+    """Logs from ``govcheck fixtures generate``: every rule of a year, with violations."""
+    generate = pytest.importorskip("engine.generate")
+    rules = ROOT / "rules"
+    folder = tmp_path / f"{seed}-{year}"
+    folder.mkdir()
+    log = folder / "log.jsonl"
+    generate.generate(generate.Options(events=3000, seed=seed, year=year, format="jsonl"), log)
+    last = max(json.loads(x)["timestamp"] for x in log.read_text(encoding="utf-8").splitlines())
+    batch = batch_findings(log, rules, last)
+    stream = stream_findings(replay(log, rules, folder, shards=4))
+    assert batch and stream == batch, (f"seed {seed}, {year}: only check {sorted(batch - stream)}, "
+                                       f"only watch {sorted(stream - batch)}")
