@@ -11,8 +11,9 @@ Scenarios (each in its own process, so RSS is its own):
   ``within``, a min_count with ``within``, a required_fields and a forbidden rule, plus
   events no rule reads. Each case stays open while the next ~25,000 cases open, so
   20,000+ cases are open at once for most of the run, then all close.
-- ``hold``: 100,000 cases opened before any closes (then all close), to show that many
-  are held without error.
+- ``hold``: the first event of each of 120,000 cases, one a minute, then the rest of each
+  case: every case is open before any closes (over 100,000 open (rule, case) pairs; one
+  case in seven has only a forbidden event and opens nothing).
 
 Each scenario samples, every half second, how many events were judged and the process's
 resident memory, and reports events/s over the whole run and per tenth of the input.
@@ -116,6 +117,26 @@ def write_log(path: Path, events: int, open_span: int, seed: int = 1) -> int:
     return cases
 
 
+def write_hold_log(path: Path, cases: int) -> int:
+    """Every case's first event, one a minute, then the rest of every case: all cases are
+    open at once before any closes. Returns the number of events."""
+    t0 = dt.datetime(2021, 1, 4, 8, 0)
+    written = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for phase in (0, 1):
+            for i in range(cases):
+                shape = SHAPES[i % len(SHAPES)]
+                events = shape[:1] if phase == 0 else shape[1:]
+                for k, (etype, attrs) in enumerate(events):
+                    when = t0 + dt.timedelta(minutes=i + phase * (cases + 60))
+                    out.write(json.dumps({"case_id": f"H{i:07d}", "event_type": etype,
+                                          "unit": f"单位{i % 37}", **attrs,
+                                          "timestamp": when.strftime("%Y-%m-%d %H:%M:%S")},
+                                         ensure_ascii=False) + "\n")
+                    written += 1
+    return written
+
+
 def rss_mb(pid: int | None = None) -> float:
     with open(f"/proc/{pid or 'self'}/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -132,6 +153,7 @@ def run_scenario(log: str, rules: str, shards: int) -> dict:
     samples: list[tuple[float, int, float, int]] = []
     done = threading.Event()
     peak_open = [0]
+    remembered = [0]
 
     def sample():
         t0 = time.perf_counter()
@@ -139,23 +161,29 @@ def run_scenario(log: str, rules: str, shards: int) -> dict:
             n_open = len(monitor.cases)
             peak_open[0] = max(peak_open[0], n_open)
             samples.append((time.perf_counter() - t0, monitor.stats.events, rss_mb(), n_open))
+            remembered[0] = monitor.opened.size() + monitor.reported.size()
 
     monitor.start()
     start_rss = rss_mb()
     thread = threading.Thread(target=sample, daemon=True)
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     thread.start()
     code = monitor.run()
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     done.set()
     thread.join()
     samples.append((elapsed, monitor.stats.events, rss_mb(), len(monitor.cases)))
     s = monitor.stats
     return {"exit": code, "seconds": round(elapsed, 1), "events": s.events, "lines": s.lines,
             "events_per_s": round(s.events / elapsed), "peak_open": peak_open[0],
+            "cpu_seconds": round(cpu, 1), "events_per_cpu_s": round(s.events / cpu),
+            "load": os.getloadavg(),
             "start_rss_mb": round(start_rss), "peak_rss_mb": round(max(x[2] for x in samples)),
             "end_rss_mb": round(samples[-1][2]), "warnings": s.warnings,
             "violations": s.violations, "resolved": s.resolved,
+            "remembered": monitor.opened.size() + monitor.reported.size(),
             "samples": [(round(a, 1), b, round(c), d) for a, b, c, d in samples],
             "status": err.getvalue().strip().splitlines()[-1]}
 
@@ -187,12 +215,14 @@ def markdown(results: dict[str, dict], args) -> str:
              f"durable-rules 2.0.28, {os.cpu_count()} CPUs ({platform.machine()}), "
              f"{args.shards} shards. One process per scenario; input read from a JSON-lines "
              "file; findings written to /dev/null.\n",
-             "| scenario | events | cases open at most | time | events/s | RSS start → peak → end |",
-             "|---|---|---|---|---|---|"]
+             "| scenario | events | open (rule, case) at most | wall time | events/s (wall) | "
+             "CPU time | events/CPU s | RSS start → peak → end | load (1/5/15 min) at the end |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
+        load = " / ".join(f"{x:.1f}" for x in r["load"])
         lines.append(f"| {name} | {r['events']:,} | {r['peak_open']:,} | {r['seconds']} s | "
-                     f"{r['events_per_s']:,} | {r['start_rss_mb']} → {r['peak_rss_mb']} → "
-                     f"{r['end_rss_mb']} MB |")
+                     f"{r['events_per_s']:,} | {r['cpu_seconds']} s | {r['events_per_cpu_s']:,} | "
+                     f"{r['start_rss_mb']} → {r['peak_rss_mb']} → {r['end_rss_mb']} MB | {load} |")
     for name, r in results.items():
         lines.append(f"\n`{name}`, per tenth of the input (events judged, events/s in that "
                      "tenth, RSS, open cases):\n")
@@ -201,7 +231,8 @@ def markdown(results: dict[str, dict], args) -> str:
         for n, rate, rss, n_open in windows(r):
             lines.append(f"| {n:,} | {rate:,} | {rss} | {n_open:,} |")
         lines.append(f"\nFindings: {r['warnings']:,} warnings, {r['violations']:,} violations, "
-                     f"{r['resolved']:,} resolved. Exit code {r['exit']}.")
+                     f"{r['resolved']:,} resolved. Closed case ids remembered at the end "
+                     f"(--remember-days): {r['remembered']:,}. Exit code {r['exit']}.")
     return "\n".join(lines) + "\n"
 
 
@@ -209,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--open", type=int, default=25_000, help="cases open at once (steady)")
-    parser.add_argument("--hold", type=int, default=100_000, help="cases opened before any closes")
+    parser.add_argument("--hold", type=int, default=120_000, help="cases opened before any closes")
     parser.add_argument("--shards", type=int, default=16)
     parser.add_argument("--only", choices=["steady", "hold"])
     parser.add_argument("--markdown", help="append a Markdown section with the results here")
@@ -228,10 +259,12 @@ def main() -> None:
             if args.only and name != args.only:
                 continue
             log = Path(tmp) / f"{name}.jsonl"
-            if events is None:            # enough events for `hold` cases to open, then close
-                events = int(args.hold * 2 * 2.9)
             t = time.perf_counter()
-            cases = write_log(log, events, span)
+            if events is None:
+                cases = span
+                events = write_hold_log(log, cases)
+            else:
+                cases = write_log(log, events, span)
             print(f"{name}: wrote {events:,} events of {cases:,} cases in "
                   f"{time.perf_counter() - t:.0f} s", flush=True)
             proc = subprocess.run([sys.executable, __file__, "--child", "--log", str(log),
@@ -243,7 +276,8 @@ def main() -> None:
             result = json.loads(proc.stdout.strip().splitlines()[-1])
             results[name] = result
             print(f"{name}: {result['events']:,} events in {result['seconds']} s = "
-                  f"{result['events_per_s']:,} events/s; open at most {result['peak_open']:,}; "
+                  f"{result['events_per_s']:,} events/s ({result['events_per_cpu_s']:,} per CPU s); "
+                  f"open at most {result['peak_open']:,}; "
                   f"RSS {result['start_rss_mb']} → {result['peak_rss_mb']} → "
                   f"{result['end_rss_mb']} MB", flush=True)
             for row in windows(result):

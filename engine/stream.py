@@ -668,34 +668,41 @@ class Monitor:
         stamps = self.times.parse([v.get("timestamp", "") for _, v, _ in parsed])
         events: list[Event] = []
         ticks: list[tuple[int, int]] = []
+        latest = self.latest
+        event_clock = self.options.clock == "event"
+        serial = self.serial
+        late = 0
         for (n, values, text), ts in zip(parsed, stamps):
             is_tick = values.get("event_type") == CLOCK_EVENT
-            problems = []
-            if not is_tick and "case_id" not in values:
-                problems.append("case_id is blank")
-            if "event_type" not in values:
-                problems.append("event_type is blank")
-            if "timestamp" not in values:
-                problems.append("timestamp is blank")
-            elif ts is None:
-                problems.append(f"timestamp not understood {_show(values['timestamp'])}")
-            if problems:
+            if ts is None or "event_type" not in values or ("case_id" not in values and not is_tick):
+                problems = []
+                if not is_tick and "case_id" not in values:
+                    problems.append("case_id is blank")
+                if "event_type" not in values:
+                    problems.append("event_type is blank")
+                if "timestamp" not in values:
+                    problems.append("timestamp is blank")
+                elif ts is None:
+                    problems.append(f"timestamp not understood {_show(values['timestamp'])}")
                 self._bad(n, "; ".join(problems), text)
                 continue
-            latest = ts if self.latest is None else max(self.latest, ts)
+            if latest is not None and ts < latest:
+                if not is_tick:
+                    late += 1
+            else:
+                latest = ts
             if is_tick:
                 self.stats.ticks += 1
-                if self.options.clock == "event":
+                if event_clock:
                     ticks.append((latest, n))
-                self.latest = latest
                 continue
-            if self.latest is not None and ts < self.latest:
-                self.stats.late_arrivals += 1
-            self.serial += 1
-            ev = Event(self.serial, n, values, ts)
-            ev.proc = latest if self.options.clock == "event" else max(ts, self.clock or ts)
-            self.latest = latest
+            serial += 1
+            ev = Event(serial, n, values, ts)
+            ev.proc = latest if event_clock else max(ts, self.clock or ts)
             events.append(ev)
+        self.latest = latest
+        self.serial = serial
+        self.stats.late_arrivals += late
         self.stats.events += len(events)
         if events and self.cast_fields:
             wanted = {ev.values[f] for ev in events for f in self.cast_fields if f in ev.values}
