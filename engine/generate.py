@@ -51,7 +51,7 @@ import random
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -465,10 +465,6 @@ class Need:
     fixed: tuple[str, float] | None = None        # (unit, count) after the opening
     floor: float = 0                              # not before this count
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def _unit_of(d: Duration | None) -> str:
-    return d.unit if d is not None else "workdays"
 
 
 class Planner:
@@ -1760,7 +1756,8 @@ class _Expansion:
         return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(last))).strftime("%Y-%m-%d %H:%M:%S")
 
     def cases_written(self) -> int:
-        (n,) = self.con.execute("SELECT count(DISTINCT (key >> 5) & 134217727) FROM g_sorted").fetchone()
+        # a case's first event is its rank 0 (the cut only drops the latest events)
+        (n,) = self.con.execute("SELECT count(*) FROM g_sorted WHERE key & 31 = 0").fetchone()
         return int(n)
 
     def intended(self, n_cases: int) -> dict[tuple[str, str], int]:
@@ -1768,7 +1765,7 @@ class _Expansion:
         more, so the truth comes from the oracle."""
         out: dict[tuple[str, str], int] = defaultdict(int)
         rows = self.con.execute("SELECT st.sid, count(*) FROM g_sorted k JOIN g_step st "
-                                "ON st.step_id = k.step_id WHERE st.rank = 0 AND st.sid IS NOT NULL "
+                                "ON st.step_id = k.step_id WHERE k.key & 31 = 0 AND st.sid IS NOT NULL "
                                 "GROUP BY st.sid").fetchall()
         for sid, n in rows:
             intended = self.writer.scenarios[sid].intended
