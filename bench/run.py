@@ -1,0 +1,213 @@
+"""How `govcheck check` scales: 1M and 10M generated events against the whole shipped library.
+
+Not a test (pytest does not collect bench/). For each size it generates a log
+(`govcheck fixtures generate`, year 2022, seed 1), times DuckDB's own bare scan of that file
+(`SELECT count(*) FROM read_csv(...)`) and then `govcheck check FILE --format json`, each as
+a separate process whose peak resident memory is read from its rusage, and appends a
+section to docs/benchmarks.md: events, rules, seconds, ratio to the scan, peak RSS, and the
+cost of 10M relative to 1M. The machine may be shared: its load average is recorded too.
+
+    .venv/bin/python bench/run.py                       # 1M and 10M, appends to the docs
+    .venv/bin/python bench/run.py --sizes 1000000 --no-append
+    .venv/bin/python bench/run.py --sizes 1000000 --profile   # where check's time goes
+
+``--profile`` runs the check's steps in this process and prints the time of the log load
+(ingest), of each rule's query and of its evidence query, summed by kind, and the slowest
+rules. Targets: check ≤ 4× the bare scan at 10M, peak RSS ≤ 4 GB, 10M ≤ 12× 1M.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+GOVCHECK = [sys.executable, str(ROOT / "cli.py")]
+
+#: Runs a command and prints its wall time and its rusage (max RSS in KiB on Linux).
+_MEASURE = """
+import json, resource, subprocess, sys, time
+cmd = json.loads(sys.argv[1])
+t = time.perf_counter()
+done = subprocess.run(cmd, capture_output=True, text=True)
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
+                  "maxrss_kb": ru.ru_maxrss, "stdout": done.stdout[-2000:], "stderr": done.stderr[-2000:]}))
+"""
+
+_SCAN = """
+import duckdb, sys, time
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+t = time.perf_counter()
+n = con.execute("SELECT count(*) FROM read_csv(?)", [sys.argv[1]]).fetchone()[0]
+print(n, time.perf_counter() - t)
+"""
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall time, CPU time and peak RSS of ``cmd`` run as its own process."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(cmd)], capture_output=True,
+                         text=True, check=True)
+    result = json.loads(out.stdout)
+    if result["rc"] not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({result['rc']}):\n{result['stderr']}")
+    return result
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        mem = f", {kb / 2**20:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs{mem}, Python {platform.python_version()}"
+
+
+def run_size(events: int, workdir: Path, seed: int, year: int) -> dict:
+    log = workdir / f"events-{events}.csv"
+    started_load = load()
+    gen = measure(GOVCHECK + ["fixtures", "generate", "--events", str(events), "--seed", str(seed),
+                              "--year", str(year), "-o", str(log)])
+    scan_proc = subprocess.run([sys.executable, "-c", _SCAN, str(log)], capture_output=True,
+                               text=True, check=True)
+    rows, scan = scan_proc.stdout.split()[-2:]
+    check = measure(GOVCHECK + ["check", str(log), "--format", "json", "-o", str(workdir / "report.json"),
+                                "--fail-on", "never"])
+    report = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
+    row = {
+        "events": events, "rows_scanned": int(rows), "rules": len(report["rules"]),
+        "violations": len(report["violations"]), "file_mb": log.stat().st_size / 2**20,
+        "generate_s": gen["wall"], "generate_cpu_s": gen["user"] + gen["sys"],
+        "scan_s": float(scan), "check_s": check["wall"], "check_cpu_s": check["user"] + check["sys"],
+        "peak_rss_mb": check["maxrss_kb"] / 1024, "load": f"{started_load} → {load()}",
+    }
+    row["ratio"] = row["check_s"] / row["scan_s"]
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
+def profile(log: Path) -> str:
+    """Where check's time goes: ingest, then each rule's query and evidence, by kind."""
+    sys.path.insert(0, str(ROOT))
+    from engine.api import connect, select_rules
+    from engine.batch import _evidence, execute, table_columns
+    from engine.calendar import WorkCalendar
+    from engine.compile.sql import compile_rule
+    from engine.ingest import ingest
+
+    rules, calendar = select_rules(None), WorkCalendar.load()
+    con = connect()
+    t = time.perf_counter()
+    ingest(con, [str(log)])
+    ingest_s = time.perf_counter() - t
+    (as_of,) = con.execute('SELECT max("timestamp") FROM events').fetchone()
+    calendar.load_into(con)
+    columns = table_columns(con)
+    timings = []
+    for item in rules:
+        compiled = compile_rule(item.rule, columns)
+        t = time.perf_counter()
+        rows = execute(con, compiled.sql, {**compiled.params, "as_of": as_of})
+        query = time.perf_counter() - t
+        t = time.perf_counter()
+        _evidence(con, compiled, as_of, {r[1] for r in rows if r[0] in ("violation", "warning") and r[1]})
+        timings.append((item.rule.id, item.rule.kind, query, time.perf_counter() - t))
+    con.close()
+    kinds: dict[str, list[float]] = {}
+    for _, kind, q, e in timings:
+        acc = kinds.setdefault(kind, [0.0, 0.0, 0])
+        acc[0] += q
+        acc[1] += e
+        acc[2] += 1
+    lines = [f"ingest {ingest_s:.1f} s; rule queries {sum(t[2] for t in timings):.1f} s; "
+             f"evidence queries {sum(t[3] for t in timings):.1f} s"]
+    lines += [f"  {kind}: {n} rules, queries {q:.1f} s, evidence {e:.1f} s"
+              for kind, (q, e, n) in sorted(kinds.items(), key=lambda kv: -kv[1][0] - kv[1][1])]
+    lines += ["  slowest: " + ", ".join(f"{r} ({k}) {q + e:.2f} s" for r, k, q, e in
+                                        sorted(timings, key=lambda t: -t[2] - t[3])[:6])]
+    return "\n".join(lines)
+
+
+def append(rows: list[dict], notes: list[str]) -> None:
+    today = dt.date.today().isoformat()
+    out = ["", f"## `govcheck check` at scale (`bench/run.py`, {today}, commit {commit()})", "",
+           f"Logs from `govcheck fixtures generate` (year 2022, seed 1), checked against the whole "
+           f"shipped library with `--format json`. Scan = DuckDB's own `SELECT count(*) FROM "
+           f"read_csv(...)` of the same file. Machine: {machine()}; load average (1/5/15 min) "
+           f"before → after each size is given: the machine is shared.", "",
+           "| events | rules | file | generate | scan | check | check / scan | check CPU | peak RSS | load |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['events']:,} | {r['rules']} | {r['file_mb']:.0f} MB | {r['generate_s']:.1f} s "
+                   f"({r['events'] / r['generate_s']:,.0f}/s) | {r['scan_s']:.2f} s | {r['check_s']:.1f} s | "
+                   f"{r['ratio']:.1f}× | {r['check_cpu_s']:.1f} s | {r['peak_rss_mb']:,.0f} MB | {r['load']} |")
+    by_size = {r["events"]: r for r in rows}
+    if 1_000_000 in by_size and 10_000_000 in by_size:
+        cost = by_size[10_000_000]["check_s"] / by_size[1_000_000]["check_s"]
+        out += ["", f"10M / 1M cost: {cost:.1f}× (check wall time)."]
+    out += ["", "Targets: check ≤ 4× the scan at 10M; peak RSS ≤ 4 GB; 10M ≤ 12× 1M."]
+    out += notes
+    with open(DOCS, "a", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--year", type=int, default=2022)
+    parser.add_argument("--workdir", help="Where the logs go (default: a temporary folder).")
+    parser.add_argument("--no-append", action="store_true", help="Do not write docs/benchmarks.md.")
+    parser.add_argument("--profile", action="store_true", help="Also break the check's time down.")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="govcheck-bench-", dir=args.workdir) as tmp:
+        rows, notes = [], []
+        for events in sizes:
+            rows.append(run_size(events, Path(tmp), args.seed, args.year))
+            if args.profile:
+                text = profile(Path(tmp) / f"events-{events}.csv")
+                print(text, flush=True)
+                notes += ["", f"Where the time goes at {events:,} events (in one process):", "",
+                          "```", text, "```"]
+    if not args.no_append:
+        append(rows, notes)
+
+
+if __name__ == "__main__":
+    main()
