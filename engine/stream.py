@@ -81,6 +81,12 @@ def _first(item):
     return item[0]
 
 
+def _open_fact(case) -> str:
+    """The open-case fact that events of the case join."""
+    return (f'{{"id":"{case.fact[0]}","t":"o","r":{case.rule},"c":{_ENCODE(case.case_id)},'
+            f'"ts":{case.start},"k":{case.serial}}}')
+
+
 class WatchStop(GovcheckError):
     """``watch`` cannot go on without losing or misjudging events (exit 2)."""
 
@@ -820,9 +826,7 @@ class Monitor:
                     case = self._open(self._batch_events[serial], role, shard)
                     if case is not None:
                         records.append((serial, role, case))
-                        new_facts[case.group].append(_ENCODE(
-                            {"id": case.fact[0], "t": "o", "r": case.rule, "c": case.case_id,
-                             "ts": case.start, "k": case.serial}))
+                        new_facts[case.group].append(_open_fact(case))
                 for g, facts in new_facts.items():
                     session = engine.sessions[g][shard]
                     engine.room(session, 0)
@@ -1275,9 +1279,7 @@ class Monitor:
             case.fact = engine.new_id(engine.sessions[case.group][case.shard])
             self.cases[case.serial] = case
             self.open[(case.rule, case.case_id)] = case
-            facts[(case.group, case.shard)].append(json.dumps(
-                {"id": case.fact[0], "t": "o", "r": case.rule, "c": case.case_id,
-                 "ts": case.start, "k": case.serial}, ensure_ascii=False))
+            facts[(case.group, case.shard)].append(_open_fact(case))
         self.dirty = {serial: (self.cases[serial], reason) for serial, reason in data["dirty"]
                       if serial in self.cases}
         self.heap = [tuple(h) for h in data["heap"]]

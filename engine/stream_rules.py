@@ -71,9 +71,19 @@ def from_us(us: int) -> dt.datetime:
     return EPOCH + dt.timedelta(microseconds=us)
 
 
+_TEXTS: dict[int, str] = {}
+
+
 def time_text(us: int | None) -> str | None:
     """``YYYY-MM-DD HH:MM:SS`` (the report's form for due and actual times)."""
-    return None if us is None else from_us(us).strftime("%Y-%m-%d %H:%M:%S")
+    if us is None:
+        return None
+    found = _TEXTS.get(us)
+    if found is None:
+        if len(_TEXTS) > 50_000:
+            _TEXTS.clear()
+        found = _TEXTS[us] = from_us(us).strftime("%Y-%m-%d %H:%M:%S")
+    return found
 
 
 def sql_time_text(us: int) -> str:
