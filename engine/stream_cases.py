@@ -282,8 +282,9 @@ class SequenceCase(Case):
         missing = "、".join(m for m, s in zip(labels, self.steps) if s is None)
         if due is not None:
             return Verdict("missing_step", due=due, actual=missing)
-        # without `within` an incomplete case is judged at as_of: the end of the input
-        return Verdict("missing_step" if at_end else None, actual=missing)
+        # without `within` an incomplete case is judged at as_of: the end of the input. In
+        # between, what was said at the last end (with --state, before a restart) stands.
+        return Verdict("missing_step" if at_end else self.announced, actual=missing)
 
 
 class CountCase(Case):
@@ -321,7 +322,7 @@ class CountCase(Case):
             if as_of > self.due:
                 return Verdict("insufficient", final=True, due=self.due, actual=n)
             return Verdict(None, due=self.due, next_at=self.due)
-        return Verdict("insufficient" if at_end else None, actual=n)
+        return Verdict("insufficient" if at_end else self.announced, actual=n)
 
 
 _LABELS: dict[int, tuple[SequenceRule, list[str]]] = {}

@@ -219,6 +219,26 @@ def test_without_within_a_missing_step_is_judged_at_the_end_of_the_input(tmp_pat
     assert lines[0]["at"] == "2021-12-31 18:00:00"
 
 
+def test_a_missing_step_said_at_the_end_stands_until_the_steps_come(tmp_path):
+    """With --state the input can go on after an end: a case judged missing at that end is
+    not withdrawn by one more step while another is still missing."""
+    rules = rules_dir(tmp_path, SQ="kind: sequence\ntrigger: {event_type: 受理}\n"
+                                   "steps: [{event_type: 交办}, {event_type: 反馈}]\n")
+    log, state = tmp_path / "grow.jsonl", tmp_path / "state.json"
+
+    def run(*events):
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(lines_of(events))
+        out = io.BytesIO()
+        watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
+              out=out, err=io.StringIO())
+        return brief([json.loads(x) for x in out.getvalue().decode().splitlines()])
+
+    assert run(ev("G1", "受理", "2021-03-01 09:00")) == [("violation", "G1", "missing_step")]
+    assert run(ev("G1", "交办", "2021-03-02 09:00")) == []
+    assert run(ev("G1", "反馈", "2021-03-03 09:00")) == [("resolved", "G1", "missing_step")]
+
+
 MIN_COUNT = """
     kind: min_count
     subject: {event_type: 文件印发}
