@@ -105,7 +105,7 @@ def test_cli_notices(tmp_path):
     assert written and all(p.name.startswith("整改通知-") for p in written)
     assert [str(p) for p in written] == sorted(done.stdout.split())
     assert f"{len(written)} notice(s)" in done.stderr
-    page = (out / "整改通知-市长信箱.html").read_text(encoding="utf-8")
+    page = written[0].read_text(encoding="utf-8")
     assert "请于 <b>" in page and "个工作日" in page
 
 
