@@ -324,6 +324,12 @@ class TestPeriodic:
         assert found(run(rule, events, as_of="2021-04-08 12:00")) == set()
         assert found(run(rule, events, as_of="2021-04-30")) == {("乙局", "2021-Q1", "missing_in_period")}
 
+    def test_zero_grace_ends_with_the_period_even_on_a_sunday(self, run):
+        # January 2021 ends on a Sunday: a report that day is in time
+        rule = PERIODIC.replace("units: [甲局, 乙局]", "units: [甲局]\ngrace: {workdays: 0}")
+        events = [ev("r1", "专栏更新", "2021-01-31 10:00", unit="甲局")]
+        assert found(run(rule, events, as_of="2021-02-10")) == set()
+
 
 class TestRequiredFieldsAndForbidden:
     def test_required_fields(self, run):
