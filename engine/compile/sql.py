@@ -143,9 +143,22 @@ class _Compiler:
             out.append(f"{ts} < {self.bind(until)}")
         return " AND ".join(out) or "TRUE"
 
+    def narrow(self) -> str:
+        """The event types the rule reads (each matcher's ``event_type``), as one condition;
+        TRUE when some matcher does not name its event type."""
+        matchers = [m for path, m in self.rule.matchers() if path != ("where",)]
+        scope = getattr(self.rule, "event", None)
+        if scope is not None:       # forbidden counts as checked the cases of its event type
+            matchers.append(scope.scope() or scope)
+        scopes = [m.scope() for m in matchers]
+        if not scopes or any(s is None for s in scopes):
+            return "TRUE"
+        types = sorted({t for s in scopes for t in s.event_types()})
+        return "(event_type IN (" + ", ".join(self.bind(t) for t in types) + "))"
+
     def render(self, template: str, **extra: Any) -> str:
         return _env.get_template(template).render(
-            rule=self.rule, col=self.col, match=self.match, opening=self.opening,
+            narrow=self.narrow(), rule=self.rule, col=self.col, match=self.match, opening=self.opening,
             bind=self.bind, limit=self.limit, effective=self.effective, q=quote_ident,
             ceil=math.ceil, **extra)
 
