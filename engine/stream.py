@@ -42,21 +42,21 @@ import sys
 import time
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Sequence, TextIO
+from typing import Any, BinaryIO, Sequence, TextIO
 
 from .calendar import WorkCalendar
 from .errors import CalendarError, GovcheckError, SourceLocation
 from .ingest import _BLANKS, timestamp_steps
 from .loader import load_rules
 from .messages import TYPE_NAMES, describer
-from .model import (CANONICAL_COLUMNS, DeadlineRule, LoadedRule, MinCountRule,
+from .model import (CANONICAL_COLUMNS, DeadlineRule, MinCountRule,
                     RequiredFieldsRule, RuleBase, SequenceRule)
 from .resources import data_dir
 from .stream_cases import (Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict,
                            count_due)
-from .stream_rules import (CompiledRule, Engine, EngineLimit, Plan, Role, Session, Slot,
+from .stream_rules import (CompiledRule, Engine, EngineLimit, Plan, Role, Slot,
                            compile_plan, flag_value, from_us, sql_time_text, time_text, to_us)
 
 STATE_VERSION = 1
@@ -70,7 +70,6 @@ REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "
            "extend": "extended", "step": "step", "count": "counted", "count_pre": "counted",
            "open": "opened", None: "clock"}
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-_DECODE = None          # set below, once _no_constant exists
 _AS_OF_MARK = dt.datetime(1, 1, 1)
 _AS_OF_TEXT = _AS_OF_MARK.strftime("%Y-%m-%d %H:%M:%S")
 _FAST_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
@@ -459,6 +458,7 @@ class Monitor:
         self.casts = Casts(self.con)
         self.times = Times(self.con)
         self.compiled: list[CompiledRule] = self.plan.rules
+        self.rule_of: list[RuleBase] = [r.rule for r in self.compiled]
         self.rule_ids = [r.rule.id for r in self.compiled]
         self.rule_index = {rid: i for i, rid in enumerate(self.rule_ids)}
         self.group_of = {r.index: g.index for g in self.plan.groups for r in g.rules}
@@ -1007,7 +1007,7 @@ class Monitor:
                 self._judge(case, reason)
 
     def _judge(self, case: Case, reason: str, at_end: bool = False) -> None:
-        rule = self.compiled[case.rule].rule
+        rule = self.rule_of[case.rule]
         try:
             verdict: Verdict = case.judge(rule, self.positions.get(case.rule), self.clock, at_end)
         except CalendarError as exc:

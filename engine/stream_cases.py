@@ -86,7 +86,7 @@ class Positions:
             d -= dt.timedelta(days=1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Verdict:
     """What ``check`` would say about a case at ``as_of``.
 
