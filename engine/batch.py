@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .calendar import WorkCalendar
-from .compile.sql import CompiledRule, compile_rule
+from .compile.sql import CASE_EVENTS, CompiledRule, compile_rule
 from .errors import CalendarError, DataError, SourceLocation
 from .model import LoadedRule, RuleBase, Violation
 from .messages import describer
@@ -38,10 +38,21 @@ def table_columns(con, table: str = "events") -> list[str]:
 
 def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
               files: tuple[str, ...] = ()) -> list[RuleOutcome]:
-    """Evaluate every rule against the log as it stood at ``as_of``."""
+    """Evaluate every rule against the log as it stood at ``as_of``.
+
+    Every rule's query runs first; then the events of all the cases found are copied
+    once into ``case_events``, so that each rule's evidence reads that small table
+    rather than the whole log again.
+    """
     columns = table_columns(con)
-    return [run_rule(con, compile_rule(item.rule, columns), item, as_of, calendar, files)
-            for item in rules]
+    loaded = list(rules)
+    compiled = [compile_rule(item.rule, columns) for item in loaded]
+    judged = [judge(con, c, as_of, calendar, files) for c in compiled]
+    gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None})
+    try:
+        return [outcome(con, c, item, j, as_of) for c, item, j in zip(compiled, loaded, judged)]
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {CASE_EVENTS}")
 
 
 def execute(con, sql: str, params: dict[str, Any]) -> list[tuple]:
@@ -50,8 +61,17 @@ def execute(con, sql: str, params: dict[str, Any]) -> list[tuple]:
     return con.execute(sql, {k: v for k, v in params.items() if k in used}).fetchall()
 
 
-def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime,
-             calendar: WorkCalendar, files: tuple[str, ...] = ()) -> RuleOutcome:
+@dataclass(frozen=True)
+class Judged:
+    """A rule's query result: checked counts per unit, and its violation and warning rows."""
+
+    checked_by_unit: dict[str | None, int]
+    found: list[tuple]
+
+
+def judge(con, compiled: CompiledRule, as_of: dt.datetime, calendar: WorkCalendar,
+          files: tuple[str, ...] = ()) -> Judged:
+    """Run one rule's query; a calendar gap or a bad limit value stops the run."""
     rule = compiled.rule
     rows = execute(con, compiled.sql, {**compiled.params, "as_of": as_of})
     checked_by_unit: dict[str | None, int] = {}
@@ -69,6 +89,23 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
                             f"(rule {rule.id})", where)
         else:
             found.append(row)
+    return Judged(checked_by_unit, found)
+
+
+def gather_case_events(con, as_of: dt.datetime, cases: set[str]) -> None:
+    """Copy the events (up to ``as_of``) of the cases some rule found into ``case_events``."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CASE_EVENTS} AS "
+                f"SELECT e.* FROM events e SEMI JOIN (SELECT unnest($cases) AS case_id) c "
+                f"ON e.case_id = c.case_id WHERE e.\"timestamp\" <= $as_of",
+                {"cases": sorted(cases), "as_of": as_of})
+
+
+def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
+            as_of: dt.datetime) -> RuleOutcome:
+    """Turn a rule's findings into ``Violation``s with messages and evidence
+    (``case_events`` must hold their cases' events)."""
+    rule = compiled.rule
+    found = judged.found
     evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
     numeric = rule.kind in ("min_count", "ratio", "periodic")
     say = describer(rule, as_of)
@@ -83,8 +120,8 @@ def run_rule(con, compiled: CompiledRule, loaded: LoadedRule, as_of: dt.datetime
         (warnings if row_kind == "warning" else violations).append(item)
     violations.sort(key=Violation.sort_key)
     warnings.sort(key=Violation.sort_key)
-    return RuleOutcome(loaded, sum(checked_by_unit.values()), checked_by_unit,
-                       tuple(violations), tuple(warnings))
+    checked = judged.checked_by_unit
+    return RuleOutcome(loaded, sum(checked.values()), checked, tuple(violations), tuple(warnings))
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,

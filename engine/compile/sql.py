@@ -23,6 +23,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
 #: Evidence kept per finding: enough to see the case, bounded for huge cases.
 MAX_EVIDENCE = 50
 
+#: The table evidence is read from: the events of the cases some rule found (``batch``
+#: fills it once per run, so no rule's evidence reads the whole log again).
+CASE_EVENTS = "case_events"
+
 #: What every kind's query returns, one row each.
 #: ``row_kind`` is ``checked`` (per unit: how many cases/groups were judged, in
 #: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
@@ -172,7 +176,7 @@ def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
     fields = "".join(f", {quote_string(a)}: {compiler.col('e', a)}" for a in attributes)
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, attribute_fields=fields,
-                               max_items=MAX_EVIDENCE)
+                               max_items=MAX_EVIDENCE, case_events=CASE_EVENTS)
     return CompiledRule(rule, sql, compiler.params.values, evidence)
 
 
