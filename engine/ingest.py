@@ -164,17 +164,19 @@ class _Source:
     columns: list[str]
     exprs: list[str]
     relation: str
-    ordinal: str            # 1-based position among the records the reader returned
+    ordinal: str | None     # 1-based position among the records the reader returned;
+                            # None: the reader's order itself (the rows table's rowid)
     header_rows: int        # rows before the first record (1 with a header, 0 for lines)
     pre: str = "NULL"       # a problem found while splitting the record
     raw: str = "NULL"       # the record's original text, where the reader has it
     rejects: str | None = None
     unnamed: set[int] = field(default_factory=set)
-    blank_lines: list[int] = field(default_factory=list)
-    physical_lines: int = 0
+    blank_lines: list[int] | None = field(default_factory=list)   # None: not looked for
+    physical_lines: int = 0     # the last line with content
     text_path: str | None = None
     delimiter: str = ","
     location_cls: type[SourceLocation] = SourceLocation
+    sniffed: bool = False   # only the start was checked to be UTF-8 (see _prepare_text)
 
 
 class _Workspace:
@@ -183,13 +185,16 @@ class _Workspace:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self.tag = uuid.uuid4().hex[:10]
-        self.tables: list[str] = []
+        self.objects: list[tuple[str, str]] = []     # (TABLE or VIEW, name)
         self.tmpdir: str | None = None
 
-    def table(self, role: str) -> str:
-        name = f"{INTERNAL_PREFIX}{role}{len(self.tables)}_{self.tag}"
-        self.tables.append(name)
+    def table(self, role: str, kind: str = "TABLE") -> str:
+        name = f"{INTERNAL_PREFIX}{role}{len(self.objects)}_{self.tag}"
+        self.objects.append((kind, name))
         return name
+
+    def view(self, role: str) -> str:
+        return self.table(role, "VIEW")
 
     def temp_file(self, suffix: str) -> str:
         if self.tmpdir is None:
@@ -199,9 +204,9 @@ class _Workspace:
         return path
 
     def close(self) -> None:
-        for name in reversed(self.tables):
+        for kind, name in reversed(self.objects):
             try:
-                self.con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
+                self.con.execute(f"DROP {kind} IF EXISTS {_ident(name)}")
             except duckdb.Error:
                 pass
         if self.tmpdir:
@@ -246,10 +251,19 @@ class _LineStats:
         return [n for n in self.empty_lines if n < self.last_content_line], self.last_content_line
 
 
-def _prepare_text(path: str, ws: _Workspace) -> tuple[str, list[int], int]:
+#: Bytes read to tell UTF-8 from GB18030 before DuckDB reads the whole file.
+_SNIFF = 1 << 20
+
+
+def _prepare_text(path: str, ws: _Workspace, whole: bool = True,
+                  ) -> tuple[str, list[int] | None, int]:
     """Make sure DuckDB reads UTF-8: check the file, or transcode it to a temporary file.
 
-    Returns the path to read, the numbers of empty lines, and the number of lines.
+    Returns the path to read, the numbers of empty lines, and the number of the last line
+    with content. With ``whole=False`` only the start of the file is checked and the empty
+    lines are not looked for (None): DuckDB's reader flags any later bytes that are
+    not UTF-8 (see ``_NotUtf8``), and ``_blank_records`` looks for empty lines only when the
+    counts show there are some.
     """
     with open(path, "rb") as f:
         head = f.read(4)
@@ -258,6 +272,14 @@ def _prepare_text(path: str, ws: _Workspace) -> tuple[str, list[int], int]:
     if head.startswith(b"\x84\x31\x95\x33"):
         return _transcode(path, "gb18030", ws)
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    if not whole:
+        with open(path, "rb") as f:
+            start = f.read(_SNIFF)
+        try:
+            decoder.decode(start, final=len(start) < _SNIFF)
+        except UnicodeDecodeError:
+            return _transcode(path, "gb18030", ws)
+        return path, None, _last_content_line(path)
     stats = _LineStats()
     with open(path, "rb") as f:
         try:
@@ -268,6 +290,33 @@ def _prepare_text(path: str, ws: _Workspace) -> tuple[str, list[int], int]:
         except UnicodeDecodeError:
             return _transcode(path, "gb18030", ws)
     return (path, *stats.finish())
+
+
+def _last_content_line(path: str) -> int:
+    """The number of the file's last line with content (0 when it has none), counting
+    newlines in C rather than looking at every line."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(_CHUNK), b""))
+        trailing, end = 0, size          # newlines after the last byte of content
+        while end > 0:
+            f.seek(max(0, end - _CHUNK))
+            chunk = f.read(end - max(0, end - _CHUNK))
+            content = chunk.rstrip()
+            trailing += chunk.count(b"\n", len(content))
+            if content:
+                return newlines - trailing + 1
+            end -= len(chunk)
+    return 0
+
+
+def _scan_lines(path: str) -> tuple[list[int], int]:
+    """Empty lines before the last line with content, and that line's number."""
+    stats = _LineStats()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            stats.feed(chunk)
+    return stats.finish()
 
 
 def _transcode(path: str, encoding: str, ws: _Workspace) -> tuple[str, list[int], int]:
@@ -314,11 +363,12 @@ def _header_names(raw: list[str], path: str, location_cls=SourceLocation) -> tup
     return names, unnamed
 
 
-def _read_csv(con, ws: _Workspace, index: int, path: str) -> _Source:
-    text_path, blank_lines, lines = _prepare_text(path, ws)
+def _read_csv(con, ws: _Workspace, index: int, path: str, whole: bool = False) -> _Source:
+    text_path, blank_lines, lines = _prepare_text(path, ws, whole)
     if lines == 0:
         raise DataError("empty file", SourceLocation(path))
-    with open(text_path, encoding="utf-8-sig", newline="") as f:
+    # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
+    with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
         first_line = f.readline()
         if not first_line.strip(_BLANKS):
             if lines <= 1:
@@ -331,29 +381,33 @@ def _read_csv(con, ws: _Workspace, index: int, path: str) -> _Source:
     names, unnamed = _header_names(header, path)
     rejects = ws.table("rej")
     columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(names))) + "}"
-    relation = (f"(SELECT row_number() OVER () AS __gc_ord, * FROM read_csv({_lit(text_path)}, "
+    relation = (f"read_csv({_lit(text_path)}, "
                 f"header = true, columns = {columns}, delim = {_lit(delimiter)}, quote = '\"', "
                 f"escape = '\"', auto_detect = false, null_padding = false, "
                 f"store_rejects = true, rejects_table = {_lit(rejects)}, "
-                f"rejects_scan = {_lit(ws.table('rejscan'))}))")
+                f"rejects_scan = {_lit(ws.table('rejscan'))})")
     return _Source(index, path, names, [f"c{j}" for j in range(len(names))], relation,
-                   "__gc_ord", 1, rejects=rejects, unnamed=unnamed,
+                   None, 1, rejects=rejects, unnamed=unnamed,
                    blank_lines=blank_lines if len(names) > 1 else [],
-                   physical_lines=lines, text_path=text_path, delimiter=delimiter)
+                   physical_lines=lines, text_path=text_path, delimiter=delimiter,
+                   sniffed=blank_lines is None)
 
 
 def _read_jsonl(con, ws: _Workspace, index: int, path: str) -> _Source:
     text_path, _blank, lines_count = _prepare_text(path, ws)
     if lines_count == 0:
         raise DataError("empty file", SourceLocation(path))
-    lines = ws.table("lines")
+    read, lines = ws.table("read"), ws.view("lines")
     rejects = ws.table("rej")
+    # numbered by position (rowid): a row_number() window would cost more than the read
     con.execute(
-        f"CREATE TEMP TABLE {_ident(lines)} AS SELECT row_number() OVER () AS __gc_ord, line "
+        f"CREATE TEMP TABLE {_ident(read)} AS SELECT line "
         f"FROM read_csv({_lit(text_path)}, header = false, columns = {{'line': 'VARCHAR'}}, "
         f"delim = '\x1f\x1e', quote = '', escape = '', auto_detect = false, "
         f"store_rejects = true, rejects_table = {_lit(rejects)}, "
         f"rejects_scan = {_lit(ws.table('rejscan'))})")
+    con.execute(f"CREATE TEMP VIEW {_ident(lines)} AS "
+                f"SELECT rowid + 1 AS __gc_ord, line FROM {_ident(read)}")
     return _json_source(con, index, path, lines, rejects=rejects)
 
 
@@ -622,24 +676,45 @@ def _label(target: str, source: _Source, j: int | None) -> str:
     return f"{target} ({source.columns[j]})"
 
 
+def _fast_timestamp(x: str) -> str:
+    """SQL: the common ``YYYY-MM-DD HH:MM:SS`` read directly (NULL for any other form), so
+    that only the other forms go through ``timestamp_steps``' rewrites. The fifth character
+    must be the dash: DuckDB's ``%Y`` would also take a two-digit year."""
+    return f"CASE WHEN {x}[5] = '-' THEN try_strptime({x}, '%Y-%m-%d %H:%M:%S') END"
+
+
 def _build_rows(con, ws: _Workspace, source: _Source, plan: _Plan, formats: Sequence[str]) -> str:
-    """Materialize one row per source record: cleaned values, parsed times, its problem."""
-    rows = ws.table(f"rows{source.index}")
+    """One row per source record: cleaned values, parsed times, its problem.
+
+    The records are materialized once, in the reader's order, blank ones included (flagged),
+    so that a record's position is the table's rowid; a view numbers them and leaves the
+    blank ones out. Returns the view's (or, after ``_account_for_skipped``, a table's) name.
+    """
+    base, rows = ws.table(f"base{source.index}"), ws.view(f"rows{source.index}")
     n = len(source.columns)
     raw_cols = ", ".join(f"{expr} AS __gc_r{j}" for j, expr in enumerate(source.exprs))
     clean_cols = ", ".join(f"{_trimmed(f'__gc_r{j}')} AS __gc_s{j}" for j in range(n))
     any_value = f"coalesce({', '.join(f'__gc_s{j}' for j in range(n))}) IS NOT NULL" if n else "false"
     steps = timestamp_steps(formats)
+    fast = not formats      # a mapping's own formats come first, so no shortcut before them
     layers = []
+    if fast:
+        layers.append("fast AS (SELECT *, " + ", ".join(
+            f"{_fast_timestamp(f'__gc_s{e.time_source}')} AS __gc_f{i}"
+            for i, e in enumerate(plan.events)) + " FROM kept)")
     for k, step in enumerate(steps):
         cols = []
         for i, e in enumerate(plan.events):
             x = f"__gc_s{e.time_source}" if k == 0 else f"__gc_n{i}_{k - 1}"
+            if k == 0 and fast:
+                x = f"(CASE WHEN __gc_f{i} IS NULL THEN {x} END)"
             name = f"__gc_t{i}" if k == len(steps) - 1 else f"__gc_n{i}_{k}"
             sql = step.replace("{x}", x).replace("{original}", f"__gc_s{e.time_source}")
+            if k == len(steps) - 1 and fast:
+                sql = f"coalesce(__gc_f{i}, {sql})"
             cols.append(f"{sql} AS {name}")
-        layers.append(f"step{k} AS (SELECT *, {', '.join(cols)} FROM "
-                      f"{'kept' if k == 0 else f'step{k - 1}'})")
+        previous = ("fast" if fast else "kept") if k == 0 else f"step{k - 1}"
+        layers.append(f"step{k} AS (SELECT *, {', '.join(cols)} FROM {previous})")
     checks = []
     case = next(o for o in plan.shared if o.target == "case_id")
     if case.source is not None:
@@ -671,36 +746,47 @@ def _build_rows(con, ws: _Workspace, source: _Source, plan: _Plan, formats: Sequ
                 + ") AS VARCHAR)" if n else "NULL")
     kept = ", ".join([f"__gc_s{j}" for j in plan.used_sources()]
                      + [f"__gc_t{i}" for i in range(len(plan.events))])
+    numbered = source.ordinal is not None
     con.execute(f"""
-        CREATE TEMP TABLE {_ident(rows)} AS
+        CREATE TEMP TABLE {_ident(base)} AS
         WITH source_rows AS (
-            SELECT {source.ordinal} AS __gc_k, {source.pre} AS __gc_pre, {source.raw} AS __gc_raw
-                   {',' if n else ''} {raw_cols}
+            SELECT {f"{source.ordinal} AS __gc_k, " if numbered else ""}{source.pre} AS __gc_pre,
+                   {source.raw} AS __gc_raw {',' if n else ''} {raw_cols}
             FROM {source.relation}),
         cleaned AS (SELECT *{',' if n else ''} {clean_cols} FROM source_rows),
-        kept AS (SELECT * FROM cleaned WHERE __gc_pre IS NOT NULL OR {any_value}),
+        kept AS (SELECT *, NOT (__gc_pre IS NOT NULL OR {any_value}) AS __gc_blank FROM cleaned),
         {", ".join(layers)},
         judged AS (SELECT *, {problem} AS __gc_problem FROM step{len(steps) - 1})
-        SELECT CAST({source.index} AS INTEGER) AS _src,
-               CAST(__gc_k + {source.header_rows} AS BIGINT) AS _row, __gc_k, {kept},
-               __gc_problem,
+        SELECT {"__gc_k, " if numbered else ""}__gc_blank, {kept}, __gc_problem,
                CASE WHEN __gc_problem IS NOT NULL THEN coalesce(CAST(__gc_raw AS VARCHAR), {original}) END
                    AS __gc_orig
         FROM judged""")
+    position = "__gc_k" if numbered else "(rowid + 1)"
+    con.execute(f"""
+        CREATE TEMP VIEW {_ident(rows)} AS
+        SELECT CAST({source.index} AS INTEGER) AS _src,
+               CAST({position} + {source.header_rows} AS BIGINT) AS _row,
+               CAST({position} AS BIGINT) AS __gc_k,
+               * EXCLUDE (__gc_blank{", __gc_k" if numbered else ""})
+        FROM {_ident(base)} WHERE NOT __gc_blank""")
     if source.rejects is not None:
-        _account_for_skipped(con, ws, source, rows)
+        rows = _account_for_skipped(con, ws, source, rows)
     return rows
 
 
-def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> None:
+def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> str:
     """Number rows past the records DuckDB did not return, and list rejected ones as bad.
 
     DuckDB's CSV reader sets aside malformed records (in its reject store, with their
     line) and skips empty lines; the rows it returns are numbered by position, so each
-    must be moved down by the records set aside before it.
+    must be moved down by the records set aside before it. Returns the rows to use:
+    ``rows`` itself, or a renumbered copy with the rejected records added.
     """
     rej = _ident(source.rejects)
     header = source.header_rows
+    if source.sniffed and con.execute(f"SELECT count(*) FROM {rej} "
+                                      "WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
+        raise _NotUtf8()
     found = ("regexp_extract(error_message, 'Found: (\\d+)', 1)")
     expected = len(source.columns)
     reason = (
@@ -727,29 +813,44 @@ def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> Non
         con.execute(f"INSERT INTO {_ident(skipped)} (record, blank) "
                     f"SELECT unnest($1::BIGINT[]), true", [blank_records])
     (count,) = con.execute(f"SELECT count(*) FROM {_ident(skipped)}").fetchone()
-    if count:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {_ident(rows)} AS
-            WITH ranked AS (SELECT record - row_number() OVER (ORDER BY record) AS before,
-                                   row_number() OVER (ORDER BY record) AS n
-                            FROM {_ident(skipped)}),
-                 steps AS (SELECT before, max(n) AS n FROM ranked GROUP BY before)
-            SELECT r.* REPLACE (r.__gc_k + coalesce(steps.n, 0) + {header} AS _row)
-            FROM {_ident(rows)} r ASOF LEFT JOIN steps ON r.__gc_k > steps.before
-            ORDER BY r.__gc_k""")
-        con.execute(f"""
-            INSERT INTO {_ident(rows)} (_src, _row, __gc_problem, __gc_orig)
-            SELECT {source.index}, record + {header},
-                   concat(reason, ' ', {_show('text')}), text
-            FROM {_ident(skipped)} WHERE NOT blank""")
+    if not count:
+        return rows
+    fixed = ws.table(f"renumbered{source.index}")
+    con.execute(f"""
+        CREATE TEMP TABLE {_ident(fixed)} AS
+        WITH ranked AS (SELECT record - row_number() OVER (ORDER BY record) AS before,
+                               row_number() OVER (ORDER BY record) AS n
+                        FROM {_ident(skipped)}),
+             steps AS (SELECT before, max(n) AS n FROM ranked GROUP BY before)
+        SELECT r.* REPLACE (r.__gc_k + coalesce(steps.n, 0) + {header} AS _row)
+        FROM {_ident(rows)} r ASOF LEFT JOIN steps ON r.__gc_k > steps.before
+        ORDER BY r.__gc_k""")
+    con.execute(f"""
+        INSERT INTO {_ident(fixed)} (_src, _row, __gc_problem, __gc_orig)
+        SELECT {source.index}, record + {header},
+               concat(reason, ' ', {_show('text')}), text
+        FROM {_ident(skipped)} WHERE NOT blank""")
+    return fixed
+
+
+class _NotUtf8(Exception):
+    """A file whose start is UTF-8 holds bytes further on that are not: read it again,
+    checked whole (and transcoded from GB18030 if that is what it is)."""
 
 
 def _blank_records(con, source: _Source, rows: str, skipped: str) -> list[int]:
     """Record numbers of the empty lines DuckDB skipped (CSV with two or more columns)."""
-    if not source.blank_lines:
+    if source.blank_lines == []:
         return []
     (set_aside,) = con.execute(f"SELECT count(*) FROM {_ident(skipped)}").fetchone()
     returned = con.execute(f"SELECT coalesce(max(__gc_k), 0) FROM {_ident(rows)}").fetchone()[0]
+    if source.blank_lines is None:
+        # not looked for yet: when every line after the header is a record, there are none
+        if source.physical_lines - source.header_rows == returned + set_aside:
+            return []
+        source.blank_lines = _scan_lines(source.text_path)[0]
+        if not source.blank_lines:
+            return []
     if source.physical_lines - source.header_rows == returned + set_aside + len(source.blank_lines):
         # No record spans lines, so a line number is a record number.
         return [line - source.header_rows for line in source.blank_lines]
@@ -862,9 +963,10 @@ def _create_events(con, table: str, query: str, attributes: list[str]) -> tuple[
             _src INTEGER, _row INTEGER{attr_defs})""")
     # Most logs have no copies: one hash per event finds out cheaply, and only then do the
     # events go through the exact (and costly) window over every column.
-    (maybe_copies,) = con.execute(f"""
-        SELECT count(*) FROM (SELECT hash(event_id, {same_row}) AS h FROM ({query})
-                              GROUP BY h HAVING count(*) > 1)""").fetchone()
+    maybe_copies, candidates = con.execute(f"""
+        SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n), 0)
+        FROM (SELECT hash(event_id, {same_row}) AS h, count(*) AS n FROM ({query}) GROUP BY h)
+        """).fetchone()
     if maybe_copies:
         con.execute(f"""
             INSERT INTO {_ident(table)} BY NAME
@@ -874,8 +976,7 @@ def _create_events(con, table: str, query: str, attributes: list[str]) -> tuple[
     else:
         con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * EXCLUDE (__gc_e) FROM ({query})")
     (kept,) = con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchone()
-    (candidates,) = con.execute(f"SELECT count(*) FROM ({query})").fetchone()
-    return kept, candidates - kept
+    return kept, int(candidates) - kept
 
 
 def _attribute_names(plans: list[_Plan]) -> list[str]:
@@ -903,9 +1004,16 @@ def _load(con, sources: list[_Source], ws: _Workspace, files: tuple[str, ...],
     if formats:
         _check_formats(con, mapping)
     rows_tables = []
-    for source, plan in zip(sources, plans):
+    for i, (source, plan) in enumerate(zip(sources, plans)):
         try:
-            rows_tables.append(_build_rows(con, ws, source, plan, formats))
+            try:
+                rows_tables.append(_build_rows(con, ws, source, plan, formats))
+            except _NotUtf8:
+                sources[i] = source = _read_csv(con, ws, source.index, source.name, whole=True)
+                if mapping is not None:
+                    _check_mapping_names(mapping, sources)
+                plans[i] = plan = _plan(source, mapping)
+                rows_tables.append(_build_rows(con, ws, source, plan, formats))
         except duckdb.Error as exc:
             raise DataError(f"cannot read: {_first_line(exc)}", SourceLocation(source.name)) from None
         _drop_empty_unnamed(con, source, plan, rows_tables[-1])

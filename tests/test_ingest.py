@@ -19,7 +19,8 @@ from engine.errors import DataError
 from engine.ingest import TIMESTAMP_FORMATS, IngestResult, ingest, ingest_records
 
 DATA = Path(__file__).parent / "data" / "ingest"
-REALDATA = Path("/work/shared/realdata/teddycup2020c/messages_with_replies.csv")
+REALDATA = (Path(__file__).resolve().parents[2] / "shared" / "realdata" / "teddycup2020c"
+            / "messages_with_replies.csv")
 HEADER = "case_id,event_type,timestamp,unit,note\n"
 
 
@@ -104,6 +105,32 @@ def test_gb18030_file_larger_than_one_chunk_is_transcoded_whole(con, tmp_path, m
     assert result.events == 200
     assert rows(con, "SELECT case_id, note, _row FROM events WHERE case_id = '案199'") == [
         ("案199", "中文备注199", 201)]
+
+
+def test_gbk_rows_after_a_utf8_start_are_read_as_gb18030_not_dropped(con, tmp_path, monkeypatch):
+    """Only the start of a file is checked before DuckDB reads it; DuckDB's reader finds
+    the bytes further on that are not UTF-8, and the file is read again, transcoded."""
+    import engine.ingest as ingest_module
+    monkeypatch.setattr(ingest_module, "_SNIFF", 256)
+    ascii_rows = "".join(f"A{i},accept,2021-09-30 10:{i % 60:02d},unit,note\n" for i in range(40))
+    log = tmp_path / "mixed.csv"
+    log.write_bytes((HEADER + ascii_rows).encode() + "办件1,咨询受理,2021-09-30,市局,中文\n".encode("gbk"))
+    assert log.stat().st_size > 256
+    result = ingest(con, [log])
+    assert result.events == 41 and result.bad_rows == 0
+    assert rows(con, "SELECT case_id, unit, note, _row FROM events WHERE case_id = '办件1'") == [
+        ("办件1", "市局", "中文", 42)]
+
+
+def test_blank_lines_are_found_when_the_start_of_the_file_has_none(con, tmp_path, monkeypatch):
+    import engine.ingest as ingest_module
+    monkeypatch.setattr(ingest_module, "_SNIFF", 64)
+    body = "".join(f"C{i},受理,2021-09-30,,\n" for i in range(30))
+    log = write(tmp_path / "log.csv", HEADER + body + "\n\nC30,受理,2021-09-30,,\n\n")
+    result = ingest(con, [log])
+    assert result.events == 31
+    assert rows(con, "SELECT _row FROM events WHERE case_id IN ('C29', 'C30') ORDER BY _row") == [
+        (31,), (34,)]
 
 
 def test_utf16_with_bom(con, tmp_path):
