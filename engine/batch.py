@@ -126,14 +126,13 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,
               cases: set[str]) -> dict[str, tuple[dict[str, Any], ...]]:
-    """Each violating case's events as the database lists them (one JSON array per case)."""
+    """Each violating case's events as the database lists them (one JSON array per case,
+    each event with only the attributes it has)."""
     if not cases:
         return {}
     rows = execute(con, compiled.evidence_sql,
                    {**compiled.params, "as_of": as_of, "cases": sorted(cases)})
-    return {case_id: tuple({k: v for k, v in event.items() if v is not None}
-                           for event in json.loads(text))
-            for case_id, text in rows}
+    return {case_id: tuple(json.loads(text)) for case_id, text in rows}
 
 
 def _calendar_gap(calendar: WorkCalendar, day: dt.date, rule: RuleBase, case_id: str) -> None:

@@ -9,6 +9,7 @@ violations, warnings and the per-rule count of what was checked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +175,8 @@ def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     attributes = [c for c in sorted(compiler.columns)
                   if c not in ("case_id", "event_type", "timestamp", "_src", "_row")]
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
-    fields = "".join(f", {quote_string(a)}: {compiler.col('e', a)}" for a in attributes)
+    fields = [(quote_string(json.dumps(a, ensure_ascii=False)), compiler.col("e", a))
+              for a in attributes]
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, attribute_fields=fields,
                                max_items=MAX_EVIDENCE, case_events=CASE_EVENTS)
     return CompiledRule(rule, sql, compiler.params.values, evidence)
