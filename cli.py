@@ -78,15 +78,19 @@ def main() -> None:
               help="Write unusable rows here and go on (they are counted in the report).")
 @click.option("--no-mask", is_flag=True,
               help="HTML/XLSX: show ID card and mobile numbers in full (masked by default).")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Memory the database may use before it spills to a temporary folder "
+                   "(e.g. 8GB; default 3GB, or 80% of a smaller machine's memory).")
 def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
-          calendars, bad_rows, no_mask) -> None:
+          calendars, bad_rows, no_mask, memory_limit) -> None:
     """Evaluate event logs against the rules and report the violations."""
     from engine.api import Run, check as run_check, exit_code
     from engine.calendar import WorkCalendar
     from engine.render import render
 
     report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
-                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
+                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows,
+                           memory_limit=memory_limit))
     # the HTML report counts deadlines day by day with the same calendar as the run
     options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
     data = render(report, fmt, **options)

@@ -92,6 +92,26 @@ def test_fail_on_never_and_as_of(library, log):
     assert json.loads(early.stdout)["violations"] == []
 
 
+def test_memory_limit_is_passed_to_the_database_and_a_bad_one_refused(library, log):
+    small = invoke("check", log, "--rules", library, "--memory-limit", "200MB", "--format", "json")
+    assert small.exit_code == 1 and len(json.loads(small.stdout)["violations"]) == 1
+    bad = invoke("check", log, "--rules", library, "--memory-limit", "lots")
+    assert bad.exit_code == 2 and "--memory-limit 'lots' is not an amount of memory" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_the_database_is_capped_and_spills_to_a_temporary_folder():
+    from engine.api import connect, default_memory_limit
+    con = connect()
+    try:
+        limit, spill = con.execute("SELECT current_setting('memory_limit'), "
+                                   "current_setting('temp_directory')").fetchone()
+    finally:
+        con.close()
+    assert default_memory_limit().endswith("MB") and int(default_memory_limit()[:-2]) <= 3072
+    assert limit.endswith(("GiB", "MiB")) and "govcheck-" in spill
+
+
 @pytest.mark.parametrize("fmt", ["text", "csv", "junit"])
 def test_other_formats(library, log, fmt):
     result = invoke("check", log, "--rules", library, "--format", fmt)
