@@ -201,6 +201,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Also break the check's time down.")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="govcheck-bench-", dir=args.workdir) as tmp:
         rows, notes = [], []
         for events in sizes:
