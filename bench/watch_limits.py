@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -128,7 +127,7 @@ def check_sessions() -> dict:
 
 
 def check_timers() -> dict:
-    from durable.lang import c, m, post, ruleset, timeout, when_all
+    from durable.lang import m, post, ruleset, timeout, when_all
     fired: list[float] = []
     t0 = time.monotonic()
     with ruleset("timers"):

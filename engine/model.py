@@ -73,6 +73,28 @@ class Condition:
     values: tuple[Any, ...]
 
 
+def value_text(value: Any) -> str:
+    """A matcher value as both engines compare it with an event's text: ``true``/``false``
+    for booleans, ``5`` for 5.0 (a YAML number matches the text a log holds)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def value_date(value: dt.date) -> dt.date:
+    """A matcher's date value (a datetime counts by its date)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def value_timestamp(value: Any) -> dt.datetime:
+    """A matcher's time value, naive local time (a date is its midnight)."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime.combine(value, dt.time())
+
+
 class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]]):
     """``{field: value, field|op: value, ...}``: all entries must hold (Sigma style)."""
 

@@ -37,7 +37,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .errors import GovcheckError
 from .model import (DeadlineRule, ForbiddenRule, LoadedRule, Matcher, MinCountRule,
-                    RequiredFieldsRule, RuleBase, SequenceRule)
+                    RequiredFieldsRule, RuleBase, SequenceRule, value_date, value_text,
+                    value_timestamp)
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = ("deadline", "sequence", "min_count", "required_fields", "forbidden")
@@ -114,25 +115,6 @@ def fnv1_32(text: str) -> int:
 # ---------------------------------------------------------------------------
 # Compiling matchers
 # ---------------------------------------------------------------------------
-
-def _text(value: Any) -> str:
-    """A rule value as the SQL engine compares it with text (``compile.sql._text``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _as_date(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _as_timestamp(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return dt.datetime.combine(value, dt.time())
-
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -246,15 +228,15 @@ class MatcherCompiler:
         if _is_number(value) and name != "timestamp":
             return self.slots.num(name), float(value)
         if isinstance(value, dt.date) and name == "timestamp":
-            return self.slots.date(), _as_date(value).isoformat()
-        return self.slots.text(name), _text(value)
+            return self.slots.date(), value_date(value).isoformat()
+        return self.slots.text(name), value_text(value)
 
     def _compared(self, name: str, value: Any) -> tuple[str, Any]:
         if name == "timestamp":
-            return "ts", to_us(_as_timestamp(value))
+            return "ts", to_us(value_timestamp(value))
         if _is_number(value):
             return self.slots.num(name), float(value)
-        return self.slots.text(name), _text(value)
+        return self.slots.text(name), value_text(value)
 
 
 def matcher_types(matcher: Matcher | None) -> frozenset[str] | None:
@@ -263,7 +245,7 @@ def matcher_types(matcher: Matcher | None) -> frozenset[str] | None:
         return None
     for c in matcher.conditions:
         if c.field == "event_type" and c.op == "eq":
-            return frozenset(_text(v) for v in c.values)
+            return frozenset(value_text(v) for v in c.values)
     return None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import cli  # noqa: E402
 from engine.loader import load_rules  # noqa: E402
 from engine.stream import WatchOptions, WatchStop, watch  # noqa: E402
 from engine.stream_rules import (ALPHA_BUDGET, COLLIDING_IDS, MAX_FACT_PROPERTIES,  # noqa: E402
-                                 Engine, EngineLimit, compile_plan, fnv1_32)
+                                 Engine, compile_plan, fnv1_32)
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 

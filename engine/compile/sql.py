@@ -17,7 +17,7 @@ from typing import Any, Collection
 
 import jinja2
 
-from ..model import Duration, Matcher, RuleBase
+from ..model import Duration, Matcher, RuleBase, value_date, value_text, value_timestamp
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
 
@@ -118,15 +118,15 @@ class _Compiler:
         if isinstance(value, (int, float)) and field != "timestamp":
             return f"TRY_CAST({column} AS DOUBLE) = {self.params.bind(float(value))}"
         if isinstance(value, dt.date) and field == "timestamp":
-            return f"CAST({column} AS DATE) = {self.params.bind(_as_date(value))}"
-        return f"CAST({column} AS VARCHAR) = {self.params.bind(_text(value))}"
+            return f"CAST({column} AS DATE) = {self.params.bind(value_date(value))}"
+        return f"CAST({column} AS VARCHAR) = {self.params.bind(value_text(value))}"
 
     def _compare(self, column: str, field: str, sym: str, value: Any) -> str:
         if field == "timestamp":
-            return f"{column} {sym} {self.params.bind(_as_timestamp(value))}"
+            return f"{column} {sym} {self.params.bind(value_timestamp(value))}"
         if isinstance(value, (int, float)):
             return f"TRY_CAST({column} AS DOUBLE) {sym} {self.params.bind(float(value))}"
-        return f"CAST({column} AS VARCHAR) {sym} {self.params.bind(_text(value))}"
+        return f"CAST({column} AS VARCHAR) {sym} {self.params.bind(value_text(value))}"
 
     def bind(self, value: Any) -> str:
         return self.params.bind(value)
@@ -180,21 +180,3 @@ def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, attribute_fields=fields,
                                max_items=MAX_EVIDENCE, case_events=CASE_EVENTS)
     return CompiledRule(rule, sql, compiler.params.values, evidence)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _as_date(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _as_timestamp(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return dt.datetime.combine(value, dt.time())
