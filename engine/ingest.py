@@ -828,7 +828,7 @@ def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> str
     con.execute(f"""
         INSERT INTO {_ident(fixed)} (_src, _row, __gc_problem, __gc_orig)
         SELECT {source.index}, record + {header},
-               concat(reason, ' ', {_show('text')}), text
+               concat(reason, ' ', {_show(f'trim(text, {_lit(_BLANKS)})')}), text
         FROM {_ident(skipped)} WHERE NOT blank""")
     return fixed
 
