@@ -45,6 +45,9 @@ def test_good_rule_loads():
     (GOOD + "within: {days: 3}\n", "r.yaml:9:1: duplicate key 'within'"),
     (GOOD.replace("severity: error", "severity: fatal"), "r.yaml:4:11: 'severity'"),
     (GOOD.replace("start: {event_type: 咨询受理}", "start: {event_type: [咨询受理"), "YAML syntax error"),
+    (GOOD.replace("kind: deadline", "kind: deadline\n\tseverity: error"),
+     "r.yaml:4:1: YAML syntax error: while scanning for the next token found character '\\t' "
+     "that cannot start any token"),
     (GOOD + "x: !!python/object/apply:os.system ['echo pwned']\n", "r.yaml:9:4: YAML tag"),
     (GOOD + "pause: {event_type: 中止}\n", "pause and resume go together"),
     ("- just\n- a list\n", "r.yaml:1:1: a rule file holds one mapping"),
