@@ -80,7 +80,7 @@ def main() -> None:
               help="HTML/XLSX: show ID card and mobile numbers in full (masked by default).")
 @click.option("--memory-limit", metavar="SIZE",
               help="Memory the database may use before it spills to a temporary folder "
-                   "(e.g. 8GB; default 3GB, or 80% of a smaller machine's memory).")
+                   "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less).")
 def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
           calendars, bad_rows, no_mask, memory_limit) -> None:
     """Evaluate event logs against the rules and report the violations."""

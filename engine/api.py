@@ -28,14 +28,20 @@ from .resources import data_dir
 #: capped at 3 GB the same check peaks at 3.9 GB and takes 9 % longer (docs/benchmarks.md).
 DEFAULT_MEMORY_LIMIT_MB = 3 * 1024
 
+_UNITS = {"B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40, "KB": 10, "MB": 20, "GB": 30,
+          "TB": 40}
 
-def default_memory_limit() -> str:
-    """3 GB, or 80 % of a smaller machine's memory."""
+
+def default_memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    """3 GB, or DuckDB's own default where that is less (80 % of the memory it finds for
+    this process, container limits included)."""
+    text = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    number, _, unit = str(text).partition(" ")
     try:
-        machine_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
-    except (ValueError, OSError, AttributeError):
+        own_mb = int(float(number) * 2 ** _UNITS[unit] // 2**20)
+    except (ValueError, KeyError):
         return f"{DEFAULT_MEMORY_LIMIT_MB}MB"
-    return f"{min(DEFAULT_MEMORY_LIMIT_MB, machine_mb * 4 // 5)}MB"
+    return f"{max(1, min(DEFAULT_MEMORY_LIMIT_MB, own_mb))}MB"
 
 
 def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -43,7 +49,7 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     the report when stdout is the report. ``memory_limit`` is DuckDB's (e.g. ``8GB``)."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    limit = memory_limit or default_memory_limit()
+    limit = memory_limit or default_memory_limit(con)
     try:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error:
