@@ -427,19 +427,22 @@ def test_every_bad_row_is_named_with_its_value(con, tmp_path):
                            ).fetchone()[0]
 
 
-def test_a_ragged_row_after_an_empty_line_is_shown_without_the_line_break(con, tmp_path):
-    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,\n\nC2,受理,2021-09-30,局,x,多余\n")
+def first_problem(con, log: Path) -> str:
+    """The first line of the error a load of ``log`` stops with."""
     with pytest.raises(DataError) as err:
         ingest(con, [log])
-    assert str(err.value).splitlines()[0] == (
+    return str(err.value).splitlines()[0]
+
+
+def test_a_ragged_row_after_an_empty_line_is_shown_without_the_line_break(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,\n\nC2,受理,2021-09-30,局,x,多余\n")
+    assert first_problem(con, log) == (
         f"{log}: row 4: has more fields than the header's 5 ('C2,受理,2021-09-30,局,x,多余')")
 
 
 def test_one_row_with_several_problems_lists_them_all(con, tmp_path):
     log = write(tmp_path / "log.csv", HEADER + ",,明天,,\n")
-    with pytest.raises(DataError) as err:
-        ingest(con, [log])
-    assert str(err.value).splitlines()[0] == (
+    assert first_problem(con, log) == (
         f"{log}: row 2: case_id is blank; event_type is blank; timestamp not understood ('明天')")
 
 
