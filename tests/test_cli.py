@@ -111,7 +111,7 @@ def test_the_database_is_capped_and_spills_to_a_temporary_folder():
         con.close()
     assert limit.endswith(("GiB", "MiB")) and "govcheck-" in spill
     small = duckdb.connect(config={"memory_limit": "500MB"})    # as on a small machine
-    assert default_memory_limit(small) in ("476MB", "477MB")     # DuckDB's 500 MB in MiB
+    assert 470 <= int(default_memory_limit(small).removesuffix("MB")) <= 500
     small.execute("SET memory_limit = '64GB'")
     assert default_memory_limit(small) == "3072MB"
     small.close()
