@@ -310,6 +310,8 @@ def test_accepted_time_forms(con, tmp_path, text, expected):
 @pytest.mark.parametrize("text", [
     "2021/13/1", "2021-02-30", "21-9-30", "2021-09-30 25:00", "2021年9月", "明天", "44469.5",
     "2021-09-30T10:00:00+99:00", "09/30/2021",
+    # shapes the direct YYYY-MM-DD HH:MM:SS reading must not let through
+    "21-09-30 10:00:00", "2021-09-3010:00:00", "2021-09-30 10:00:61", "02021-09-30 10:00:00",
 ])
 def test_unreadable_times_are_bad_rows(con, tmp_path, text):
     log = tmp_path / "t.csv"
