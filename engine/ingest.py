@@ -846,11 +846,10 @@ def _blank_records(con, source: _Source, rows: str, skipped: str) -> list[int]:
     returned = con.execute(f"SELECT coalesce(max(__gc_k), 0) FROM {_ident(rows)}").fetchone()[0]
     if source.blank_lines is None:
         # not looked for yet: when every line after the header is a record, there are none
-        if source.physical_lines - source.header_rows == returned + set_aside:
-            return []
-        source.blank_lines = _scan_lines(source.text_path)[0]
-        if not source.blank_lines:
-            return []
+        every_line_a_record = source.physical_lines - source.header_rows == returned + set_aside
+        source.blank_lines = [] if every_line_a_record else _scan_lines(source.text_path)[0]
+    if not source.blank_lines:
+        return []
     if source.physical_lines - source.header_rows == returned + set_aside + len(source.blank_lines):
         # No record spans lines, so a line number is a record number.
         return [line - source.header_rows for line in source.blank_lines]
