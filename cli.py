@@ -6,6 +6,7 @@ row, never a traceback. The report goes to stdout or ``-o``; diagnostics go to s
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -58,6 +59,13 @@ def main() -> None:
     """Check government service and disclosure event logs against the rules of their work points."""
 
 
+def _one_shot() -> None:
+    """A run that builds one report and exits needs no cycle collector: its findings are
+    hundreds of thousands of small acyclic objects, and the collector's passes over them
+    cost a city-year check 4 s of 54 (docs/benchmarks.md). ``watch`` keeps it."""
+    gc.disable()
+
+
 @main.command()
 @click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--rules", "rules", multiple=True, type=click.Path(),
@@ -84,6 +92,7 @@ def main() -> None:
 def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
           calendars, bad_rows, no_mask, memory_limit) -> None:
     """Evaluate event logs against the rules and report the violations."""
+    _one_shot()
     from engine.api import Run, check as run_check, exit_code
     from engine.calendar import WorkCalendar
     from engine.render import render
@@ -219,6 +228,7 @@ def calendar_explain(date, n, calendars) -> None:
 def notices(events, out_dir, reply_within, rules, mapping, as_of, rule_ids, units, calendars,
             bad_rows, issuer, no_mask) -> None:
     """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
+    _one_shot()
     from engine.api import Run, check as run_check
     from engine.calendar import WorkCalendar
     from engine.render.notices import render_notices
