@@ -1328,14 +1328,22 @@ class Monitor:
 
     def _output_tail(self, last_journaled: int) -> None:
         """When the findings go to a regular file, its last line may be the one written
-        just before the crash and not journaled: read it, so it is not written again."""
+        just before the crash and not journaled: read it, so it is not written again.
+        A kill can also cut a write short where it crosses a page of the file: a last line
+        without its newline was never journaled, and is cut off to be written again whole."""
         try:
             fd = self.out.fileno()
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return
+            size = os.fstat(fd).st_size
             with open(f"/proc/self/fd/{fd}", "rb") as f:
-                f.seek(max(0, os.fstat(fd).st_size - 65536))
-                tail = f.read().splitlines()
+                f.seek(max(0, size - 65536))
+                data = f.read()
+            if data and not data.endswith(b"\n"):
+                torn = len(data) - (data.rfind(b"\n") + 1)
+                os.ftruncate(fd, size - torn)
+                data = data[:len(data) - torn]
+            tail = data.splitlines()
         except (AttributeError, OSError, ValueError):
             return
         if not tail:
