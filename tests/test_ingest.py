@@ -593,6 +593,40 @@ def test_mapping_renames_drops_and_sets_constants(con, tmp_path):
         ("A1", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "张三", "网站")]
 
 
+@pytest.mark.parametrize("suffix,text", [
+    (".csv", "办件编号,时间,承办人,备注\nB1,2021-09-30 10:00,张三,\n\nB2,不是时间,李四,x\n"
+             "B3,2021/10/8 9:00,,y\n"),
+    (".jsonl", '{"办件编号": "B1", "时间": "2021-09-30 10:00", "承办人": "张三"}\n\n'
+               '{"办件编号": "B2", "时间": "不是时间", "承办人": "李四", "备注": "x"}\n'
+               '{"办件编号": "B3", "时间": "2021/10/8 9:00", "备注": "y"}\n')])
+def test_one_log_gives_the_same_table_as_when_read_with_others(con, tmp_path, suffix, text):
+    """A single log's rows table becomes the events table by renaming its columns; with
+    other logs (here one holding a copy) the events are copied. Both give the contract's
+    table, row for row."""
+    log = write(tmp_path / f"export{suffix}", text)
+    other = write(tmp_path / f"other{suffix}",      # a copy of B1 from another export
+                  "办件编号,时间,承办人\nB1,2021-09-30 10:00,张三\n" if suffix == ".csv" else
+                  '{"办件编号": "B1", "时间": "2021-09-30T10:00:00", "承办人": "张三"}\n')
+    mapping = write(tmp_path / "m.yaml", "columns: {办件编号: case_id, 时间: timestamp, 承办人: handler}\n"
+                                         "constants: {event_type: 办件受理, 渠道: 网站}\n")
+    tables = []
+    for logs in ([log], [log, other]):
+        result = ingest(con, logs, mapping=mapping, bad_rows_path=tmp_path / "bad.csv")
+        assert (result.events, result.bad_rows, result.duplicates) == (2, 1, len(logs) - 1)
+        tables.append((con.execute("DESCRIBE events").fetchall(),
+                       rows(con, "SELECT * FROM events ORDER BY _row")))
+    assert tables[0] == tables[1]
+    assert [c[:3] for c in tables[0][0]] == [
+        ("case_id", "VARCHAR", "NO"), ("event_type", "VARCHAR", "NO"),
+        ("timestamp", "TIMESTAMP", "NO"), ("unit", "VARCHAR", "YES"),
+        ("event_id", "VARCHAR", "YES"), ("_src", "INTEGER", "YES"), ("_row", "INTEGER", "YES"),
+        ("handler", "VARCHAR", "YES"), ("备注", "VARCHAR", "YES"), ("渠道", "VARCHAR", "YES")]
+    first = 2 if suffix == ".csv" else 1
+    assert tables[0][1] == [
+        ("B1", "办件受理", dt.datetime(2021, 9, 30, 10, 0), None, None, 0, first, "张三", None, "网站"),
+        ("B3", "办件受理", dt.datetime(2021, 10, 8, 9, 0), None, None, 0, first + 3, None, "y", "网站")]
+
+
 def test_mapping_constant_event_type_for_a_one_step_export(con, tmp_path):
     log = write(tmp_path / "export.csv", "办件编号,受理时间\nB1,2021-09-30 10:00\n")
     mapping = write(tmp_path / "m.yaml", "columns: {办件编号: case_id, 受理时间: timestamp}\n"
