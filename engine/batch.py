@@ -7,7 +7,6 @@ messages and evidence.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -15,7 +14,7 @@ from typing import Any, Iterable
 from .calendar import WorkCalendar
 from .compile.sql import CASE_EVENTS, CompiledRule, compile_rule
 from .errors import CalendarError, DataError, SourceLocation
-from .model import LoadedRule, RuleBase, Violation
+from .model import Evidence, LoadedRule, RuleBase, Violation
 from .messages import describer
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -125,14 +124,25 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,
-              cases: set[str]) -> dict[str, tuple[dict[str, Any], ...]]:
+              cases: set[str]) -> dict[str, Evidence]:
     """Each violating case's events as the database lists them (one JSON array per case,
-    each event with only the attributes it has)."""
+    each event with only the attributes it has), kept as text until something reads it."""
     if not cases:
         return {}
     rows = execute(con, compiled.evidence_sql,
                    {**compiled.params, "as_of": as_of, "cases": sorted(cases)})
-    return {case_id: tuple(json.loads(text)) for case_id, text in rows}
+    return {case_id: Evidence(_python_escapes(text)) for case_id, text in rows}
+
+
+_UPPER_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u00([0-9A-F]{2})")
+
+
+def _python_escapes(text: str) -> str:
+    """DuckDB writes a control character as ``\\u001F``, Python's json as ``\\u001f``: the
+    JSON report must be the same bytes whichever wrote the evidence."""
+    if "\\u00" not in text:
+        return text
+    return _UPPER_ESCAPE.sub(lambda m: f"{m.group(1)}\\u00{m.group(2).lower()}", text)
 
 
 def _calendar_gap(calendar: WorkCalendar, day: dt.date, rule: RuleBase, case_id: str) -> None:

@@ -11,7 +11,9 @@ can point at the offending key in the file.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -626,6 +628,48 @@ class LoadedRule:
 # What a run produces
 # ---------------------------------------------------------------------------
 
+#: Keys an evidence event lists first, in this order; its other attributes follow by name.
+EVIDENCE_FIRST = ("event_type", "timestamp", "case_id", "unit", "event_id")
+
+
+class Evidence(Sequence):
+    """A finding's evidence events as the database wrote them: the JSON text the JSON
+    report prints (``EVIDENCE_FIRST`` keys, then the others by name, separated by ``, ``
+    and ``: ``), parsed into dicts only when something reads them. A city-year has
+    hundreds of thousands of findings; parsing and re-encoding their evidence cost more
+    than the rest of writing the JSON report."""
+
+    __slots__ = ("json", "_items")
+
+    def __init__(self, text: str):
+        self.json = text
+        self._items: tuple[dict[str, Any], ...] | None = None
+
+    def _parsed(self) -> tuple[dict[str, Any], ...]:
+        if self._items is None:
+            self._items = tuple(json.loads(self.json))
+        return self._items
+
+    def __getitem__(self, index):
+        return self._parsed()[index]
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __bool__(self) -> bool:
+        return self.json != "[]"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Evidence, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (dicts inside: never hashable)
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.json!r})"
+
+
 @dataclass(frozen=True)
 class Violation:
     """A finding (or, in ``Report.warnings``, an at-risk case) with its evidence."""
@@ -639,7 +683,7 @@ class Violation:
     due: str | None
     actual: str | float | None
     message: str
-    evidence: tuple[dict[str, Any], ...] = ()
+    evidence: Sequence[dict[str, Any]] = ()
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.case_id or "", self.unit or "", self.period or "", self.type)

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.model import VIOLATION_TYPES, Report, RuleResult, Violation
+from engine.model import VIOLATION_TYPES, Evidence, Report, RuleResult, Violation
 from engine.render import FORMATS, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +230,36 @@ def test_json_serialises_values_the_engine_may_hand_over():
     assert data["violations"][0]["actual"] is None
     assert data["violations"][0]["evidence"][0] == {
         "event_type": "受理", "timestamp": "2021-01-04 09:30:00", "amount": 1.5, "day": "2021-01-04"}
+
+
+EVIDENCE_RULE = """
+    id: T-EVIDENCE
+    title: 五个工作日内答复
+    kind: deadline
+    severity: error
+    start: {event_type: 咨询受理}
+    end: {event_type: 咨询答复}
+    within: {workdays: 5}
+"""
+
+
+def test_json_prints_evidence_the_database_wrote_as_it_prints_parsed_evidence(run):
+    """The database writes each finding's evidence as JSON text that the report prints as
+    it is: it must be the very bytes of the same evidence printed from parsed dicts."""
+    hostile = {"k0": "a\x0bb\x1fc\x7f", "k1": "back\\slash \\u00AB \\\\u001F", "k2": 'say "hi"',
+               "k3": "line\u2028sep\u2029", "k4": "emoji 😀 全角　空格", "k5": "tab\tand\nnewline",
+               "Z": "upper", "_x": "underscore", "中文": "值", "a": "1e5", "unit": "局"}
+    events = [{"case_id": "C1", "event_type": "咨询受理", "timestamp": "2021-09-30 10:00", **hostile},
+              {"case_id": "C1", "event_type": "咨询答复", "timestamp": "2021-10-20 10:00",
+               "event_id": "E2", "备注": "迟"}]
+    report = run(EVIDENCE_RULE, events)
+    (v,) = report.violations
+    assert isinstance(v.evidence, Evidence)
+    assert v.evidence[0] == {"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00", **hostile}
+    assert v.evidence[1]["event_id"] == "E2" and len(v.evidence) == 2
+    parsed = replace(report, violations=(replace(v, evidence=tuple(v.evidence)),))
+    assert render(report, "json") == render(parsed, "json")
+    assert render(report, "json").decode().count('"evidence": [{"event_type": "咨询受理"') == 1
 
 
 def test_period_labels_of_every_shape_are_valid():

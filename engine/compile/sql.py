@@ -17,7 +17,8 @@ from typing import Any, Collection
 
 import jinja2
 
-from ..model import Duration, Matcher, RuleBase, value_date, value_text, value_timestamp
+from ..model import (EVIDENCE_FIRST, Duration, Matcher, RuleBase, value_date, value_text,
+                     value_timestamp)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
 
@@ -27,6 +28,9 @@ MAX_EVIDENCE = 50
 #: The table evidence is read from: the events of the cases some rule found (``batch``
 #: fills it once per run, so no rule's evidence reads the whole log again).
 CASE_EVENTS = "case_events"
+
+#: Evidence keys the template writes itself (the case is the finding's own, not repeated).
+EVIDENCE_OWN = ("case_id", "event_type", "timestamp")
 
 #: What every kind's query returns, one row each.
 #: ``row_kind`` is ``checked`` (per unit: how many cases/groups were judged, in
@@ -172,8 +176,10 @@ def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     """Build the rule's query over a log that has ``columns`` (missing ones read as NULL)."""
     compiler = _Compiler(rule, columns)
     sql = compiler.render(f"{rule.kind}.sql.j2")
-    attributes = [c for c in sorted(compiler.columns)
-                  if c not in ("case_id", "event_type", "timestamp", "_src", "_row")]
+    # in the order the JSON report lists them (model.EVIDENCE_FIRST, then by name)
+    attributes = [c for c in EVIDENCE_FIRST if c in compiler.columns and c not in EVIDENCE_OWN]
+    attributes += sorted(c for c in compiler.columns
+                         if c not in EVIDENCE_FIRST and c not in ("_src", "_row"))
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
     fields = [(quote_string(json.dumps(a, ensure_ascii=False)), compiler.col("e", a))
               for a in attributes]

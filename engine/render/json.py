@@ -15,7 +15,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from engine.model import Report, RuleResult, Violation
+from engine.model import Evidence, Report, RuleResult, Violation
 
 from .text import evidence_items, ordered
 
@@ -56,6 +56,10 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
 
 
 def finding_json(v: Violation) -> dict[str, Any]:
+    return {**_finding_head(v), "evidence": [_value(item) for item in v.evidence]}
+
+
+def _finding_head(v: Violation) -> dict[str, Any]:
     return {
         "rule_id": v.rule_id,
         "severity": v.severity,
@@ -66,19 +70,19 @@ def finding_json(v: Violation) -> dict[str, Any]:
         "due": v.due,
         "actual": _value(v.actual),
         "message": v.message,
-        "evidence": [_value(item) for item in v.evidence],
     }
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    """The report as plain data, in output order (DESIGN's keys first, additions after)."""
+def report_json(report: Report, findings=finding_json) -> dict[str, Any]:
+    """The report as plain data, in output order (DESIGN's keys first, additions after).
+    ``findings`` turns each finding into its entry (``render`` keeps them as they are)."""
     return {
         "as_of": report.as_of,
         "events": report.events,
         "cases": report.cases,
         "rules": [rule_json(r) for r in sorted(report.rules, key=lambda r: r.id)],
-        "violations": [finding_json(v) for v in ordered(report.violations)],
-        "warnings": [finding_json(v) for v in ordered(report.warnings)],
+        "violations": [findings(v) for v in ordered(report.violations)],
+        "warnings": [findings(v) for v in ordered(report.warnings)],
         "bad_rows": report.bad_rows,
         "duplicates": report.duplicates,
         "files": list(report.files),
@@ -94,13 +98,25 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
+def _finding_line(v: Violation) -> str:
+    """One finding as ``_dump(finding_json(v))`` spells it; evidence the database wrote
+    (``Evidence``) is already in that spelling and goes in as it is."""
+    if not isinstance(v.evidence, Evidence):
+        return _dump(finding_json(v))
+    return f'{_dump(_finding_head(v))[:-1]}, "evidence": {v.evidence.json}}}'
+
+
 def render(report: Report) -> bytes:
-    data = report_json(report)
+    data = report_json(report, findings=lambda v: v)
     lines = ["{"]
     last = len(data) - 1
     for i, (key, value) in enumerate(data.items()):
         comma = "," if i < last else ""
-        if isinstance(value, list) and value and isinstance(value[0], dict):
+        if key in ("violations", "warnings") and value:
+            lines.append(f"  {_dump(key)}: [")
+            lines.append(",\n".join("    " + _finding_line(v) for v in value))
+            lines.append("  ]" + comma)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
             lines.append(f"  {_dump(key)}: [")
             lines.append(",\n".join("    " + _dump(item) for item in value))
             lines.append("  ]" + comma)

@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from engine.model import Report, RuleResult, Violation
+from engine.model import EVIDENCE_FIRST, Report, RuleResult, Violation
 
 TYPE_LABELS = {
     "late": "逾期办结",
@@ -36,7 +36,6 @@ NO_UNIT = "（未填写单位）"
 EMPTY = "-"
 
 #: Evidence keys shown first, in this order; the rest follow sorted by name.
-EVIDENCE_FIRST = ("event_type", "timestamp", "case_id", "unit", "event_id")
 
 # Bidirectional overrides and isolates can make a line display in a different order
 # than it is stored ("Trojan source"); they are escaped like control characters.
