@@ -185,15 +185,18 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
 
 
 def shown_path(path: str) -> str:
-    """A rule file's path as a reader knows it: relative to the working folder, or
-    ``rules/…`` for the shipped library, never a machine-specific absolute path."""
+    """A rule file's path as a reader knows it: ``rules/…`` for the shipped library, where
+    ever it is installed (a virtual environment in the working folder included), else
+    relative to the working folder, never a machine-specific absolute path."""
     full = Path(path).resolve()
-    for base in (Path.cwd(), default_rules_dir().parent):
-        try:
-            return full.relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return path
+    try:
+        return (Path("rules") / full.relative_to(default_rules_dir().resolve())).as_posix()
+    except ValueError:
+        pass
+    try:
+        return full.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def exit_code(report: Report, fail_on: str) -> int:

@@ -202,3 +202,20 @@ def test_a_closed_pipe_is_not_an_error():
                           capture_output=True, text=True)
     assert proc.stdout.count("\n") == 1
     assert proc.stderr == ""
+
+
+def test_rule_paths_are_shown_as_rules_wherever_the_library_is_installed(tmp_path, monkeypatch):
+    """A report names a shipped rule `rules/…` whether the library is the checkout's or a
+    copy installed in a virtual environment under the working folder; a user's own rule
+    file is named relative to the working folder."""
+    import engine.api as api
+    installed = tmp_path / ".venv" / "lib" / "site-packages" / "govcheck_rules"
+    (installed / "national").mkdir(parents=True)
+    (installed / "national" / "GB-1.yaml").write_text("", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "X-1.yaml").write_text("", encoding="utf-8")
+    monkeypatch.setattr(api, "default_rules_dir", lambda: installed)
+    monkeypatch.chdir(tmp_path)
+    assert api.shown_path(str(installed / "national" / "GB-1.yaml")) == "rules/national/GB-1.yaml"
+    assert api.shown_path(str(tmp_path / "mine" / "X-1.yaml")) == "mine/X-1.yaml"
+    assert api.shown_path("/elsewhere/Y-1.yaml") == "/elsewhere/Y-1.yaml"
