@@ -778,8 +778,18 @@ def _build_rows(con, ws: _Workspace, source: _Source, plan: _Plan, formats: Sequ
     return rows
 
 
+_PLACEHOLDER = f"{INTERNAL_PREFIX}p_"
+
+
 def _placeholder(target: str) -> str:
-    return _ident(f"{INTERNAL_PREFIX}p_{target}")
+    return _ident(f"{_PLACEHOLDER}{target}")
+
+
+def _row_outputs(plan: _Plan) -> dict[str, _Output]:
+    """The events table's columns of a one-event-per-row plan, by name."""
+    outs = {o.target: o for o in plan.shared}
+    outs["event_type"] = plan.events[0].event_type
+    return outs
 
 
 def _kept_columns(plan: _Plan) -> list[str]:
@@ -792,8 +802,7 @@ def _kept_columns(plan: _Plan) -> list[str]:
     """
     items, placed = [], set()
     if not plan.wide:
-        outs = {o.target: o for o in plan.shared}
-        outs["event_type"] = plan.events[0].event_type
+        outs = _row_outputs(plan)
         order = ["case_id", "event_type", "timestamp", "unit", "event_id", "_src", "_row"]
         order += [o.target for o in plan.shared if o.target not in CANONICAL_COLUMNS]
         for target in order:
@@ -1025,10 +1034,8 @@ def _adopt_rows(con, source: _Source, plan: _Plan, table: str) -> int | None:
     them.
     """
     base = _ident(source.base)
-    outs = {o.target: o for o in plan.shared}
-    outs["event_type"] = plan.events[0].event_type
-    value = {c: (f"__gc_s{outs[c].source}" if outs[c].source is not None else _lit(outs[c].constant))
-             if c in outs else "NULL" for c in CANONICAL_COLUMNS}
+    outs = _row_outputs(plan)
+    value = {c: _value_sql(outs[c]) if c in outs else "NULL" for c in CANONICAL_COLUMNS}
     value["timestamp"] = "__gc_t0"
     usable = "NOT __gc_blank AND __gc_problem IS NULL AND __gc_t0 IS NOT NULL"
     # Copies share their event_id, or (without one) their case, type and time: when no two
@@ -1047,11 +1054,14 @@ def _adopt_rows(con, source: _Source, plan: _Plan, table: str) -> int | None:
     renamed = {f"__gc_s{o.source}": o.target for o in outs.values() if o.source is not None}
     renamed["__gc_t0"] = "timestamp"
     for (column,) in con.execute(f"SELECT column_name FROM (DESCRIBE {base})").fetchall():
-        target = renamed.get(column) or column.removeprefix(f"{INTERNAL_PREFIX}p_")
-        if column.startswith(f"{INTERNAL_PREFIX}p_") or column in renamed:
-            con.execute(f"ALTER TABLE {base} RENAME COLUMN {_ident(column)} TO {_ident(target)}")
-        else:
+        if column in renamed:
+            target = renamed[column]
+        elif column.startswith(_PLACEHOLDER):
+            target = column[len(_PLACEHOLDER):]
+        else:   # a working column, or a value no output uses
             con.execute(f"ALTER TABLE {base} DROP COLUMN {_ident(column)}")
+            continue
+        con.execute(f"ALTER TABLE {base} RENAME COLUMN {_ident(column)} TO {_ident(target)}")
     for column in ("case_id", "event_type", "timestamp"):
         con.execute(f"ALTER TABLE {base} ALTER COLUMN {_ident(column)} SET NOT NULL")
     con.execute(f"DROP TABLE IF EXISTS {_ident(table)}")
