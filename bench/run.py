@@ -144,7 +144,7 @@ def profile(log: Path) -> str:
         found.append({r[1] for r in judge(con, compiled[-1], as_of, calendar).found if r[1]})
         queries.append(time.perf_counter() - t)
     t = time.perf_counter()
-    gather_case_events(con, as_of, set().union(*found))
+    gather_case_events(con, as_of, set().union(*found), columns)
     gather_s = time.perf_counter() - t
     timings = []
     for item, c, cases, query in zip(rules, compiled, found, queries):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .calendar import WorkCalendar
-from .compile.sql import CASE_EVENTS, CompiledRule, compile_rule
+from .compile.sql import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
 from .errors import CalendarError, DataError, SourceLocation
 from .model import Evidence, LoadedRule, RuleBase, Violation
 from .messages import describer
@@ -47,7 +47,8 @@ def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: Wo
     loaded = list(rules)
     compiled = [compile_rule(item.rule, columns) for item in loaded]
     judged = [judge(con, c, as_of, calendar, files) for c in compiled]
-    gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None})
+    gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None},
+                       columns)
     try:
         return [outcome(con, c, item, j, as_of) for c, item, j in zip(compiled, loaded, judged)]
     finally:
@@ -91,10 +92,12 @@ def judge(con, compiled: CompiledRule, as_of: dt.datetime, calendar: WorkCalenda
     return Judged(checked_by_unit, found)
 
 
-def gather_case_events(con, as_of: dt.datetime, cases: set[str]) -> None:
-    """Copy the events (up to ``as_of``) of the cases some rule found into ``case_events``."""
+def gather_case_events(con, as_of: dt.datetime, cases: set[str], columns: list[str]) -> None:
+    """Copy the events (up to ``as_of``) of the cases some rule found into ``case_events``,
+    each with its evidence text, which is the same whichever rule lists the event."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CASE_EVENTS} AS "
-                f"SELECT e.* FROM events e SEMI JOIN (SELECT unnest($cases) AS case_id) c "
+                f"SELECT e.*, {evidence_event_sql(columns)} AS {EVIDENCE_TEXT} "
+                f"FROM events e SEMI JOIN (SELECT unnest($cases) AS case_id) c "
                 f"ON e.case_id = c.case_id WHERE e.\"timestamp\" <= $as_of",
                 {"cases": sorted(cases), "as_of": as_of})
 

@@ -29,6 +29,9 @@ MAX_EVIDENCE = 50
 #: fills it once per run, so no rule's evidence reads the whole log again).
 CASE_EVENTS = "case_events"
 
+#: The column of ``case_events`` that holds each event's evidence text (``evidence_event_sql``).
+EVIDENCE_TEXT = "__gc_evidence"
+
 #: Evidence keys the template writes itself (the case is the finding's own, not repeated).
 EVIDENCE_OWN = ("case_id", "event_type", "timestamp")
 
@@ -174,17 +177,22 @@ class _Compiler:
             ceil=math.ceil, **extra)
 
 
+def evidence_event_sql(columns: Collection[str]) -> str:
+    """SQL: event ``e`` of a log with ``columns`` as the JSON text its findings' evidence
+    lists (``EVIDENCE_FIRST`` keys, then the others by name)."""
+    present = set(columns)
+    attributes = [c for c in EVIDENCE_FIRST if c in present and c not in EVIDENCE_OWN]
+    attributes += sorted(c for c in present if c not in EVIDENCE_FIRST and c not in ("_src", "_row"))
+    fields = [(quote_string(json.dumps(a, ensure_ascii=False)), f"e.{quote_ident(a)}")
+              for a in attributes]
+    return _env.get_template("evidence_event.sql.j2").render(attribute_fields=fields).strip()
+
+
 def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     """Build the rule's query over a log that has ``columns`` (missing ones read as NULL)."""
     compiler = _Compiler(rule, columns)
     sql = compiler.render(f"{rule.kind}.sql.j2")
-    # in the order the JSON report lists them (model.EVIDENCE_FIRST, then by name)
-    attributes = [c for c in EVIDENCE_FIRST if c in compiler.columns and c not in EVIDENCE_OWN]
-    attributes += sorted(c for c in compiler.columns
-                         if c not in EVIDENCE_FIRST and c not in ("_src", "_row"))
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
-    fields = [(quote_string(json.dumps(a, ensure_ascii=False)), compiler.col("e", a))
-              for a in attributes]
-    evidence = compiler.render("evidence.sql.j2", relevant=relevant, attribute_fields=fields,
-                               max_items=MAX_EVIDENCE, case_events=CASE_EVENTS)
+    evidence = compiler.render("evidence.sql.j2", relevant=relevant, max_items=MAX_EVIDENCE,
+                               case_events=CASE_EVENTS, evidence_text=EVIDENCE_TEXT)
     return CompiledRule(rule, sql, compiler.params.values, evidence)
