@@ -119,7 +119,8 @@ def run_size(events: int, workdir: Path, seed: int, year: int) -> dict:
         "events": events, "rows_scanned": int(rows), "rules": len(report["rules"]),
         "violations": len(report["violations"]), "file_mb": log.stat().st_size / 2**20,
         "generate_s": gen["wall"], "generate_cpu_s": gen["user"] + gen["sys"],
-        "scan_s": float(scan), "copy_s": float(copy), "check_s": check["wall"], "check_cpu_s": check["user"] + check["sys"],
+        "scan_s": float(scan), "copy_s": float(copy),
+        "check_s": check["wall"], "check_cpu_s": check["user"] + check["sys"],
         "peak_rss_mb": check["maxrss_kb"] / 1024, "load": f"{started_load} → {load()}",
     }
     row["ratio"] = row["check_s"] / row["scan_s"]
