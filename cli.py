@@ -13,9 +13,15 @@ from pathlib import Path
 
 import click
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python cli.py` from a checkout
+if not __package__ and "govcheck" not in sys.modules:
+    # `python cli.py` from a checkout: the checkout is the package `govcheck`, as installed
+    import importlib.machinery
+    import importlib.util
+    _spec = importlib.machinery.ModuleSpec("govcheck", None, is_package=True)
+    _spec.submodule_search_locations = [str(Path(__file__).resolve().parent)]
+    sys.modules["govcheck"] = importlib.util.module_from_spec(_spec)
 
-from engine.errors import GovcheckError, RuleErrors  # noqa: E402
+from govcheck.engine.errors import GovcheckError, RuleErrors  # noqa: E402
 
 
 class BadInput(click.ClickException):
@@ -93,9 +99,9 @@ def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_i
           calendars, bad_rows, no_mask, memory_limit) -> None:
     """Evaluate event logs against the rules and report the violations."""
     _one_shot()
-    from engine.api import Run, check as run_check, exit_code
-    from engine.calendar import WorkCalendar
-    from engine.render import render
+    from govcheck.engine.api import Run, check as run_check, exit_code
+    from govcheck.engine.data.calendar import WorkCalendar
+    from govcheck.engine.render import render
 
     report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
                            calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows,
@@ -120,8 +126,8 @@ def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_i
 @click.option("--calendar", "calendars", multiple=True, type=click.Path())
 def validate(paths, calendars) -> None:
     """Validate rule files and run every rule's own examples (default: the shipped library)."""
-    from engine.api import default_rules_dir
-    from engine.validate import validate as run_validate
+    from govcheck.engine.api import default_rules_dir
+    from govcheck.engine.validate import validate as run_validate
 
     targets = list(paths) or [str(default_rules_dir())]
     problems = run_validate(targets, calendars)
@@ -129,7 +135,7 @@ def validate(paths, calendars) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         raise BadInput(f"{len(problems)} problem(s) in {', '.join(targets)}")
-    from engine.loader import load_rules
+    from govcheck.engine.model.loader import load_rules
     rules = load_rules(targets)
     examples = sum(len(r.rule.examples) for r in rules)
     click.echo(f"{len(rules)} rules valid, {examples} examples pass")
@@ -147,7 +153,7 @@ def rules() -> None:
 @click.option("--severity", type=click.Choice(["error", "warning"]))
 def rules_list(rule_paths, pack, kind, severity) -> None:
     """One line per rule: id, kind, severity, clause, title."""
-    from engine.api import select_rules
+    from govcheck.engine.api import select_rules
 
     for item in select_rules(rule_paths or None):
         rule = item.rule
@@ -164,9 +170,9 @@ def rules_list(rule_paths, pack, kind, severity) -> None:
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path())
 def rules_show(rule_id, rule_paths) -> None:
     """A rule with its clause, exact quote and examples."""
-    from engine.api import select_rules, shown_path
+    from govcheck.engine.api import select_rules, shown_path
 
-    from engine.messages import KIND_NAMES, SEVERITY_NAMES, rule_lines
+    from govcheck.engine.findings.messages import KIND_NAMES, SEVERITY_NAMES, rule_lines
 
     item = select_rules(rule_paths or None, [rule_id])[0]
     rule = item.rule
@@ -198,8 +204,8 @@ def calendar() -> None:
 @click.option("--calendar", "calendars", multiple=True, type=click.Path())
 def calendar_explain(date, n, calendars) -> None:
     """Show how N working days from DATE are counted, day by day."""
-    from engine.api import parse_as_of
-    from engine.calendar import WorkCalendar
+    from govcheck.engine.api import parse_as_of
+    from govcheck.engine.data.calendar import WorkCalendar
 
     if n < 0:
         raise click.BadParameter("N must be 0 or more", param_hint="N")
@@ -229,9 +235,9 @@ def notices(events, out_dir, reply_within, rules, mapping, as_of, rule_ids, unit
             bad_rows, issuer, no_mask) -> None:
     """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
     _one_shot()
-    from engine.api import Run, check as run_check
-    from engine.calendar import WorkCalendar
-    from engine.render.notices import render_notices
+    from govcheck.engine.api import Run, check as run_check
+    from govcheck.engine.data.calendar import WorkCalendar
+    from govcheck.engine.render.notices import render_notices
 
     report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
                            calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
@@ -268,7 +274,7 @@ def fixtures() -> None:
               help="Extra working-day calendar YAML (file or folder, repeatable).")
 def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) -> None:
     """Write a synthetic 邵阳 log that covers every rule of a year, with known violations."""
-    from engine.generate import Options, generate
+    from govcheck.engine.testing.generate import Options, generate
 
     if fmt is None:
         fmt = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
@@ -306,7 +312,7 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
 def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, session_cap,
           status_every, checkpoint_every, remember_days) -> None:
     """Streaming monitor: JSON lines in, warnings and violations out as JSON lines."""
-    from engine.stream import WatchOptions, durable_problem, watch as run_watch
+    from govcheck.engine.watch.monitor import WatchOptions, durable_problem, watch as run_watch
 
     problem = durable_problem()
     if problem:

@@ -31,12 +31,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from cdp import CHROMIUM, Chromium  # noqa: E402
-from engine.model import Report, RuleResult, Violation  # noqa: E402
-from engine.render import render  # noqa: E402
+from govcheck.engine.findings.report import Report, RuleResult, Violation  # noqa: E402
+from govcheck.engine.render import render  # noqa: E402
 
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
@@ -173,7 +172,7 @@ def machine() -> str:
 
 
 def screenshot(out: Path) -> None:
-    from engine.api import Run, check
+    from govcheck.engine.api import Run, check
     import os
     os.chdir(ROOT)       # the report names the log as README's command does
     report = check(Run(events=["fixtures/sample/events.csv"]))

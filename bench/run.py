@@ -131,12 +131,11 @@ def run_size(events: int, workdir: Path, seed: int, year: int) -> dict:
 
 def profile(log: Path) -> str:
     """Where check's time goes: ingest, then each rule's query and evidence, by kind."""
-    sys.path.insert(0, str(ROOT))
-    from engine.api import connect, select_rules
-    from engine.batch import _evidence, gather_case_events, judge, table_columns
-    from engine.calendar import WorkCalendar
-    from engine.compile.sql import compile_rule
-    from engine.ingest import ingest
+    from govcheck.engine.api import connect, select_rules
+    from govcheck.engine.batch.run import _evidence, gather_case_events, judge, table_columns
+    from govcheck.engine.data.calendar import WorkCalendar
+    from govcheck.engine.batch.compile import compile_rule
+    from govcheck.engine.data.ingest import ingest
 
     rules, calendar = select_rules(None), WorkCalendar.load()
     con = connect()

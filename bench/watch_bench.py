@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SOURCE = "source: {document: 基准测试, number: 基准〔2021〕1号, clause: 一、, quote: 基准条款}"
 RULES = {
@@ -144,7 +143,7 @@ def rss_mb(pid: int | None = None) -> float:
 
 def run_scenario(log: str, rules: str, shards: int) -> dict:
     """Run the monitor in this process, sampling progress and memory."""
-    from engine.stream import Monitor, WatchOptions
+    from govcheck.engine.watch.monitor import Monitor, WatchOptions
 
     out = open(os.devnull, "wb")
     err = io.StringIO()

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import duckdb
 
-from .batch import RuleOutcome, run_rules
-from .calendar import WorkCalendar
+from .batch.run import RuleOutcome, run_rules
+from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation
-from .ingest import IngestResult, ingest
-from .loader import load_rules
-from .model import LoadedRule, Report, RuleResult, UnitResult
+from .data.ingest import IngestResult, ingest
+from .model.loader import load_rules
+from .model.rule import LoadedRule
+from .findings.report import Report, RuleResult, UnitResult
 from .resources import data_dir
 
 #: The memory DuckDB may use before it spills to a temporary folder (which it removes on
@@ -63,7 +64,7 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
 
 def default_rules_dir() -> Path:
     """The shipped rule library: ``rules/`` of the checkout (or of the installed copy)."""
-    return data_dir("rules", "govcheck_rules")
+    return data_dir("rules")
 
 
 def select_rules(rule_paths: Sequence[str | Path] | None,

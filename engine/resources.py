@@ -1,24 +1,19 @@
-"""Where the shipped data lives: the checkout's folders, or their installed copies.
+"""Where the shipped data lives: beside the code, in a checkout and installed alike.
 
-A checkout (or an editable install) reads ``rules/``, ``templates/`` and
-``fixtures/calendars/`` in place; a plain ``pip install .`` carries them as the data
-packages ``govcheck_rules``, ``govcheck_templates`` and ``govcheck_calendars``
-(see ``pyproject.toml``).
+Installed, everything is the one package ``govcheck``: ``govcheck/engine`` (the code),
+``govcheck/rules``, ``govcheck/templates`` and ``govcheck/fixtures/calendars`` (see
+``pyproject.toml``), the same folders, relative to each other, as in a checkout. Data is
+found from this package with importlib.resources, never by looking through site-packages.
 """
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+#: The folder that holds ``engine/``, ``rules/``, ``templates/`` and ``fixtures/``.
+PACKAGE_ROOT = Path(str(files(__package__))).parent
 
 
-def data_dir(relative: str, package: str) -> Path:
-    """``CHECKOUT / relative`` when it exists, else the installed ``package``'s folder."""
-    here = CHECKOUT / relative
-    if here.is_dir():
-        return here
-    from importlib.util import find_spec
-    spec = find_spec(package)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(list(spec.submodule_search_locations)[0])
-    return here
+def data_dir(relative: str) -> Path:
+    """A shipped data folder, e.g. ``data_dir("rules")``."""
+    return PACKAGE_ROOT / relative

@@ -14,13 +14,13 @@ from typing import Any
 
 
 from .api import connect, parse_as_of
-from .batch import run_rules
-from .calendar import WorkCalendar
+from .batch.run import run_rules
+from .data.calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
-from .ingest import ingest_records
-from .loader import load_rules, rule_files
-from .model import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
-from .yamlsource import YamlDocument, load_yaml
+from .data.ingest import ingest_records
+from .model.loader import load_rules, rule_files
+from .model.rule import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
+from .model.yamlsource import YamlDocument, load_yaml
 
 VOCABULARY_FILE = "vocabulary.yaml"
 
@@ -104,7 +104,7 @@ def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] =
 
 def _loadable(paths: Sequence[str | Path]) -> list[LoadedRule]:
     """The rules that load on their own, so their examples still run when others are broken."""
-    from .loader import load_rule_file
+    from .model.loader import load_rule_file
     out, seen = [], set()
     try:
         files = rule_files(paths)

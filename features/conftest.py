@@ -1,19 +1,15 @@
 """Steps for the Chinese feature files: a rule in YAML, events in a table, the findings in a table."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from engine.api import evaluate, select_rules  # noqa: E402
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.ingest import ingest_records  # noqa: E402
-from engine.loader import load_rule_file  # noqa: E402
+from govcheck.engine.api import evaluate, select_rules
+from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.data.ingest import ingest_records
+from govcheck.engine.model.loader import load_rule_file
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ import duckdb
 import pytest
 
 from support import rule_from
-from engine.api import evaluate
-from engine.calendar import WorkCalendar
-from engine.ingest import ingest_records
+from govcheck.engine.api import evaluate
+from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.data.ingest import ingest_records
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,12 @@
 """Helpers shared by the tests: run inline rules over inline events through the real engine."""
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from engine.loader import load_rule_file  # noqa: E402
+from govcheck.engine.model.loader import load_rule_file
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}\n"
 

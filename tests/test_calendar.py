@@ -12,8 +12,8 @@ import chinese_calendar
 import duckdb
 import pytest
 
-from engine.calendar import RUN_GAP, DayInfo, WorkCalendar, read_calendar_file
-from engine.errors import CalendarError
+from govcheck.engine.data.calendar import RUN_GAP, DayInfo, WorkCalendar, read_calendar_file
+from govcheck.engine.errors import CalendarError
 
 D = dt.date
 FICTIONAL_2028 = Path(__file__).parent / "data" / "calendars" / "fictional-2028.yaml"

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from govcheck.cli import main
 from support import ROOT
 
 RULE = textwrap.dedent("""\
@@ -102,7 +102,7 @@ def test_memory_limit_is_passed_to_the_database_and_a_bad_one_refused(library, l
 
 def test_the_database_is_capped_and_spills_to_a_temporary_folder():
     import duckdb
-    from engine.api import connect, default_memory_limit
+    from govcheck.engine.api import connect, default_memory_limit
     con = connect()
     try:
         limit, spill = con.execute("SELECT current_setting('memory_limit'), "
@@ -208,8 +208,8 @@ def test_rule_paths_are_shown_as_rules_wherever_the_library_is_installed(tmp_pat
     """A report names a shipped rule `rules/…` whether the library is the checkout's or a
     copy installed in a virtual environment under the working folder; a user's own rule
     file is named relative to the working folder."""
-    import engine.api as api
-    installed = tmp_path / ".venv" / "lib" / "site-packages" / "govcheck_rules"
+    import govcheck.engine.api as api
+    installed = tmp_path / ".venv" / "lib" / "site-packages" / "govcheck" / "rules"
     (installed / "national").mkdir(parents=True)
     (installed / "national" / "GB-1.yaml").write_text("", encoding="utf-8")
     (tmp_path / "mine").mkdir()

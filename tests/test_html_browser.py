@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from cdp import CHROMIUM, Chromium
-from engine.api import Run, check
-from engine.calendar import WorkCalendar
-from engine.model import Violation
-from engine.render import render
+from govcheck.engine.api import Run, check
+from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.findings.report import Violation
+from govcheck.engine.render import render
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="needs /usr/bin/chromium (apt-get install chromium)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import CalendarError, DataError
+from govcheck.engine.errors import CalendarError, DataError
 from support import found, warned
 
 DEADLINE = """

@@ -1,9 +1,10 @@
 """The import arrows of docs/architecture.md, read from the source with ``ast``.
 
-The batch engine and the streaming monitor compile from the same model and must never
-import each other; renderers see a finished Report, never an engine; the engine never
-imports click (only cli.py does), so it runs the same under the CLI, the tests and
-the Gherkin steps.
+Each layer of ``engine/`` may import only the layers below it (the table ``MAY_IMPORT``,
+the same as the one in docs/architecture.md). So the batch engine and the streaming
+monitor never import each other; renderers see a finished Report, never an engine; the
+testing aids are never imported by the product; and the engine never imports click (only
+cli.py does), so it runs the same under the CLI, the tests and the Gherkin steps.
 """
 from __future__ import annotations
 
@@ -13,46 +14,79 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
-BATCH = {"engine.batch", "engine.compile", "engine.compile.sql"}
-STREAM = {"engine.stream", "engine.stream_rules", "engine.stream_cases"}
-ENGINES = BATCH | STREAM | {"engine.api", "engine.ingest", "engine.validate"}
+
+#: layer → the layers it may import (a layer may always import itself). A layer is a
+#: module or package directly under engine/, or one module named in full.
+MAY_IMPORT = {
+    "errors": set(),
+    "resources": set(),
+    "model": {"errors"},
+    "data": {"errors", "resources", "model"},
+    "findings": {"errors", "model"},
+    "batch": {"errors", "model", "data", "findings"},
+    "watch": {"errors", "resources", "model", "data", "findings"},
+    "render": {"errors", "resources", "model", "findings", "data.calendar"},
+    "validate": {"errors", "model", "data", "findings", "batch", "api"},
+    "api": {"errors", "resources", "model", "data", "findings", "batch"},
+    "testing": {"errors", "model", "data", "api", "validate"},
+}
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(ENGINE.parent).with_suffix("").parts
+    parts = path.relative_to(ENGINE).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """Every module ``path`` imports (relative imports resolved), at any depth in the file."""
+def imports(path: Path) -> set[tuple[str, str]]:
+    """(module, name) for every ``from … import name`` in ``path``, relative imports
+    resolved within engine/ (``module`` is "" for the engine package itself); absolute
+    imports as (module, "")."""
     here = module_name(path)
-    package = here if path.name == "__init__.py" else here.rsplit(".", 1)[0]
-    out: set[str] = set()
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    out: set[tuple[str, str]] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
+            out.update((f"/{alias.name}", "") for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = [p for p in package.split(".") if p]
+                base = base[: len(base) - node.level + 1]
                 stem = ".".join(base + ([node.module] if node.module else []))
+                out.update((stem, alias.name) for alias in node.names)
             else:
-                stem = node.module or ""
-            out.add(stem)
-            out.update(f"{stem}.{alias.name}" for alias in node.names)
+                out.update((f"/{node.module}", alias.name) for alias in node.names)
     return out
+
+
+def allowed(module: str, target: str) -> bool:
+    """May ``module`` import ``target`` (both named within engine/)?"""
+    own, top = module.split(".")[0], target.split(".")[0]
+    if top == own:
+        return True
+    rules = MAY_IMPORT[own]
+    return top in rules or any(target == r or target.startswith(r + ".") for r in rules)
 
 
 MODULES = sorted(ENGINE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_every_layer_is_in_the_table():
+    layers = {module_name(p).split(".")[0] for p in MODULES} - {""}
+    assert layers == set(MAY_IMPORT)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) or "engine" for p in MODULES])
 def test_import_arrows(path):
     name = module_name(path)
-    used = imports(path)
-    assert not any(u == "click" or u.startswith("click.") for u in used), f"{name} imports click"
-    if name in BATCH:
-        assert not used & STREAM, f"{name} (batch) imports the streaming monitor"
-    if name in STREAM:
-        assert not used & BATCH, f"{name} (stream) imports the batch engine"
-    if name.startswith("engine.render"):
-        assert not used & ENGINES, f"{name} (a renderer) imports an engine: {used & ENGINES}"
+    for module, imported in imports(path):
+        if module.startswith("/"):
+            top = module[1:].split(".")[0]
+            assert top not in ("click", "engine", "govcheck", "cli"), \
+                f"{name} imports {module[1:]}: only cli.py imports click; inside engine/ use relative imports"
+            continue
+        if not name:
+            continue
+        assert module, f"{name} imports from the engine package itself"
+        assert allowed(name, module), f"{name} imports {module}, which its layer may not"
+        if imported.startswith("_") and module.split(".")[0] != name.split(".")[0]:
+            pytest.fail(f"{name} imports the private {imported} of {module}")

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from support import ROOT
-from engine.loader import load_rule_file, load_rules, rule_files
+from govcheck.engine.model.loader import load_rule_file, load_rules, rule_files
 
 RULES = ROOT / "rules"
 VOCABULARY = RULES / "vocabulary.yaml"

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from support import ROOT
-from engine.errors import RuleError, RuleErrors
-from engine.loader import load_rule_file, load_rules
-from engine.schema import schema_text
+from govcheck.engine.errors import RuleError, RuleErrors
+from govcheck.engine.model.loader import load_rule_file, load_rules
+from govcheck.engine.model.schema import schema_text
 
 GOOD = """\
 id: T-1

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.calendar import WorkCalendar
-from engine.render.notices import file_name, render_notices
+from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.render.notices import file_name, render_notices
 
 from test_html import CLOSE, ID_CARD, IMG, MOBILE, SCRIPT, SY, _Tags, hostile_report
 

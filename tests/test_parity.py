@@ -24,10 +24,10 @@ pytest.importorskip("durable_rules_engine")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 from support import ROOT  # noqa: E402
-from engine.api import Run, check  # noqa: E402
-from engine.loader import load_rules  # noqa: E402
-from engine.stream import WatchOptions, watch  # noqa: E402
-from engine.stream_rules import STREAM_KINDS  # noqa: E402
+from govcheck.engine.api import Run, check  # noqa: E402
+from govcheck.engine.model.loader import load_rules  # noqa: E402
+from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
+from govcheck.engine.watch.rulesets import STREAM_KINDS  # noqa: E402
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 
@@ -262,7 +262,7 @@ def test_watch_agrees_with_check_on_the_rule_library(seed, tmp_path):
 @given(seed=st.integers(min_value=1, max_value=100_000), year=st.sampled_from([2021, 2022]))
 def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
     """Logs from ``govcheck fixtures generate``: every rule of a year, with violations."""
-    generate = pytest.importorskip("engine.generate")
+    generate = pytest.importorskip("govcheck.engine.testing.generate")
     rules = ROOT / "rules"
     folder = tmp_path / f"{seed}-{year}"
     folder.mkdir()

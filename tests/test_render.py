@@ -18,8 +18,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.model import VIOLATION_TYPES, Evidence, Report, RuleResult, Violation
-from engine.render import FORMATS, render
+from govcheck.engine.model.rule import VIOLATION_TYPES
+from govcheck.engine.findings.report import Evidence, Report, RuleResult, Violation
+from govcheck.engine.render import FORMATS, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))

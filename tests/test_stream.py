@@ -18,11 +18,11 @@ pytest.importorskip("durable_rules_engine")
 from click.testing import CliRunner  # noqa: E402
 
 from support import ROOT  # noqa: E402
-import cli  # noqa: E402
-from engine.loader import load_rules  # noqa: E402
-from engine.stream import WatchOptions, WatchStop, watch  # noqa: E402
-from engine.stream_rules import (ALPHA_BUDGET, COLLIDING_IDS, MAX_FACT_PROPERTIES,  # noqa: E402
-                                 Engine, compile_plan, fnv1_32)
+from govcheck import cli  # noqa: E402
+from govcheck.engine.model.loader import load_rules  # noqa: E402
+from govcheck.engine.watch.monitor import WatchOptions, WatchStop, watch  # noqa: E402
+from govcheck.engine.watch.rulesets import (ALPHA_BUDGET, COLLIDING_IDS, MAX_FACT_PROPERTIES,
+                                            Engine, compile_plan, fnv1_32)
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 
@@ -331,8 +331,8 @@ def test_cli_watch_lists_the_kinds_it_leaves_to_check(tmp_path):
 
 
 def test_cli_watch_without_durable_rules_says_how_to_get_it(monkeypatch):
-    import engine.stream
-    monkeypatch.setattr(engine.stream, "durable_problem",
+    from govcheck.engine.watch import monitor
+    monkeypatch.setattr(monitor, "durable_problem",
                         lambda: "govcheck watch needs durable-rules …; install govcheck[watch] "
                                 "on Python 3.12 or older")
     result = CliRunner().invoke(cli.main, ["watch"], input="")
@@ -343,7 +343,7 @@ def test_cli_watch_without_durable_rules_says_how_to_get_it(monkeypatch):
 
 def test_durable_problem_names_the_extra_when_the_import_fails(monkeypatch):
     import builtins
-    import engine.stream
+    from govcheck.engine.watch import monitor
     real = builtins.__import__
 
     def fail(name, *args, **kwargs):
@@ -352,7 +352,7 @@ def test_durable_problem_names_the_extra_when_the_import_fails(monkeypatch):
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fail)
-    message = engine.stream.durable_problem()
+    message = monitor.durable_problem()
     assert "govcheck[watch]" in message and "3.12" in message and "PyEval_CallObject" in message
 
 

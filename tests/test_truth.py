@@ -1,7 +1,7 @@
 """``check`` finds exactly the known answers of generated logs, and of a real export.
 
-The known answers come from ``engine.oracle``, a per-case reading of the contract that
-shares no code with the SQL engine; the logs come from ``engine.generate``. Seeds and
+The known answers come from ``testing.oracle``, a per-case reading of the contract that
+shares no code with the SQL engine; the logs come from ``testing.generate``. Seeds and
 sizes are drawn by hypothesis (a few examples: each is a whole generate-and-check run).
 A mismatch prints the first findings that differ.
 """
@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from support import ROOT
-from engine import oracle
-from engine.api import evaluate
-from engine.calendar import WorkCalendar
-from engine.generate import Options, generate
-from engine.ingest import ingest
-from engine.loader import load_rules
+from govcheck.engine.testing import oracle
+from govcheck.engine.api import evaluate
+from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.testing.generate import Options, generate
+from govcheck.engine.data.ingest import ingest
+from govcheck.engine.model.loader import load_rules
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}\n"
 REALDATA = ROOT.parent / "shared" / "realdata"

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from engine.render import render
-from engine.render.xlsx import MAX_SHEET, SUMMARY, cell_text, sheet_name
+from govcheck.engine.render import render
+from govcheck.engine.render.xlsx import MAX_SHEET, SUMMARY, cell_text, sheet_name
 
 from test_html import ID_CARD, MOBILE, SCRIPT, hostile_report
 

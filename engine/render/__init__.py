@@ -2,7 +2,7 @@
 
 The run is done once and every format is a pure function of its Report (the InSpec
 reporter model), so formats cannot disagree about what was found and each can be
-tested with a hand-built Report. Renderers read only ``engine.model`` (the document
+tested with a hand-built Report. Renderers read only ``findings.report`` (the document
 formats also read the calendar and the templates, both plain data).
 
 ``html`` and ``xlsx`` are documents for people and take keyword options: ``mask``
@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from engine.model import Report
+from ..findings.report import Report
 
 from . import csv as _csv
 from . import html as _html

@@ -16,7 +16,7 @@ import io
 import math
 from typing import Any
 
-from engine.model import Report, Violation
+from ..findings.report import Report, Violation
 
 from .text import evidence_text, ordered
 

@@ -18,7 +18,7 @@ Personal data in any text (身份证号, mainland mobile numbers) is masked unle
 passes ``mask=False`` (``check --no-mask``). For a deadline counted in working days, the
 evidence shows the count day by day, as ``govcheck calendar explain`` prints it; the count
 is worked out here from the deadline and the case's events with the shipped calendar
-(``engine.calendar`` is plain data), and left out when it cannot be (not a working-day
+(``data.calendar`` is plain data), and left out when it cannot be (not a working-day
 deadline, or a year no shipped calendar covers).
 """
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from engine.messages import TYPE_NAMES
-from engine.model import Report, RuleResult, Violation
-from engine.resources import data_dir
+from ..findings.messages import TYPE_NAMES
+from ..findings.report import Report, RuleResult, Violation
+from ..resources import data_dir
 
 from .text import NO_UNIT, SEVERITY_LABELS, evidence_items, number, ordered
 
@@ -258,7 +258,7 @@ class _Explainer:
 
     def _cal(self):
         if self._calendar is None:
-            from engine.calendar import WorkCalendar
+            from ..data.calendar import WorkCalendar
             self._calendar = WorkCalendar.load()
         return self._calendar
 
@@ -477,7 +477,7 @@ def csp_hash(text: Any) -> str:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_dir("templates", "govcheck_templates"))),
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True)
     env.filters["csp_hash"] = csp_hash

@@ -15,7 +15,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from engine.model import Evidence, Report, RuleResult, Violation
+from ..findings.report import Evidence, Report, RuleResult, Violation
 
 from .text import evidence_items, ordered
 

@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from engine.model import Report, RuleResult, Violation
+from ..findings.report import Report, RuleResult, Violation
 
 from .text import TYPE_LABELS, evidence_items, number, ordered, subject
 

@@ -18,8 +18,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from engine.messages import TYPE_NAMES
-from engine.model import Report, Violation
+from ..findings.messages import TYPE_NAMES
+from ..findings.report import Report, Violation
 
 from .html import KIND_LABELS, environment, text_of, unit_name, unit_ranking
 from .text import SEVERITY_LABELS, evidence_items, ordered

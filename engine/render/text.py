@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from engine.model import EVIDENCE_FIRST, Report, RuleResult, Violation
+from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
 TYPE_LABELS = {
     "late": "逾期办结",

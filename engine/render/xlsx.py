@@ -23,8 +23,8 @@ import re
 import zipfile
 from typing import Any
 
-from engine.messages import TYPE_NAMES
-from engine.model import Report, Violation
+from ..findings.messages import TYPE_NAMES
+from ..findings.report import Report, Violation
 
 from .csv import neutralise
 from .html import KIND_LABELS, header, rate, text_of, unit_name, unit_ranking

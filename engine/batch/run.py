@@ -1,6 +1,6 @@
 """Run compiled rules over the ``events`` and ``cal`` tables in embedded DuckDB.
 
-Each rule is one set-based query (see ``compile/sql.py``); Python only turns the
+Each rule is one set-based query (see ``batch/compile.py``); Python only turns the
 rows it returns (findings, not input rows) into ``Violation`` objects with their
 messages and evidence.
 """
@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .calendar import WorkCalendar
-from .compile.sql import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
-from .errors import CalendarError, DataError, SourceLocation
-from .model import Evidence, LoadedRule, RuleBase, Violation
-from .messages import describer
+from ..data.calendar import WorkCalendar
+from .compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
+from ..errors import CalendarError, DataError, SourceLocation
+from ..findings.report import Evidence, Violation
+from ..model.rule import LoadedRule, RuleBase
+from ..findings.messages import describer
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 

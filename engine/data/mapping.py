@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, SourceLocation
-from .model import CANONICAL_COLUMNS
-from .yamlsource import YamlDocument, load_yaml
+from ..errors import DataError, SourceLocation
+from ..model.rule import CANONICAL_COLUMNS
+from ..model.yamlsource import YamlDocument, load_yaml
 
 #: Columns ingest adds itself; no mapping or file may produce them.
 RESERVED_COLUMNS = ("_src", "_row")

@@ -2,14 +2,14 @@
 
 ``rules/rule.schema.json`` is this output; editors use it to check rule files as they are
 typed, and a test fails when the file is stale. Regenerate with
-``python -m engine.schema > rules/rule.schema.json``.
+``python -m govcheck.engine.model.schema > rules/rule.schema.json``.
 """
 from __future__ import annotations
 
 import json
 import sys
 
-from .model import RuleDocument
+from .rule import RuleDocument
 
 
 def rule_schema() -> dict:

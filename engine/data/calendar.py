@@ -20,16 +20,16 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .errors import CalendarError, SourceLocation
-from .resources import data_dir
-from .yamlsource import YamlDocument, load_yaml
+from ..errors import CalendarError, SourceLocation
+from ..resources import data_dir
+from ..model.yamlsource import YamlDocument, load_yaml
 
 #: Years taken from the chinesecalendar package. The package treats any year as Mon–Fri
 #: once a single date of it is present, so only these years are trusted from it.
 PACKAGE_YEARS = range(2004, 2027)
 
 #: Calendar files that ship with govcheck (one YAML file per year).
-SHIPPED_DIR = data_dir("fixtures/calendars", "govcheck_calendars")
+SHIPPED_DIR = data_dir("fixtures/calendars")
 
 #: The seven festivals of 《全国年节及纪念日放假办法》: a year without all of them is partial.
 STATUTORY_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")

@@ -1,7 +1,7 @@
 """``govcheck watch``: the streaming monitor (实时在线监管, 红黄牌预警).
 
 Reads JSON lines (the event log's canonical columns), compiles the case-level rules into
-durable-rules rulesets (``engine.stream_rules``), and writes one JSON line per finding as
+durable-rules rulesets (``watch.rulesets``), and writes one JSON line per finding as
 soon as it is known:
 
 - ``warning`` (黄牌): a ``deadline`` case is still open once ``warn_at`` of its time has passed;
@@ -18,7 +18,7 @@ and running ``check --as-of <its last time>`` agree (tests/test_parity.py).
 The clock is the events' time by default: it moves with their timestamps, and a line
 ``{"event_type": "_clock", "timestamp": T}`` moves it with no event. ``--clock wall`` uses
 the time of day (Asia/Shanghai) for live use. Deadlines are counted with
-``engine.calendar.WorkCalendar`` and kept in a heap; durable-rules' own timers are not used.
+``data.calendar.WorkCalendar`` and kept in a heap; durable-rules' own timers are not used.
 
 With ``--state FILE`` the open cases, the clock and the input position are saved (atomic
 write) every few seconds; a journal next to it records what was written since, so a
@@ -46,18 +46,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence, TextIO
 
-from .calendar import WorkCalendar
-from .errors import CalendarError, GovcheckError, SourceLocation
-from .ingest import _BLANKS, timestamp_steps
-from .loader import load_rules
-from .messages import TYPE_NAMES, describer
-from .model import (CANONICAL_COLUMNS, DeadlineRule, MinCountRule,
-                    RequiredFieldsRule, RuleBase, SequenceRule)
-from .resources import data_dir
-from .stream_cases import (Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict,
-                           count_due)
-from .stream_rules import (CompiledRule, Engine, EngineLimit, Plan, Role, Slot,
-                           compile_plan, flag_value, from_us, sql_time_text, time_text, to_us)
+from ..data.calendar import WorkCalendar
+from ..errors import CalendarError, GovcheckError, SourceLocation
+from ..data.ingest import BLANKS, timestamp_steps
+from ..model.loader import load_rules
+from ..findings.messages import TYPE_NAMES, describer
+from ..model.rule import (CANONICAL_COLUMNS, DeadlineRule, MinCountRule, RequiredFieldsRule,
+                          RuleBase, SequenceRule)
+from ..resources import data_dir
+from .cases import Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict, count_due
+from .rulesets import (CompiledRule, Engine, EngineLimit, Plan, Role, Slot, compile_plan,
+                       flag_value, from_us, sql_time_text, time_text, to_us)
 
 STATE_VERSION = 1
 CLOCK_EVENT = "_clock"
@@ -180,7 +179,7 @@ def _value_text(value: Any) -> str | None:
         text = repr(value) if isinstance(value, float) else str(value)
     else:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    text = text.strip(_BLANKS)
+    text = text.strip(BLANKS)
     return text or None
 
 
@@ -228,7 +227,7 @@ class Casts:
 
 
 class Times:
-    """Timestamps read exactly as ``engine.ingest`` reads them (its DuckDB steps), with a
+    """Timestamps read exactly as ``data.ingest`` reads them (its DuckDB steps), with a
     shortcut for the plain ``YYYY-MM-DD HH:MM[:SS]`` form, which the steps read the same way."""
 
     def __init__(self, con):
@@ -450,7 +449,7 @@ class Monitor:
         self.options = options
         self.out = out
         self.err = err
-        rules = load_rules(list(options.rules) if options.rules else [data_dir("rules", "govcheck_rules")])
+        rules = load_rules(list(options.rules) if options.rules else [data_dir("rules")])
         self.plan: Plan = compile_plan(rules)
         self.calendar = WorkCalendar.load(options.calendars)
         import duckdb
@@ -644,7 +643,7 @@ class Monitor:
             except UnicodeDecodeError:
                 self._bad(n, "not valid UTF-8 text", raw.decode("utf-8", "replace"))
                 continue
-            if text[:1] != "{" and not text.strip(_BLANKS):
+            if text[:1] != "{" and not text.strip(BLANKS):
                 self.stats.blank += 1
                 continue
             try:
@@ -662,7 +661,7 @@ class Monitor:
                 if name is None:
                     name = self._column(key, obj)
                 if type(value) is str:
-                    v = value.strip(_BLANKS) or None
+                    v = value.strip(BLANKS) or None
                 else:
                     v = _value_text(value)
                 if v is not None:
@@ -718,7 +717,7 @@ class Monitor:
     def _column(self, key: str, obj: dict) -> str:
         """A JSON key as ingest names the column: trimmed, canonical names in lower case, a
         blank key named by its position."""
-        name = key.strip(_BLANKS)
+        name = key.strip(BLANKS)
         if not name:
             return f"column{list(obj).index(key) + 1}"
         if name.lower() in CANONICAL_COLUMNS:

@@ -3,7 +3,7 @@
 ``govcheck fixtures generate`` writes a log that exercises every rule of the library that
 applies in a year: for each rule it builds cases whose events meet or break the rule's
 matchers and limits, counted on the working-day calendar. Nothing here knows a particular
-rule: the cases are built from the rule model (``engine.model``), kind by kind, so a new
+rule: the cases are built from the rule model (``model.rule``), kind by kind, so a new
 YAML rule is covered without new Python.
 
 How a log is built
@@ -49,7 +49,7 @@ How a log is built
    latest ones are left out.
 
 The known answers (``--truth``) are not taken from the scenarios: several rules judge the
-same events, so the expected findings are computed by ``engine.oracle`` (an independent,
+same events, so the expected findings are computed by ``testing.oracle`` (an independent,
 per-case reading of the contract) over the file actually written. ``Summary.intended``
 counts the cases each scenario broke on purpose, per (rule, type); twins and interactions
 make the truth larger. A seed gives the same bytes with the same library and DuckDB version
@@ -69,14 +69,14 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
-from .calendar import WorkCalendar
-from .errors import GovcheckError
-from .loader import load_rules
-from .model import (CANONICAL_COLUMNS, KIND_TYPES, DeadlineRule, DueByRule, Duration,
-                    ForbiddenRule, LoadedRule, Matcher, MinCountRule, PeriodicRule, RatioRule,
-                    RequiredFieldsRule, RuleBase, SequenceRule)
+from ..data.calendar import WorkCalendar
+from ..errors import GovcheckError
+from ..model.loader import load_rules
+from ..model.rule import (CANONICAL_COLUMNS, KIND_TYPES, DeadlineRule, DueByRule, Duration,
+                          ForbiddenRule, LoadedRule, Matcher, MinCountRule, PeriodicRule,
+                          RatioRule, RequiredFieldsRule, RuleBase, SequenceRule)
 from .oracle import Event, matches, matches_all, period_bounds, period_label
-from .yamlsource import load_yaml
+from ..model.yamlsource import load_yaml
 
 __all__ = ["Options", "Summary", "generate", "covered_rules", "UNITS", "GeneratorError"]
 
@@ -1354,7 +1354,7 @@ def covered_rules(rules: Sequence[LoadedRule], year: int) -> list[RuleBase]:
 
 
 def _vocabulary_path(rule_paths: Sequence[str | Path]) -> Path | None:
-    from .validate import find_vocabulary
+    from ..validate import find_vocabulary
     return find_vocabulary([str(p) for p in rule_paths])
 
 
@@ -1414,14 +1414,14 @@ class _Writer:
 def generate(options: Options, out: str | Path, truth: str | Path | None = None,
              loaded: Sequence[LoadedRule] | None = None) -> Summary:
     """Write a synthetic log of exactly ``options.events`` events to ``out``; with
-    ``truth``, also the expected findings (computed by ``engine.oracle``). ``loaded``:
+    ``truth``, also the expected findings (computed by ``testing.oracle``). ``loaded``:
     the rules of ``options.rules`` already loaded (saves reading them again)."""
     started = time.perf_counter()
     if options.events < 1:
         raise GeneratorError("--events must be at least 1")
     if options.format not in ("csv", "parquet", "jsonl"):
         raise GeneratorError(f"unknown format {options.format!r}: use csv, parquet or jsonl")
-    from .api import default_rules_dir
+    from ..api import default_rules_dir
     rule_paths = list(options.rules) or [default_rules_dir()]
     if loaded is None:
         loaded = load_rules(rule_paths)

@@ -1,8 +1,8 @@
 """Open cases of the streaming monitor and how each kind judges them.
 
-Every judgement here is the one ``check`` makes (``engine/sql/<kind>.sql.j2`` and
+Every judgement here is the one ``check`` makes (``engine/batch/sql/<kind>.sql.j2`` and
 docs/contract.md), restated for one case and one moment ``as_of``: what ``check --as-of T``
-would say about this case, given the case's events up to T. ``engine.stream`` calls
+would say about this case, given the case's events up to T. ``watch.monitor`` calls
 ``judge`` whenever a case's events change or the clock passes a time the case named
 (``next_at``), and announces the difference from what it announced before.
 
@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .calendar import WorkCalendar
-from .errors import CalendarError
-from .model import DeadlineRule, MinCountRule, RuleBase, SequenceRule
-from .stream_rules import from_us, sql_time_text, time_text
+from ..data.calendar import WorkCalendar
+from ..errors import CalendarError
+from ..model.rule import DeadlineRule, MinCountRule, RuleBase, SequenceRule
+from .rulesets import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
 _EPOCH_DAY = dt.date(1970, 1, 1)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import GovcheckError, SourceLocation
+from ..errors import GovcheckError, SourceLocation
 
 #: Tags a plain data file may use (all are what YAML resolves implicitly).
 _PLAIN_TAGS = {

@@ -36,9 +36,9 @@ from typing import Any
 
 import duckdb
 
-from .errors import DataError, SourceLocation
+from ..errors import DataError, SourceLocation
 from .mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping, load_mapping
-from .model import CANONICAL_COLUMNS
+from ..model.rule import CANONICAL_COLUMNS
 
 __all__ = ["IngestResult", "ingest", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS"]
 
@@ -71,7 +71,7 @@ class RecordLocation(SourceLocation):
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H", "%Y-%m-%d")
 
 #: Blanks trimmed from every value: ASCII ones, the ideographic space, NBSP, stray BOMs.
-_BLANKS = " \t\r\n\f\v\u3000\u00a0\ufeff"
+BLANKS = " \t\r\n\f\v\u3000\u00a0\ufeff"
 _FULLWIDTH = "０１２３４５６７８９：／－．"
 _HALFWIDTH = "0123456789:/-."
 #: Chinese date/time words and what they become: 年/月 separate the date, 日 ends it,
@@ -97,7 +97,7 @@ def _trimmed(expr: str) -> str:
 
     ``trim`` with a character list is slow, so it runs only where an end is blank.
     """
-    blanks = _lit(_BLANKS)
+    blanks = _lit(BLANKS)
     return (f"nullif(CASE WHEN contains({blanks}, {expr}[1]) OR contains({blanks}, {expr}[-1]) "
             f"THEN trim({expr}, {blanks}) ELSE {expr} END, '')")
 
@@ -350,7 +350,7 @@ def _header_names(raw: list[str], path: str, location_cls=SourceLocation) -> tup
     """Trimmed header names; blank ones become ``columnN``; a repeated name is refused."""
     names, unnamed, seen = [], set(), {}
     for i, value in enumerate(raw):
-        name = (value or "").strip(_BLANKS)
+        name = (value or "").strip(BLANKS)
         if not name:
             name, _ = f"column{i + 1}", unnamed.add(i)
         lowered = name.lower()
@@ -371,7 +371,7 @@ def _read_csv(con, ws: _Workspace, index: int, path: str, whole: bool = False) -
     # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
     with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
         first_line = f.readline()
-        if not first_line.strip(_BLANKS):
+        if not first_line.strip(BLANKS):
             if lines <= 1:
                 raise DataError("empty file", SourceLocation(path))
             raise DataError("the first row is blank: it must hold the column names",
@@ -485,14 +485,14 @@ def _read_xlsx(con, ws: _Workspace, index: int, path: str) -> _Source:
         sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
-        if header is None or all(_cell_text(v) is None or not str(v).strip(_BLANKS)
+        if header is None or all(_cell_text(v) is None or not str(v).strip(BLANKS)
                                  for v in header):
             if header is None:
                 raise DataError("empty file", SourceLocation(path))
             raise DataError("the first row is blank: it must hold the column names",
                             SourceLocation(path, row=1))
         header = list(header)
-        while header and (header[-1] is None or not str(header[-1]).strip(_BLANKS)):
+        while header and (header[-1] is None or not str(header[-1]).strip(BLANKS)):
             header.pop()
         names, unnamed = _header_names([_cell_text(v) or "" for v in header], path)
         width = len(names)
@@ -505,7 +505,7 @@ def _read_xlsx(con, ws: _Workspace, index: int, path: str) -> _Source:
         for number, cells in enumerate(rows, start=2):
             values = [_cell_text(v) for v in cells[:width]]
             values += [None] * (width - len(values))
-            beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(_BLANKS)]
+            beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(BLANKS)]
             problem = None
             if beyond:
                 shown = ", ".join(beyond)[:60]
@@ -876,7 +876,7 @@ def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> str
     con.execute(f"""
         INSERT INTO {_ident(fixed)} (_src, _row, __gc_problem, __gc_orig)
         SELECT {source.index}, record + {header},
-               concat(reason, ' ', {_show(f'trim(text, {_lit(_BLANKS)})')}), text
+               concat(reason, ' ', {_show(f'trim(text, {_lit(BLANKS)})')}), text
         FROM {_ident(skipped)} WHERE NOT blank""")
     return fixed
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
-from .model import RuleBase
+from ..model.rule import RuleBase
 
 #: Chinese names of the violation types (also used by the renderers).
 TYPE_NAMES = {

@@ -17,10 +17,10 @@ from typing import Any, Collection
 
 import jinja2
 
-from ..model import (EVIDENCE_FIRST, Duration, Matcher, RuleBase, value_date, value_text,
-                     value_timestamp)
+from ..findings.report import EVIDENCE_FIRST
+from ..model.rule import Duration, Matcher, RuleBase, value_date, value_text, value_timestamp
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "sql"
+TEMPLATES = Path(__file__).resolve().parent / "sql"
 
 #: Evidence kept per finding: enough to see the case, bounded for huge cases.
 MAX_EVIDENCE = 50

@@ -4,12 +4,12 @@
 durable-rules condition, and every part of a case that must be correlated with the event
 that opened it (the end of a deadline, a pause, a step of a sequence, a counted event)
 becomes a join between an *open-case fact* and an *event fact* on the case id. Python
-keeps the clock and the deadlines (``engine.calendar``), and decides what a match means.
+keeps the clock and the deadlines (``data.calendar``), and decides what a match means.
 
 The engine's limits (docs/watch.md) shape the driver:
 
 - No durable-rules timers: they run on the wall clock only. Deadlines come from the
-  calendar and a heap in ``engine.stream``.
+  calendar and a heap in ``watch.monitor``.
 - No sessions per case (1024 at most, and freeing them crashes): one session per ruleset,
   and rulesets sharded by a hash of the case id.
 - No host threads: ``durable.engine.Host`` starts two background threads that race the
@@ -35,10 +35,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import GovcheckError
-from .model import (DeadlineRule, ForbiddenRule, LoadedRule, Matcher, MinCountRule,
-                    RequiredFieldsRule, RuleBase, SequenceRule, value_date, value_text,
-                    value_timestamp)
+from ..errors import GovcheckError
+from ..model.rule import (DeadlineRule, ForbiddenRule, LoadedRule, Matcher, MinCountRule,
+                          RequiredFieldsRule, RuleBase, SequenceRule, value_date, value_text,
+                          value_timestamp)
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = ("deadline", "sequence", "min_count", "required_fields", "forbidden")

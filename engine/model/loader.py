@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import RuleError, RuleErrors, SourceLocation
-from .model import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
+from ..errors import RuleError, RuleErrors, SourceLocation
+from .rule import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
 from .yamlsource import YamlDocument, load_yaml
 
 #: Files under a rules directory that are not rules.

@@ -1,0 +1,114 @@
+"""What a run produces: findings with their evidence, and the report every renderer reads.
+
+A ``Violation`` is a unit's failed duty (or, in ``Report.warnings``, a case at risk before its
+deadline); ``RuleResult`` and ``UnitResult`` count what each rule and unit had judged. Both
+engines produce these and every renderer is a function of one ``Report``.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Keys an evidence event lists first, in this order; its other attributes follow by name.
+EVIDENCE_FIRST = ("event_type", "timestamp", "case_id", "unit", "event_id")
+
+
+class Evidence(Sequence):
+    """A finding's evidence events as the database wrote them: the JSON text the JSON
+    report prints (``EVIDENCE_FIRST`` keys, then the others by name, separated by ``, ``
+    and ``: ``), parsed into dicts only when something reads them. A city-year has
+    hundreds of thousands of findings; parsing and re-encoding their evidence cost more
+    than the rest of writing the JSON report."""
+
+    __slots__ = ("json", "_items")
+
+    def __init__(self, text: str):
+        self.json = text
+        self._items: tuple[dict[str, Any], ...] | None = None
+
+    def _parsed(self) -> tuple[dict[str, Any], ...]:
+        if self._items is None:
+            self._items = tuple(json.loads(self.json))
+        return self._items
+
+    def __getitem__(self, index):
+        return self._parsed()[index]
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __bool__(self) -> bool:
+        return self.json != "[]"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Evidence, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (dicts inside: never hashable)
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.json!r})"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A finding (or, in ``Report.warnings``, an at-risk case) with its evidence."""
+
+    rule_id: str
+    severity: str
+    case_id: str | None
+    unit: str | None
+    period: str | None
+    type: str
+    due: str | None
+    actual: str | float | None
+    message: str
+    evidence: Sequence[dict[str, Any]] = ()
+
+    def sort_key(self) -> tuple:
+        return (self.rule_id, self.case_id or "", self.unit or "", self.period or "", self.type)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one rule fared: how many cases or groups it judged, how many failed."""
+
+    id: str
+    title: str
+    kind: str
+    severity: str
+    source: dict[str, str]
+    checked: int
+    violations: int
+    warnings: int
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """How one unit fared over all rules: cases or groups judged, findings against it."""
+
+    unit: str | None
+    checked: int
+    violations: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a run found; every renderer is a function of this alone."""
+
+    as_of: str | None
+    events: int
+    cases: int
+    rules: tuple[RuleResult, ...]
+    violations: tuple[Violation, ...]
+    warnings: tuple[Violation, ...]
+    bad_rows: int
+    duplicates: int = 0
+    files: tuple[str, ...] = ()
+    calendar_years: tuple[int, ...] = field(default_factory=tuple)
+    units: tuple[UnitResult, ...] = ()
