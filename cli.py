@@ -171,13 +171,14 @@ def rules_list(rule_paths, pack, kind, severity) -> None:
 def rules_show(rule_id, rule_paths) -> None:
     """A rule with its clause, exact quote and examples."""
     from govcheck.engine.api import select_rules, shown_path
-
-    from govcheck.engine.findings.messages import KIND_NAMES, SEVERITY_NAMES, rule_lines
+    from govcheck.engine.findings.labels import SEVERITY_WORDS, kind_label, severity_label
+    from govcheck.engine.findings.messages import rule_lines
 
     item = select_rules(rule_paths or None, [rule_id])[0]
     rule = item.rule
     click.echo(f"{rule.id}  {rule.title}")
-    click.echo(f"类型：{KIND_NAMES[rule.kind]}（{rule.kind}）    级别：{SEVERITY_NAMES[rule.severity]}")
+    click.echo(f"类型：{kind_label(rule.kind)}（{rule.kind}）    "
+               f"级别：{severity_label(rule.severity)}（{SEVERITY_WORDS[rule.severity]}）")
     click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
     click.echo(f"原文：“{rule.source.quote}”")
     if rule.effective:

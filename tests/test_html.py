@@ -15,7 +15,6 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path

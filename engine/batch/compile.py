@@ -52,6 +52,28 @@ _env = jinja2.Environment(
 
 
 @dataclass(frozen=True)
+class KindQuery:
+    """How a kind is judged in SQL: its template, and what its ``actual`` column holds."""
+
+    template: str
+    #: ``actual`` is a count or a share (reported as a number), not a time or a list of names
+    numeric_actual: bool = False
+
+
+#: kind → its query. A new kind adds a row here and a template in ``sql/``.
+KIND_QUERIES: dict[str, KindQuery] = {
+    "deadline": KindQuery("deadline.sql.j2"),
+    "sequence": KindQuery("sequence.sql.j2"),
+    "min_count": KindQuery("min_count.sql.j2", numeric_actual=True),
+    "ratio": KindQuery("ratio.sql.j2", numeric_actual=True),
+    "due_by": KindQuery("due_by.sql.j2"),
+    "periodic": KindQuery("periodic.sql.j2", numeric_actual=True),
+    "required_fields": KindQuery("required_fields.sql.j2"),
+    "forbidden": KindQuery("forbidden.sql.j2"),
+}
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     """A rule's query and the parameters it binds (``as_of`` is bound at run time)."""
 
@@ -59,6 +81,7 @@ class CompiledRule:
     sql: str
     params: dict[str, Any]
     evidence_sql: str
+    numeric_actual: bool = False
 
 
 class _Params:
@@ -190,9 +213,10 @@ def evidence_event_sql(columns: Collection[str]) -> str:
 
 def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
     """Build the rule's query over a log that has ``columns`` (missing ones read as NULL)."""
+    query = KIND_QUERIES[rule.kind]
     compiler = _Compiler(rule, columns)
-    sql = compiler.render(f"{rule.kind}.sql.j2")
+    sql = compiler.render(query.template)
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, max_items=MAX_EVIDENCE,
                                case_events=CASE_EVENTS, evidence_text=EVIDENCE_TEXT)
-    return CompiledRule(rule, sql, compiler.params.values, evidence)
+    return CompiledRule(rule, sql, compiler.params.values, evidence, query.numeric_actual)

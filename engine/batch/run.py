@@ -110,11 +110,10 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
     rule = compiled.rule
     found = judged.found
     evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
-    numeric = rule.kind in ("min_count", "ratio", "periodic")
     say = describer(rule, as_of)
     violations, warnings = [], []
     for row_kind, case_id, unit, period, vtype, due, actual, _src, _line in found:
-        value = _number(actual) if numeric else actual
+        value = _number(actual) if compiled.numeric_actual else actual
         item = Violation(
             rule_id=rule.id, severity=rule.severity, case_id=case_id, unit=unit,
             period=period, type=vtype, due=due, actual=value,

@@ -35,17 +35,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..findings.messages import TYPE_NAMES
+from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, type_label
 from ..findings.report import Report, RuleResult, Violation
 from ..resources import data_dir
 
-from .text import NO_UNIT, SEVERITY_LABELS, evidence_items, number, ordered
+from .text import NO_UNIT, evidence_items, number, ordered
 
-KIND_LABELS = {
-    "deadline": "办理时限", "sequence": "办理环节", "min_count": "最低数量", "ratio": "比例达标",
-    "due_by": "限期完成", "periodic": "定期发布", "required_fields": "要素齐全",
-    "forbidden": "禁止事项",
-}
 SEVERITIES = ("error", "warning")
 
 # ---------------------------------------------------------------------------
@@ -215,7 +210,7 @@ def rule_sections(report: Report, masked: bool = True) -> tuple[list[dict[str, A
         sections.append({
             "rule": r, "violations": len(vs), "warnings": warned[rule_id],
             "rate": rate(len(vs), max(r.checked, len(vs))),
-            "types": [(TYPE_NAMES.get(t, t), n) for t, n in sorted(types.items(),
+            "types": [(type_label(t), n) for t, n in sorted(types.items(),
                                                                    key=lambda x: (-x[1], x[0]))],
             "units": [(text_of(u, masked), n) for u, n in sorted(units.items(),
                                                                 key=lambda x: (-x[1], x[0]))[:10]],
@@ -410,7 +405,7 @@ def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
                    _cite(by_id.get(rid)), (getattr(by_id.get(rid), "source", None) or {}).get("quote", "")]
                   for rid in rules],
         "units": [u or NO_UNIT for u in units.items],
-        "types": [[t, TYPE_NAMES.get(t, t)] for t in types.items],
+        "types": [[t, type_label(t)] for t in types.items],
         "keys": keys.items,
         "s": strings.items,
         "c": cols,

@@ -18,7 +18,9 @@ from typing import Any
 
 from ..findings.report import Report, RuleResult, Violation
 
-from .text import TYPE_LABELS, evidence_items, number, ordered, subject
+from ..findings.labels import type_label
+
+from .text import evidence_items, number, ordered, subject
 
 PASSING_NAME = "(all other cases)"
 
@@ -33,7 +35,7 @@ def _x(value: Any) -> str:
 
 
 def _failure_text(v: Violation) -> str:
-    lines = [f"类型: {v.type}（{TYPE_LABELS.get(v.type, v.type)}）"]
+    lines = [f"类型: {v.type}（{type_label(v.type)}）"]
     for label, value in (("案件", v.case_id), ("单位", v.unit), ("期间", v.period),
                          ("期限", v.due), ("实际", number(v.actual) if v.actual is not None else None)):
         if value is not None and value != "":

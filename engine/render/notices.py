@@ -18,11 +18,11 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from ..findings.messages import TYPE_NAMES
+from ..findings.labels import kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
 
-from .html import KIND_LABELS, environment, text_of, unit_name, unit_ranking
-from .text import SEVERITY_LABELS, evidence_items, ordered
+from .html import environment, text_of, unit_name, unit_ranking
+from .text import evidence_items, ordered
 
 ISSUER = "市行政审批服务局"
 _FILE_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -66,8 +66,8 @@ def _row(v: Violation, masked: bool) -> dict[str, Any]:
     return {
         "subject": text_of(v.case_id, masked) if v.case_id is not None else (v.period or "-"),
         "is_case": v.case_id is not None,
-        "type": TYPE_NAMES.get(v.type, v.type),
-        "severity": SEVERITY_LABELS.get(v.severity, v.severity),
+        "type": type_label(v.type),
+        "severity": severity_label(v.severity),
         "due": v.due or "-",
         "actual": text_of(v.actual, masked) or "-",
         "message": text_of(v.message, masked),
@@ -108,8 +108,8 @@ def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                 src = (r.source if r else None) or {}
                 groups.append({
                     "id": v.rule_id, "title": text_of(r.title if r else "", mask),
-                    "kind": KIND_LABELS.get(r.kind, r.kind) if r else "",
-                    "severity": SEVERITY_LABELS.get(v.severity, v.severity),
+                    "kind": kind_label(r.kind) if r else "",
+                    "severity": severity_label(v.severity),
                     "document": src.get("document", ""), "number": src.get("number", ""),
                     "clause": src.get("clause", ""), "quote": src.get("quote", ""),
                     "rows": []})

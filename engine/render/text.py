@@ -16,22 +16,9 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
+from ..findings.labels import severity_label, type_label
 from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
-TYPE_LABELS = {
-    "late": "逾期办结",
-    "overdue_open": "超期未办结",
-    "missing_step": "缺少环节",
-    "out_of_order": "环节顺序错误",
-    "insufficient": "数量不足",
-    "below_threshold": "比例未达标",
-    "missing_by_date": "逾期未完成",
-    "missing_in_period": "当期缺失",
-    "missing_field": "字段缺失",
-    "forbidden": "禁止事项",
-    "at_risk": "临近期限",
-}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 NO_UNIT = "（未填写单位）"
 EMPTY = "-"
 
@@ -180,7 +167,7 @@ def _header(report: Report) -> list[str]:
 
 def _rule_summary(report: Report) -> list[str]:
     rules = sorted(report.rules, key=lambda r: r.id)
-    rows = [(r.id, SEVERITY_LABELS.get(r.severity, r.severity), r.checked, r.violations,
+    rows = [(r.id, severity_label(r.severity), r.checked, r.violations,
              _rate(r), r.warnings, r.title) for r in rules]
     total_checked = sum(r.checked for r in rules)
     total_viol = sum(r.violations for r in rules)
@@ -215,7 +202,7 @@ def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
     for rule_id, group in groups.items():
         rule = rules.get(rule_id)
         title = f" {rule.title}" if rule else ""
-        severity = SEVERITY_LABELS.get(group[0].severity, group[0].severity)
+        severity = severity_label(group[0].severity)
         lines += ["", clean(f"[{rule_id}]{title}（{severity}，{len(group)} 条）")]
         if rule and rule.source:
             src = rule.source
@@ -224,7 +211,7 @@ def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
                 cite = f"{cite}：{src['quote']}" if cite else src["quote"]
             if cite:
                 lines.append("  依据：" + clean(cite))
-        rows = [(v.case_id, v.unit, v.period, TYPE_LABELS.get(v.type, v.type), v.due,
+        rows = [(v.case_id, v.unit, v.period, type_label(v.type), v.due,
                  number(v.actual), v.message) for v in group]
         body = table(("案件", "单位", "期间", "类型", "期限", "实际", "说明"), rows,
                      indent="  ")

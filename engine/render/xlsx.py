@@ -23,12 +23,12 @@ import re
 import zipfile
 from typing import Any
 
-from ..findings.messages import TYPE_NAMES
+from ..findings.labels import kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
 
 from .csv import neutralise
-from .html import KIND_LABELS, header, rate, text_of, unit_name, unit_ranking
-from .text import SEVERITY_LABELS, evidence_text, ordered
+from .html import header, rate, text_of, unit_name, unit_ranking
+from .text import evidence_text, ordered
 
 SUMMARY = "汇总"
 MAX_SHEET = 31
@@ -155,8 +155,8 @@ def render(report: Report, *, mask: bool = True) -> bytes:
                                            "违规率", "预警", "依据", "原文")])
     for r in sorted(report.rules, key=lambda r: r.id):
         cite, quote = _source(r)
-        out.append([r.id, (r.title, wrap), KIND_LABELS.get(r.kind, r.kind),
-                    SEVERITY_LABELS.get(r.severity, r.severity), r.checked, r.violations,
+        out.append([r.id, (r.title, wrap), kind_label(r.kind),
+                    severity_label(r.severity), r.checked, r.violations,
                     rate(r.violations, r.checked), r.warnings, (cite, wrap), (quote, wrap)])
 
     # -- one sheet per unit -------------------------------------------------------------
@@ -181,7 +181,7 @@ def render(report: Report, *, mask: bool = True) -> bytes:
             cite, quote = _source(rule)
             out.append([
                 label, v.rule_id, (rule.title if rule else "", wrap),
-                SEVERITY_LABELS.get(v.severity, v.severity), TYPE_NAMES.get(v.type, v.type),
+                severity_label(v.severity), type_label(v.type),
                 v.case_id, v.period, v.due, v.actual, (v.message, wrap), (cite, wrap),
                 (quote, wrap), (evidence_text(v, sep="\n"), wrap),
             ])

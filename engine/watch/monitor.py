@@ -50,7 +50,8 @@ from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, GovcheckError, SourceLocation
 from ..data.ingest import BLANKS, timestamp_steps
 from ..model.loader import load_rules
-from ..findings.messages import TYPE_NAMES, describer
+from ..findings.labels import type_label
+from ..findings.messages import describer
 from ..model.rule import (CANONICAL_COLUMNS, DeadlineRule, MinCountRule, RequiredFieldsRule,
                           RuleBase, SequenceRule)
 from ..resources import data_dir
@@ -1105,7 +1106,7 @@ class Monitor:
         self.seq += 1
         due_text = time_text(due)
         if finding == "resolved":
-            message = (f"{TYPE_NAMES.get(vtype, vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
+            message = (f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
         else:
             say = self._describers.get(rule.id)
             if say is None:     # worded once per rule; the time "as of" is put in afterwards

@@ -1,0 +1,38 @@
+"""The one place kinds, violation types and severities get their Chinese names.
+
+Every renderer, the messages and ``rules show`` read these tables, so a kind or a type is
+called the same everywhere a supervisor meets it (the HTML report and ``rules show`` once
+named five of the eight kinds differently).
+"""
+from __future__ import annotations
+
+#: The rule kinds, as a supervisor names what a rule checks.
+KIND_LABELS = {
+    "deadline": "办理时限", "sequence": "办理环节", "min_count": "最低数量", "ratio": "比例达标",
+    "due_by": "限期完成", "periodic": "定期开展", "required_fields": "要素齐全",
+    "forbidden": "禁止事项",
+}
+
+#: The violation types (and ``at_risk``, the type of a warning).
+TYPE_LABELS = {
+    "late": "逾期办结", "overdue_open": "超期未办结", "missing_step": "缺少环节",
+    "out_of_order": "环节顺序错误", "insufficient": "数量不足", "below_threshold": "比例未达标",
+    "missing_by_date": "逾期未完成", "missing_in_period": "当期缺失", "missing_field": "字段缺失",
+    "forbidden": "禁止事项", "at_risk": "临近期限",
+}
+
+#: Severities, short (reports) and with the words of the source that set them (``rules show``).
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+SEVERITY_WORDS = {"error": "确保、必须、一律、达到", "warning": "力争、原则上、探索"}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def type_label(vtype: str) -> str:
+    return TYPE_LABELS.get(vtype, vtype)
+
+
+def severity_label(severity: str) -> str:
+    return SEVERITY_LABELS.get(severity, severity)
