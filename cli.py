@@ -22,6 +22,7 @@ if not __package__ and "govcheck" not in sys.modules:
     sys.modules["govcheck"] = importlib.util.module_from_spec(_spec)
 
 from govcheck.engine.errors import GovcheckError, RuleErrors  # noqa: E402
+from govcheck.engine.render import FORMATS  # noqa: E402
 
 
 class BadInput(click.ClickException):
@@ -72,40 +73,69 @@ def _one_shot() -> None:
     gc.disable()
 
 
+def _options(*decorators):
+    """Declare a group of options once, for every command that takes them."""
+    def apply(fn):
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+    return apply
+
+
+RULES_OPTION = click.option(
+    "--rules", "rules", multiple=True, type=click.Path(),
+    help="Rule file or directory (repeatable). Default: the shipped library.")
+CALENDAR_OPTION = click.option(
+    "--calendar", "calendars", multiple=True, type=click.Path(),
+    help="Extra working-day calendar YAML (file or folder, repeatable).")
+
+#: What ``check`` and ``notices`` both take: the logs, the rules, the moment, the filters.
+RUN_OPTIONS = _options(
+    click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+    RULES_OPTION,
+    click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export."),
+    click.option("--as-of", "as_of",
+                 help="Judge the logs as they stood at this time (default: latest event)."),
+    click.option("--rule", "rule_ids", multiple=True, help="Run only this rule id (repeatable)."),
+    click.option("--unit", "units", multiple=True, help="Report only this unit (repeatable)."),
+    CALENDAR_OPTION,
+    click.option("--bad-rows", type=click.Path(dir_okay=False),
+                 help="Write unusable rows here and go on (they are counted in the report)."),
+    click.option("--no-mask", is_flag=True,
+                 help="Show ID card and mobile numbers in full (masked by default)."),
+    click.option("--memory-limit", metavar="SIZE",
+                 help="Memory the database may use before it spills to a temporary folder "
+                      "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less)."),
+)
+
+
+def _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
+                memory_limit):
+    """The one engine call of ``check`` and ``notices``."""
+    from govcheck.engine.api import Run, check as run_check
+
+    return run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
+                         calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows,
+                         memory_limit=memory_limit))
+
+
 @main.command()
-@click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--rules", "rules", multiple=True, type=click.Path(),
-              help="Rule file or directory (repeatable). Default: the shipped library.")
-@click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export.")
-@click.option("--as-of", "as_of", help="Judge the logs as they stood at this time (default: latest event).")
-@click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json", "csv", "junit", "html", "xlsx"]))
+@RUN_OPTIONS
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here (default: stdout).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
 @click.option("--fail-on", default="error", show_default=True,
               type=click.Choice(["error", "warning", "never"]))
-@click.option("--rule", "rule_ids", multiple=True, help="Run only this rule id (repeatable).")
-@click.option("--unit", "units", multiple=True, help="Report only this unit (repeatable).")
-@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
-              help="Extra working-day calendar YAML (file or folder, repeatable).")
-@click.option("--bad-rows", type=click.Path(dir_okay=False),
-              help="Write unusable rows here and go on (they are counted in the report).")
-@click.option("--no-mask", is_flag=True,
-              help="HTML/XLSX: show ID card and mobile numbers in full (masked by default).")
-@click.option("--memory-limit", metavar="SIZE",
-              help="Memory the database may use before it spills to a temporary folder "
-                   "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less).")
-def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_ids, units,
-          calendars, bad_rows, no_mask, memory_limit) -> None:
+def check(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows, no_mask,
+          memory_limit, fmt, output, html_path, fail_on) -> None:
     """Evaluate event logs against the rules and report the violations."""
     _one_shot()
-    from govcheck.engine.api import Run, check as run_check, exit_code
+    from govcheck.engine.api import exit_code
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render import render
 
-    report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
-                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows,
-                           memory_limit=memory_limit))
+    report = _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
+                         memory_limit)
     # the HTML report counts deadlines day by day with the same calendar as the run
     options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
     data = render(report, fmt, **options)
@@ -123,7 +153,7 @@ def check(events, rules, mapping, as_of, fmt, output, html_path, fail_on, rule_i
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--calendar", "calendars", multiple=True, type=click.Path())
+@CALENDAR_OPTION
 def validate(paths, calendars) -> None:
     """Validate rule files and run every rule's own examples (default: the shipped library)."""
     from govcheck.engine.api import default_rules_dir
@@ -147,15 +177,15 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "rule_paths", multiple=True, type=click.Path())
+@RULES_OPTION
 @click.option("--pack", help="Only rules of this pack (folder), e.g. shaoyang-2021-service.")
 @click.option("--kind", help="Only rules of this kind.")
 @click.option("--severity", type=click.Choice(["error", "warning"]))
-def rules_list(rule_paths, pack, kind, severity) -> None:
+def rules_list(rules, pack, kind, severity) -> None:
     """One line per rule: id, kind, severity, clause, title."""
     from govcheck.engine.api import select_rules
 
-    for item in select_rules(rule_paths or None):
+    for item in select_rules(rules or None):
         rule = item.rule
         if pack and Path(item.path).parent.name != pack:
             continue
@@ -167,14 +197,14 @@ def rules_list(rule_paths, pack, kind, severity) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--rules", "rule_paths", multiple=True, type=click.Path())
-def rules_show(rule_id, rule_paths) -> None:
+@RULES_OPTION
+def rules_show(rule_id, rules) -> None:
     """A rule with its clause, exact quote and examples."""
     from govcheck.engine.api import select_rules, shown_path
     from govcheck.engine.findings.labels import SEVERITY_WORDS, kind_label, severity_label
     from govcheck.engine.findings.messages import rule_lines
 
-    item = select_rules(rule_paths or None, [rule_id])[0]
+    item = select_rules(rules or None, [rule_id])[0]
     rule = item.rule
     click.echo(f"{rule.id}  {rule.title}")
     click.echo(f"类型：{kind_label(rule.kind)}（{rule.kind}）    "
@@ -202,7 +232,7 @@ def calendar() -> None:
 @calendar.command("explain")
 @click.argument("date")
 @click.argument("n", type=int)
-@click.option("--calendar", "calendars", multiple=True, type=click.Path())
+@CALENDAR_OPTION
 def calendar_explain(date, n, calendars) -> None:
     """Show how N working days from DATE are counted, day by day."""
     from govcheck.engine.api import parse_as_of
@@ -215,33 +245,21 @@ def calendar_explain(date, n, calendars) -> None:
 
 
 @main.command()
-@click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@RUN_OPTIONS
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the notices (created if missing).")
 @click.option("--reply-within", default=10, show_default=True, type=click.IntRange(min=1),
               help="Working days after --as-of (default: the latest event) to reply by.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(),
-              help="Rule file or directory (repeatable). Default: the shipped library.")
-@click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export.")
-@click.option("--as-of", "as_of", help="Judge the logs as they stood at this time (default: latest event).")
-@click.option("--rule", "rule_ids", multiple=True, help="Only this rule id (repeatable).")
-@click.option("--unit", "units", multiple=True, help="Only this unit (repeatable).")
-@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
-              help="Extra working-day calendar YAML (file or folder, repeatable).")
-@click.option("--bad-rows", type=click.Path(dir_okay=False),
-              help="Write unusable rows here and go on (they are counted in the report).")
 @click.option("--issuer", default="市行政审批服务局", show_default=True, help="Who sends the notices.")
-@click.option("--no-mask", is_flag=True, help="Show ID card and mobile numbers in full.")
-def notices(events, out_dir, reply_within, rules, mapping, as_of, rule_ids, units, calendars,
-            bad_rows, issuer, no_mask) -> None:
+def notices(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows, no_mask,
+            memory_limit, out_dir, reply_within, issuer) -> None:
     """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
     _one_shot()
-    from govcheck.engine.api import Run, check as run_check
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render.notices import render_notices
 
-    report = run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
-                           calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows))
+    report = _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
+                         memory_limit)
     pages = render_notices(report, WorkCalendar.load(calendars), reply_within,
                            mask=not no_mask, issuer=issuer)
     folder = Path(out_dir)
@@ -269,10 +287,8 @@ def fixtures() -> None:
               help="The year the log covers; its rules (and those with no end date) are covered.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]),
               help="Default: from the output's extension, else csv.")
-@click.option("--rules", "rules", multiple=True, type=click.Path(),
-              help="Rule file or directory (repeatable). Default: the shipped library.")
-@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
-              help="Extra working-day calendar YAML (file or folder, repeatable).")
+@RULES_OPTION
+@CALENDAR_OPTION
 def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) -> None:
     """Write a synthetic 邵阳 log that covers every rule of a year, with known violations."""
     from govcheck.engine.testing.generate import Options, generate
@@ -288,8 +304,7 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
 
 @main.command()
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
-@click.option("--rules", "rules", multiple=True, type=click.Path(),
-              help="Rule file or directory (repeatable). Default: the shipped library.")
+@RULES_OPTION
 @click.option("--follow", is_flag=True, help="Keep reading FILE as it grows (like tail -f).")
 @click.option("--clock", type=click.Choice(["event", "wall"]), default="event", show_default=True,
               help="event: time moves with the events' timestamps (and _clock lines); "
@@ -298,8 +313,7 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
               help="Save open cases and the clock here; a restart resumes from it.")
 @click.option("--bad-lines", type=click.Path(dir_okay=False),
               help="Also append unusable lines here (JSON lines: line, reason, text).")
-@click.option("--calendar", "calendars", multiple=True, type=click.Path(),
-              help="Extra working-day calendar YAML (file or folder, repeatable).")
+@CALENDAR_OPTION
 @click.option("--shards", default=16, show_default=True, type=click.IntRange(1, 4096),
               help="durable-rules rulesets the open cases are spread over (by case id).")
 @click.option("--session-cap", default=40_000, show_default=True, type=click.IntRange(min=100),
