@@ -18,6 +18,7 @@ from .batch.run import run_rules
 from .data.calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
 from .data.ingest import ingest_records
+from .model.lints import RuleFile, lint
 from .model.loader import load_rules, rule_files
 from .model.rule import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
 from .model.yamlsource import YamlDocument, load_yaml
@@ -94,6 +95,7 @@ def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] =
         calendar.load_into(con)
         for item in rules:
             doc = load_yaml(item.path, error_cls=RuleError)
+            problems.extend(lint(RuleFile(item.rule, Path(item.path), doc)))
             if vocabulary is not None:
                 problems.extend(_vocabulary_problems(item, doc, vocabulary))
             problems.extend(_example_problems(con, item, doc, calendar))
@@ -146,11 +148,6 @@ def _example_problems(con, item: LoadedRule, doc: YamlDocument,
                       calendar: WorkCalendar) -> list[GovcheckError]:
     rule = item.rule
     out: list[GovcheckError] = []
-    if not any(not e.expect for e in rule.examples):
-        out.append(RuleError("needs an example that passes (expect: [])", doc.location(("id",))))
-    if not any(e.expect for e in rule.examples):
-        out.append(RuleError("needs an example that violates (a non-empty expect)",
-                             doc.location(("id",))))
     for i, example in enumerate(rule.examples):
         where = doc.location(("examples", i))
         try:
