@@ -1,7 +1,8 @@
 """The import arrows of docs/architecture.md, read from the source with ``ast``.
 
-Each layer of ``engine/`` may import only the layers below it (the table ``MAY_IMPORT``,
-the same as the one in docs/architecture.md). So the batch engine and the streaming
+Each layer of ``engine/`` may import only the layers its row of the "Layers" table in
+docs/architecture.md names: the test reads that table, so the document and the code
+cannot drift apart. So the batch engine and the streaming
 monitor never import each other; renderers see a finished Report, never an engine; the
 testing aids are never imported by the product; and the engine never imports click (only
 cli.py does), so it runs the same under the CLI, the tests and the Gherkin steps.
@@ -15,21 +16,27 @@ import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
-#: layer → the layers it may import (a layer may always import itself). A layer is a
-#: module or package directly under engine/, or one module named in full.
-MAY_IMPORT = {
-    "errors": set(),
-    "resources": set(),
-    "model": {"errors"},
-    "data": {"errors", "resources", "model"},
-    "findings": {"errors", "model"},
-    "batch": {"errors", "model", "data", "findings"},
-    "watch": {"errors", "resources", "model", "data", "findings"},
-    "render": {"errors", "resources", "model", "findings", "data.calendar"},
-    "validate": {"errors", "model", "data", "findings", "batch", "api"},
-    "api": {"errors", "resources", "model", "data", "findings", "batch"},
-    "testing": {"errors", "model", "data", "api", "validate"},
-}
+ARCHITECTURE = ENGINE.parent / "docs" / "architecture.md"
+
+
+def layer_table() -> dict[str, set[str]]:
+    """layer → the layers it may import, read from the "Layers" table of
+    docs/architecture.md (a layer may always import itself). A layer is a module or
+    package directly under engine/, or a module named in full (``data.calendar``)."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        layer = cells[0].strip("`").removesuffix("/").removesuffix(".py")
+        allowed = cells[-1]
+        table[layer] = set() if allowed == "nothing" else {a.strip() for a in allowed.split(",")}
+    return table
+
+
+MAY_IMPORT = layer_table()
 
 
 def module_name(path: Path) -> str:
