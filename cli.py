@@ -103,20 +103,30 @@ RUN_OPTIONS = _options(
                  help="Write unusable rows here and go on (they are counted in the report)."),
     click.option("--no-mask", is_flag=True,
                  help="Show ID card and mobile numbers in full (masked by default)."),
+    click.option("--city", help="The city whose offices the logs come from (e.g. 邵阳市): the "
+                 "shipped library then uses that city's packs and the national ones."),
+    click.option("--pack", "packs", multiple=True,
+                 help="Use only this rule pack (folder name, repeatable), e.g. shaoyang-2022-service."),
+    click.option("--period", help="The logs cover this year, quarter or month (2022, 2022-Q3, "
+                 "2022-07); default: from the first event's date to --as-of."),
+    click.option("--from", "span_from", metavar="DATE", help="The logs cover from this date."),
+    click.option("--to", "span_to", metavar="DATE", help="The logs cover up to this date."),
     click.option("--memory-limit", metavar="SIZE",
                  help="Memory the database may use before it spills to a temporary folder "
                       "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less)."),
 )
 
 
-def _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
-                memory_limit):
-    """The one engine call of ``check`` and ``notices``."""
+def _run_report(**options):
+    """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
 
-    return run_check(Run(events=events, rules=rules or None, mapping=mapping, as_of=as_of,
-                         calendars=calendars, rule_ids=rule_ids, units=units, bad_rows=bad_rows,
-                         memory_limit=memory_limit))
+    options.pop("no_mask")
+    if not (options["rules"] or options["packs"] or options["city"]):
+        click.echo("govcheck: no --city given: only the national rule packs are used "
+                   "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",
+                   err=True)
+    return run_check(Run(**{**options, "rules": options["rules"] or None}))
 
 
 @main.command()
@@ -126,16 +136,15 @@ def _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_r
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
 @click.option("--fail-on", default="error", show_default=True,
               type=click.Choice(["error", "warning", "never"]))
-def check(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows, no_mask,
-          memory_limit, fmt, output, html_path, fail_on) -> None:
+def check(fmt, output, html_path, fail_on, **run) -> None:
     """Evaluate event logs against the rules and report the violations."""
     _one_shot()
     from govcheck.engine.api import exit_code
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render import render
 
-    report = _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
-                         memory_limit)
+    report = _run_report(**run)
+    calendars, no_mask, bad_rows = run["calendars"], run["no_mask"], run["bad_rows"]
     # the HTML report counts deadlines day by day with the same calendar as the run
     options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
     data = render(report, fmt, **options)
@@ -251,17 +260,15 @@ def calendar_explain(date, n, calendars) -> None:
 @click.option("--reply-within", default=10, show_default=True, type=click.IntRange(min=1),
               help="Working days after --as-of (default: the latest event) to reply by.")
 @click.option("--issuer", default="市行政审批服务局", show_default=True, help="Who sends the notices.")
-def notices(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows, no_mask,
-            memory_limit, out_dir, reply_within, issuer) -> None:
+def notices(out_dir, reply_within, issuer, **run) -> None:
     """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
     _one_shot()
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render.notices import render_notices
 
-    report = _run_report(events, rules, mapping, as_of, rule_ids, units, calendars, bad_rows,
-                         memory_limit)
-    pages = render_notices(report, WorkCalendar.load(calendars), reply_within,
-                           mask=not no_mask, issuer=issuer)
+    report = _run_report(**run)
+    pages = render_notices(report, WorkCalendar.load(run["calendars"]), reply_within,
+                           mask=not run["no_mask"], issuer=issuer)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in pages:

@@ -10,18 +10,20 @@ import os
 import tempfile
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
 from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
-from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation
+from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
 from .data.ingest import IngestResult, ingest
 from .model.loader import load_rules
+from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
 from .model.rule import LoadedRule
-from .findings.report import Report, RuleResult, UnitResult
+from .findings.report import PackUse, Report, RuleResult, Span, UnitResult
 from .resources import data_dir
 
 #: The memory DuckDB may use before it spills to a temporary folder (which it removes on
@@ -70,14 +72,66 @@ def default_rules_dir() -> Path:
 def select_rules(rule_paths: Sequence[str | Path] | None,
                  rule_ids: Sequence[str] = ()) -> list[LoadedRule]:
     """Load the rule files (default: the shipped library), keeping only ``rule_ids`` if given."""
-    rules = load_rules(list(rule_paths) if rule_paths else [default_rules_dir()])
-    if rule_ids:
-        known = {r.rule.id for r in rules}
-        unknown = [i for i in rule_ids if i not in known]
-        if unknown:
-            raise RuleError(f"no rule with id {', '.join(map(repr, unknown))} in the rules loaded")
-        rules = [r for r in rules if r.rule.id in set(rule_ids)]
-    return rules
+    return _only(load_rules(rule_places(rule_paths)), rule_ids)
+
+
+def rule_places(rule_paths: Sequence[str | Path] | None) -> list[Path]:
+    """Where the rules are: the paths given, a shipped pack named by its folder name
+    (``--rules shaoyang-2022-service`` wherever govcheck is installed), or the whole
+    shipped library."""
+    if not rule_paths:
+        return [default_rules_dir()]
+    out = []
+    for given in map(Path, rule_paths):
+        shipped = default_rules_dir() / given
+        if not given.exists() and len(given.parts) == 1 and (shipped / PACK_FILE).is_file():
+            out.append(shipped)
+        else:
+            out.append(given)
+    return out
+
+
+def _only(rules: list[LoadedRule], rule_ids: Sequence[str]) -> list[LoadedRule]:
+    if not rule_ids:
+        return rules
+    known = {r.rule.id.upper(): r.rule.id for r in rules}
+    unknown = [i for i in rule_ids if i.upper() not in known]
+    if unknown:
+        raise RuleError(f"no rule with id {unknown[0]!r} in the rules loaded"
+                        f"{did_you_mean(unknown[0].upper(), known)}")
+    wanted = {known[i.upper()] for i in rule_ids}
+    return [r for r in rules if r.rule.id in wanted]
+
+
+@dataclass(frozen=True)
+class Library:
+    """The rules a run may use and the packs they lie in. ``shipped``: the default library,
+    from which a run takes only the packs that fit the log (its city and years)."""
+
+    rules: list[LoadedRule]
+    packs: list[Pack]
+    shipped: bool
+
+    @classmethod
+    def load(cls, rule_paths: Sequence[str | Path] | None) -> "Library":
+        places = rule_places(rule_paths)
+        return cls(load_rules(places), find_packs([p for p in places if p.is_dir()]),
+                   shipped=not rule_paths)
+
+    def choose(self, pack_names: Sequence[str], city: str | None, rule_ids: Sequence[str],
+               span: Span) -> tuple[list[LoadedRule], tuple[PackUse, ...]]:
+        """The rules of one run and the packs they come from. Named packs, or, from the
+        shipped library, the packs of ``city`` and the national ones whose years meet the
+        span; rules given by path are used as they are."""
+        if pack_names or self.shipped:
+            years = range(int(span.start[:4]), int(span.end[:4]) + 1)
+            packs = choose(self.packs, pack_names, city, years)
+            folders = {p.folder.resolve() for p in packs}
+            rules = [r for r in self.rules if Path(r.path).resolve().parent in folders]
+        else:
+            rules = self.rules
+            packs = [p for p in self.packs if any(pack_of(r.path, [p]) for r in rules)]
+        return _only(rules, rule_ids), tuple(PackUse(p.name, p.title) for p in packs)
 
 
 _AS_OF_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
@@ -105,6 +159,32 @@ def parse_as_of(text: str | dt.date | dt.datetime) -> dt.datetime:
                         "2021-12-31 18:00)")
 
 
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$")
+
+
+def parse_span(period: str | None, start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``--period 2022`` (or ``2022-Q3``, ``2022-07``) or ``--from``/``--to`` dates: the span
+    the logs are declared to cover, each end None when not declared."""
+    if period is not None:
+        if start or end:
+            raise GovcheckError("give --period or --from/--to, not both")
+        m = _PERIOD.match(period.strip())
+        if not m or (m[3] and not 1 <= int(m[3]) <= 12):
+            raise GovcheckError(f"--period {period!r} is not a year, quarter or month "
+                                "(e.g. 2022, 2022-Q3, 2022-07)")
+        year = int(m[1])
+        first, last = (1, 12) if not (m[2] or m[3]) else \
+            ((int(m[2]) - 1) * 3 + 1, int(m[2]) * 3) if m[2] else (int(m[3]), int(m[3]))
+        next_month = dt.date(year + (last == 12), last % 12 + 1, 1)
+        return (dt.datetime(year, first, 1),
+                dt.datetime.combine(next_month - dt.timedelta(days=1), dt.time(23, 59, 59)))
+    begin = dt.datetime.combine(parse_as_of(start).date(), dt.time()) if start else None
+    finish = parse_as_of(end) if end else None
+    if begin and finish and begin > finish:
+        raise GovcheckError(f"--from {start} is after --to {end}")
+    return begin, finish
+
+
 @dataclass(frozen=True)
 class Run:
     """Inputs of one ``check``."""
@@ -118,37 +198,70 @@ class Run:
     units: Sequence[str] = ()
     bad_rows: str | Path | None = None
     memory_limit: str | None = None
+    city: str | None = None
+    packs: Sequence[str] = ()
+    period: str | None = None
+    span_from: str | None = None
+    span_to: str | None = None
 
 
 def check(run: Run) -> Report:
     """Evaluate event logs against rules and return the report."""
-    rules = select_rules(run.rules, run.rule_ids)
+    library = Library.load(run.rules)
+    declared = parse_span(run.period, run.span_from, run.span_to)
     calendar = WorkCalendar.load(run.calendars)
     con = connect(run.memory_limit)
     try:
         loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows)
-        return evaluate(con, rules, calendar, loaded, run.as_of, run.units)
+        moment = _as_of(con, loaded, run.as_of)
+        span = log_span(con, moment, *declared)
+        rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
+        return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs)
     finally:
         con.close()
 
 
+def _as_of(con, loaded: IngestResult, as_of: str | dt.datetime | None) -> dt.datetime:
+    """``as_of`` as given, else the latest event of the log."""
+    if as_of is not None:
+        return parse_as_of(as_of)
+    latest = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
+    if latest is None:
+        raise DataError("the log holds no events", SourceLocation(", ".join(loaded.files)))
+    return latest
+
+
+def log_span(con, as_of: dt.datetime, start: dt.datetime | None = None,
+             end: dt.datetime | None = None) -> Span:
+    """The span the logs cover: as declared, else from the first event's date to ``as_of``
+    (never past ``as_of``: what happened later is not in the judgement)."""
+    declared = start is not None or end is not None
+    if start is None:
+        first = con.execute('SELECT min("timestamp") FROM events WHERE "timestamp" <= $as_of',
+                            {"as_of": as_of}).fetchone()[0]
+        start = dt.datetime.combine((first or as_of).date(), dt.time())
+    end = min(end, as_of) if end is not None else as_of
+    return Span(_text(start), _text(end), declared)
+
+
+def _text(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: IngestResult,
-             as_of: str | dt.datetime | None = None, units: Sequence[str] = ()) -> Report:
+             as_of: str | dt.datetime | None = None, units: Sequence[str] = (),
+             span: Span | None = None, packs: tuple[PackUse, ...] = ()) -> Report:
     """Run ``rules`` over the ``events`` table already in ``con``."""
-    if as_of is None:
-        latest = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
-        if latest is None:
-            raise DataError("the log holds no events", SourceLocation(", ".join(loaded.files)))
-        moment = latest
-    else:
-        moment = parse_as_of(as_of)
+    moment = _as_of(con, loaded, as_of)
+    span = span or log_span(con, moment)
     calendar.load_into(con)
     outcomes = run_rules(con, rules, moment, calendar, loaded.files)
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '
         'FROM events WHERE "timestamp" <= $as_of', {"as_of": moment}).fetchone()
     years = tuple(y for y in range(first.year, moment.year + 1) if calendar.covers(y)) if first else ()
-    return _report(outcomes, moment, events, cases, loaded, years, set(units))
+    report = _report(outcomes, moment, events, cases, loaded, years, set(units))
+    return replace(report, span=span, packs=packs)
 
 
 def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases: int,

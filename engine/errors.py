@@ -7,6 +7,8 @@ exit with code 2 instead of showing a traceback.
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -59,3 +61,20 @@ class DataError(GovcheckError):
 
 class CalendarError(GovcheckError):
     """The working-day calendar cannot answer (a year it does not cover, a partial year)."""
+
+
+def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The known names closest to a name that matched nothing (a typo, another spelling):
+    the best match and any as close, or names that contain it (隆回 → 隆回县)."""
+    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c)
+                     for c in dict.fromkeys(choices)), key=lambda x: (-x[0], x[1]))
+    if scored and scored[0][0] >= 0.4:
+        best = scored[0][0]
+        return [c for r, c in scored if r >= max(0.4, best - 0.05)][:n]
+    return [c for _, c in scored if word and word in c][:n]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a name that matched nothing, or "" when none is close."""
+    close = nearest(word, choices)
+    return f" (did you mean {', '.join(map(repr, close))}?)" if close else ""

@@ -21,6 +21,7 @@ import yaml
 from support import ROOT
 from govcheck.engine.model.lints import RuleFile, lint
 from govcheck.engine.model.loader import load_rule_file, load_rules, rule_files
+from govcheck.engine.model.packs import PACK_FILE, find_packs
 from govcheck.engine.model.yamlsource import load_yaml
 
 RULES = ROOT / "rules"
@@ -39,7 +40,7 @@ PACKS = (
     "national",
 )
 
-FILES = sorted(p for p in RULES.rglob("*.yaml") if p.name != VOCABULARY.name)
+FILES = sorted(p for p in RULES.rglob("*.yaml") if p.name not in (VOCABULARY.name, PACK_FILE))
 
 
 def _rel(path: Path) -> str:
@@ -80,6 +81,20 @@ def test_every_pack_has_rules_and_nothing_else_lies_in_the_rules_folder():
     loose = sorted(p.name for p in RULES.iterdir()
                    if p.is_file() and p.suffix in (".yaml", ".yml") and p != VOCABULARY)
     assert loose == []
+
+
+def test_every_pack_says_whose_work_and_which_years_it_governs():
+    packs = {p.name: p for p in find_packs([RULES])}
+    assert set(packs) == set(PACKS)
+    for pack in packs.values():
+        if pack.name == "national":
+            assert pack.national and pack.years == ()
+        else:
+            assert pack.city in ("邵阳市", "衡阳市") and pack.city[:2] in ("邵阳", "衡阳")
+            assert pack.city[:2] == {"shaoyang": "邵阳", "hengyang": "衡阳"}[pack.name.split("-")[0]]
+            assert pack.years == (int(pack.name.split("-")[1]),), pack.name
+            titles = {_rule(f).source.document for f in FILES if f.parent.name == pack.name}
+            assert titles == {pack.title} or pack.name.startswith("hengyang"), pack.name
 
 
 def test_every_rule_id_appears_in_the_coverage_notes():

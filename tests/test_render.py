@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from govcheck.engine.model.rule import VIOLATION_TYPES
-from govcheck.engine.findings.report import Evidence, Report, RuleResult, Violation
+from govcheck.engine.findings.report import Evidence, Report, RuleResult, Violation, PackUse, Span
 from govcheck.engine.render import FORMATS, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,9 @@ def _warnings() -> tuple[Violation, ...]:
 def report() -> Report:
     return Report(as_of="2021-10-20 00:00:00", events=1234, cases=58, rules=_rules(),
                   violations=_violations(), warnings=_warnings(), bad_rows=2, duplicates=3,
-                  files=("fixtures/shaoyang-2021.csv",), calendar_years=(2021,))
+                  files=("fixtures/shaoyang-2021.csv",), calendar_years=(2021,),
+                  span=Span("2021-01-01 00:00:00", "2021-10-20 00:00:00"),
+                  packs=(PackUse("shaoyang-2021-service", "邵阳市2021年政务管理服务工作要点"),))
 
 
 def small_report() -> Report:
@@ -140,7 +142,9 @@ EXPECTED_SMALL_JSON = """\
   "duplicates": 0,
   "files": [],
   "calendar_years": [],
-  "units": []
+  "units": [],
+  "span": null,
+  "packs": []
 }
 """
 
@@ -493,11 +497,13 @@ def tokens(line: str) -> list[tuple[int, int, str]]:
 
 def test_text_header_and_summaries(report):
     text = render(report, "text").decode("utf-8")
-    header = {l.split()[0]: l.split()[1] for l in text.splitlines()[2:9]}
-    assert header == {"判定时点": "2021-10-20", "事件数": "1234", "案件数": "58",
+    header = {l.split()[0]: l.split()[1] for l in text.splitlines()[2:11]}
+    assert header == {"判定时点": "2021-10-20", "日志覆盖期间": "2021-01-01", "规则包": "shaoyang-2021-service（邵阳市2021年政务管理服务工作要点）",
+                      "事件数": "1234", "案件数": "58",
                       "无法使用的行": "2", "重复事件（已去重）": "3",
                       "日志文件": "fixtures/shaoyang-2021.csv", "日历年份": "2021"}
-    values = [l for l in text.splitlines()[2:9]]
+    assert "2021-01-01 00:00:00 至 2021-10-20 00:00:00（自首条事件当日至判定时点）" in text
+    values = [l for l in text.splitlines()[2:11]]
     assert len({column_of(l, l.split()[1]) for l in values}) == 1  # values line up
     for label in ("规则汇总", "按单位汇总", "违规明细（共 4 条）", "预警：临近期限"):
         assert label in text, label

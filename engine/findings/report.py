@@ -98,6 +98,25 @@ class UnitResult:
 
 
 @dataclass(frozen=True)
+class Span:
+    """The stretch of time the logs cover, ``YYYY-MM-DD HH:MM:SS`` at both ends: a finding
+    speaks only to what happened inside it. ``declared``: given by the user (``--period``,
+    ``--from``, ``--to``), not read off the log (first event's date to ``as_of``)."""
+
+    start: str
+    end: str
+    declared: bool = False
+
+
+@dataclass(frozen=True)
+class PackUse:
+    """A rule pack a run used: its folder name and the document it encodes."""
+
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a run found; every renderer is a function of this alone."""
 
@@ -112,3 +131,5 @@ class Report:
     files: tuple[str, ...] = ()
     calendar_years: tuple[int, ...] = field(default_factory=tuple)
     units: tuple[UnitResult, ...] = ()
+    span: Span | None = None
+    packs: tuple[PackUse, ...] = ()

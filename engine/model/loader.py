@@ -6,19 +6,18 @@ problem of every file is gathered, so ``govcheck validate`` lists them all at on
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import RuleError, RuleErrors, SourceLocation
+from ..errors import RuleError, RuleErrors, SourceLocation, did_you_mean
 from .rule import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
 from .yamlsource import YamlDocument, load_yaml
 
 #: Files under a rules directory that are not rules.
-NOT_RULES = {"vocabulary.yaml"}
+NOT_RULES = {"vocabulary.yaml", "pack.yaml"}
 
 _TYPE_WORDS = {
     "string_type": "text", "int_type": "a whole number", "float_type": "a number",
@@ -100,7 +99,7 @@ def _validate(doc: YamlDocument) -> list[RuleError]:
     if "kind" not in data:
         return [RuleError("missing required key 'kind'", doc.location())]
     if kind not in KINDS:
-        hint = _did_you_mean(str(kind), KINDS)
+        hint = did_you_mean(str(kind), KINDS)
         return [RuleError(f"unknown kind {kind!r}{hint}: expected one of {', '.join(KINDS)}",
                           doc.location(("kind",)))]
     try:
@@ -135,7 +134,7 @@ def _from_pydantic(exc: ValidationError, doc: YamlDocument, model: type) -> list
         if first["type"] == "extra_forbidden":
             parent = _node(doc.data, path[:-1])
             allowed = _allowed_keys(model, path[:-1], parent)
-            hint = _did_you_mean(str(key), allowed)
+            hint = did_you_mean(str(key), allowed)
             out.append(RuleError(f"unknown key {key!r}{hint}", doc.key_location(path)))
         elif first["type"] == "missing":
             out.append(RuleError(f"missing required key {key!r}", doc.location(path[:-1])))
@@ -187,11 +186,6 @@ def _allowed_keys(model: type, path: tuple, parent: Any) -> list[str]:
             for inner in getattr(candidate, "__args__", (candidate,)):
                 fields.update(getattr(inner, "model_fields", {}))
     return [info.alias or name for name, info in fields.items()]
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _name(key: Any) -> str:

@@ -39,7 +39,7 @@ from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, type_label
 from ..findings.report import Report, RuleResult, Violation
 from ..resources import data_dir
 
-from .text import NO_UNIT, evidence_items, number, ordered
+from .text import NO_UNIT, evidence_items, number, ordered, packs_text, span_text
 
 SEVERITIES = ("error", "warning")
 
@@ -485,6 +485,8 @@ def header(report: Report, masked: bool = True) -> list[tuple[str, str]]:
     return [
         ("日志文件", "、".join(text_of(f, masked) for f in report.files) or "-"),
         ("判定时点", report.as_of or "-"),
+        ("日志覆盖期间", span_text(report)),
+        ("规则包", packs_text(report)),
         ("事件数", f"{report.events:,}"),
         ("案件数", f"{report.cases:,}"),
         ("执行规则", f"{len(report.rules):,} 条"),

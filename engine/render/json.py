@@ -89,6 +89,9 @@ def report_json(report: Report, findings=finding_json) -> dict[str, Any]:
         "calendar_years": list(report.calendar_years),
         "units": [{"unit": u.unit, "checked": u.checked, "violations": u.violations,
                    "warnings": u.warnings} for u in report.units],
+        "span": ({"from": report.span.start, "to": report.span.end, "declared": report.span.declared}
+                 if report.span else None),
+        "packs": [{"name": p.name, "title": p.title} for p in report.packs],
     }
 
 

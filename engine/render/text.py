@@ -147,9 +147,25 @@ def _rate(r: RuleResult) -> str:
     return f"{100 * r.violations / r.checked:.1f}%" if r.checked else EMPTY
 
 
+def span_text(report: Report) -> str:
+    """The span the logs cover, and where it came from."""
+    span = report.span
+    if span is None:
+        return EMPTY
+    origin = "按指定期间" if span.declared else "自首条事件当日至判定时点"
+    return f"{span.start} 至 {span.end}（{origin}）"
+
+
+def packs_text(report: Report) -> str:
+    """The rule packs used, by name and document."""
+    return "；".join(f"{p.name}（{p.title}）" for p in report.packs) or EMPTY
+
+
 def _header(report: Report) -> list[str]:
     pairs = [
         ("判定时点", report.as_of or EMPTY),
+        ("日志覆盖期间", span_text(report)),
+        ("规则包", packs_text(report)),
         ("事件数", report.events),
         ("案件数", report.cases),
         ("无法使用的行", report.bad_rows),
