@@ -17,6 +17,7 @@ from typing import Any, Collection
 
 import jinja2
 
+from ..data.sqltext import quote_ident, quote_string
 from ..findings.report import EVIDENCE_FIRST
 from ..model.rule import Duration, Matcher, RuleBase, value_date, value_text, value_timestamp
 
@@ -94,16 +95,6 @@ class _Params:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return "$" + name
-
-
-def quote_string(text: str) -> str:
-    """A name as a SQL string literal (struct keys cannot be bound parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def quote_ident(name: str) -> str:
-    """A column name as a SQL identifier (names come from rules and logs)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 class _Compiler:

@@ -37,8 +37,9 @@ from typing import Any
 import duckdb
 
 from ..errors import DataError, SourceLocation
-from .mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping, load_mapping
 from ..model.rule import CANONICAL_COLUMNS
+from .mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping, load_mapping
+from .sqltext import quote_ident, quote_string
 
 __all__ = ["IngestResult", "ingest", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS"]
 
@@ -84,20 +85,12 @@ _ZONED_FORM = (_DATE_PREFIX + r" \d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?"
                r"(?:[Zz]|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)$")
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _trimmed(expr: str) -> str:
     """SQL: the value with surrounding blanks removed, NULL when nothing is left.
 
     ``trim`` with a character list is slow, so it runs only where an end is blank.
     """
-    blanks = _lit(BLANKS)
+    blanks = quote_string(BLANKS)
     return (f"nullif(CASE WHEN contains({blanks}, {expr}[1]) OR contains({blanks}, {expr}[-1]) "
             f"THEN trim({expr}, {blanks}) ELSE {expr} END, '')")
 
@@ -113,12 +106,13 @@ def timestamp_steps(extra_formats: Sequence[str] = ()) -> list[str]:
     ``+08:00``, ``+0800``, ``+08``) is converted to Asia/Shanghai wall-clock time, one
     without is Asia/Shanghai already. Each rewrite runs only on values that need it.
     """
-    formats = "[" + ", ".join(_lit(f) for f in TIMESTAMP_FORMATS) + "]"
-    chinese = (f"CASE WHEN regexp_matches({{x}}, {_lit('[' + _FULLWIDTH + ']')}) THEN "
-               f"translate({{x}}, {_lit(_FULLWIDTH)}, {_lit(_HALFWIDTH)}) ELSE {{x}} END")
+    formats = "[" + ", ".join(quote_string(f) for f in TIMESTAMP_FORMATS) + "]"
+    chinese = (f"CASE WHEN regexp_matches({{x}}, {quote_string('[' + _FULLWIDTH + ']')}) THEN "
+               f"translate({{x}}, {quote_string(_FULLWIDTH)}, {quote_string(_HALFWIDTH)}) "
+               f"ELSE {{x}} END")
     for word, replacement in _CN_WORDS:
-        chinese = f"replace({chinese}, {_lit(word)}, {_lit(replacement)})"
-    user = (f"try_strptime({{original}}, [{', '.join(_lit(f) for f in extra_formats)}]), "
+        chinese = f"replace({chinese}, {quote_string(word)}, {quote_string(replacement)})"
+    user = (f"try_strptime({{original}}, [{', '.join(quote_string(f) for f in extra_formats)}]), "
             if extra_formats else "")
     return [
         # full-width digits and punctuation, Chinese date words (2021年9月30日 10时30分 gives
@@ -136,9 +130,9 @@ def timestamp_steps(extra_formats: Sequence[str] = ()) -> list[str]:
         "regexp_replace({x}, '\\s+', ' ', 'g') ELSE {x} END",
         # parse: the mapping's formats, then local forms, then zoned ones
         f"coalesce({user}"
-        f"CASE WHEN regexp_matches({{x}}, {_lit(_LOCAL_FORM)}) THEN "
+        f"CASE WHEN regexp_matches({{x}}, {quote_string(_LOCAL_FORM)}) THEN "
         f"coalesce(try_cast({{x}} AS TIMESTAMP), try_strptime({{x}}, {formats})) END, "
-        f"CASE WHEN regexp_matches({{x}}, {_lit(_ZONED_FORM)}) THEN "
+        f"CASE WHEN regexp_matches({{x}}, {quote_string(_ZONED_FORM)}) THEN "
         f"timezone('Asia/Shanghai', try_cast(upper(regexp_replace({{x}}, "
         f"' ([Zz]|[+-][0-9:]+)$', '\\1')) AS TIMESTAMPTZ)) END)",
     ]
@@ -207,7 +201,7 @@ class _Workspace:
     def close(self) -> None:
         for kind, name in reversed(self.objects):
             try:
-                self.con.execute(f"DROP {kind} IF EXISTS {_ident(name)}")
+                self.con.execute(f"DROP {kind} IF EXISTS {quote_ident(name)}")
             except duckdb.Error:
                 pass
         if self.tmpdir:
@@ -382,11 +376,12 @@ def _read_csv(con, ws: _Workspace, index: int, path: str, whole: bool = False) -
     names, unnamed = _header_names(header, path)
     rejects = ws.table("rej")
     columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(names))) + "}"
-    relation = (f"read_csv({_lit(text_path)}, "
-                f"header = true, columns = {columns}, delim = {_lit(delimiter)}, quote = '\"', "
+    relation = (f"read_csv({quote_string(text_path)}, "
+                f"header = true, columns = {columns}, delim = {quote_string(delimiter)}, "
+                f"quote = '\"', "
                 f"escape = '\"', auto_detect = false, null_padding = false, "
-                f"store_rejects = true, rejects_table = {_lit(rejects)}, "
-                f"rejects_scan = {_lit(ws.table('rejscan'))})")
+                f"store_rejects = true, rejects_table = {quote_string(rejects)}, "
+                f"rejects_scan = {quote_string(ws.table('rejscan'))})")
     return _Source(index, path, names, [f"c{j}" for j in range(len(names))], relation,
                    None, 1, rejects=rejects, unnamed=unnamed,
                    blank_lines=blank_lines if len(names) > 1 else [],
@@ -402,13 +397,14 @@ def _read_jsonl(con, ws: _Workspace, index: int, path: str) -> _Source:
     rejects = ws.table("rej")
     # numbered by position (rowid): a row_number() window would cost more than the read
     con.execute(
-        f"CREATE TEMP TABLE {_ident(read)} AS SELECT line "
-        f"FROM read_csv({_lit(text_path)}, header = false, columns = {{'line': 'VARCHAR'}}, "
+        f"CREATE TEMP TABLE {quote_ident(read)} AS SELECT line "
+        f"FROM read_csv({quote_string(text_path)}, header = false, "
+        f"columns = {{'line': 'VARCHAR'}}, "
         f"delim = '\x1f\x1e', quote = '', escape = '', auto_detect = false, "
-        f"store_rejects = true, rejects_table = {_lit(rejects)}, "
-        f"rejects_scan = {_lit(ws.table('rejscan'))})")
-    con.execute(f"CREATE TEMP VIEW {_ident(lines)} AS "
-                f"SELECT rowid + 1 AS __gc_ord, line FROM {_ident(read)}")
+        f"store_rejects = true, rejects_table = {quote_string(rejects)}, "
+        f"rejects_scan = {quote_string(ws.table('rejscan'))})")
+    con.execute(f"CREATE TEMP VIEW {quote_ident(lines)} AS "
+                f"SELECT rowid + 1 AS __gc_ord, line FROM {quote_ident(read)}")
     return _json_source(con, index, path, lines, rejects=rejects)
 
 
@@ -419,35 +415,35 @@ def _json_source(con, index: int, path: str, lines: str, rejects: str | None = N
     keys = [k for (k,) in con.execute(f"""
         WITH firsts AS (SELECT key, min(__gc_ord) AS __gc_ord
                         FROM (SELECT __gc_ord, unnest(json_keys(line)) AS key
-                              FROM {_ident(lines)} WHERE {is_object})
+                              FROM {quote_ident(lines)} WHERE {is_object})
                         GROUP BY key)
-        SELECT f.key FROM firsts f JOIN {_ident(lines)} USING (__gc_ord)
+        SELECT f.key FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
         ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()]
     names, _ = _header_names(keys, path, location_cls)
     spec = json.dumps({k: "VARCHAR" for k in keys}, ensure_ascii=False)
-    transform = f"json_transform(line, {_lit(spec)})" if keys else "NULL"
+    transform = f"json_transform(line, {quote_string(spec)})" if keys else "NULL"
     relation = (f"(SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END AS __gc_j "
-                f"FROM {_ident(lines)})")
+                f"FROM {quote_ident(lines)})")
     pre = (f"CASE WHEN {_trimmed('line')} IS NULL THEN NULL "
            f"WHEN NOT json_valid(line) THEN concat('not valid JSON ', {_show('line')}) "
            f"WHEN json_type(line) <> 'OBJECT' THEN "
            f"concat('not a {{field: value}} object ', {_show('line')}) END")
-    return _Source(index, path, names, [f"struct_extract(__gc_j, {_lit(k)})" for k in keys],
-                   relation, "__gc_ord", 0, pre=pre, raw="line", rejects=rejects,
-                   location_cls=location_cls)
+    exprs = [f"struct_extract(__gc_j, {quote_string(k)})" for k in keys]
+    return _Source(index, path, names, exprs, relation, "__gc_ord", 0, pre=pre, raw="line",
+                   rejects=rejects, location_cls=location_cls)
 
 
 def _read_parquet(con, ws: _Workspace, index: int, path: str) -> _Source:
     try:
         described = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()
+            f"DESCRIBE SELECT * FROM read_parquet({quote_string(path)})").fetchall()
     except duckdb.Error as exc:
         raise DataError(f"cannot read as Parquet: {_first_line(exc)}", SourceLocation(path)) from None
     raw_names = [row[0] for row in described]
     names, _ = _header_names(raw_names, path)
-    relation = (f"(SELECT file_row_number AS __gc_frn, * FROM read_parquet({_lit(path)}, "
+    relation = (f"(SELECT file_row_number AS __gc_frn, * FROM read_parquet({quote_string(path)}, "
                 f"file_row_number = true))")
-    return _Source(index, path, names, [f"CAST({_ident(n)} AS VARCHAR)" for n in raw_names],
+    return _Source(index, path, names, [f"CAST({quote_ident(n)} AS VARCHAR)" for n in raw_names],
                    relation, "__gc_frn + 1", 1)
 
 
@@ -498,7 +494,7 @@ def _read_xlsx(con, ws: _Workspace, index: int, path: str) -> _Source:
         width = len(names)
         staged = ws.table("xlsx")
         cols = ", ".join(f"c{j} VARCHAR" for j in range(width))
-        con.execute(f"CREATE TEMP TABLE {_ident(staged)} ({cols}, __gc_row INTEGER, "
+        con.execute(f"CREATE TEMP TABLE {quote_ident(staged)} ({cols}, __gc_row INTEGER, "
                     f"__gc_pre VARCHAR)")
         appender = con.appender(staged)
         batch: list[tuple] = []
@@ -520,7 +516,7 @@ def _read_xlsx(con, ws: _Workspace, index: int, path: str) -> _Source:
             appender.flush()
     finally:
         book.close()
-    return _Source(index, path, names, [f"c{j}" for j in range(width)], _ident(staged),
+    return _Source(index, path, names, [f"c{j}" for j in range(width)], quote_ident(staged),
                    "__gc_row - 1", 1, pre="__gc_pre", unnamed=unnamed)
 
 
@@ -720,36 +716,39 @@ def _build_rows(con, ws: _Workspace, source: _Source, plan: _Plan, formats: Sequ
     case = next(o for o in plan.shared if o.target == "case_id")
     if case.source is not None:
         checks.append(f"CASE WHEN __gc_s{case.source} IS NULL THEN "
-                      f"{_lit(_label('case_id', source, case.source) + ' is blank')} END")
+                      f"{quote_string(_label('case_id', source, case.source) + ' is blank')} END")
     if plan.wide:
         for i, e in enumerate(plan.events):
             label = _label("timestamp", source, e.time_source)
             checks.append(f"CASE WHEN __gc_s{e.time_source} IS NOT NULL AND __gc_t{i} IS NULL "
-                          f"THEN concat({_lit(label + ' not understood ')}, "
+                          f"THEN concat({quote_string(label + ' not understood ')}, "
                           f"{_show(f'__gc_s{e.time_source}')}) END")
         times = sorted({e.time_source for e in plan.events})
         listed = ", ".join(source.columns[t] for t in times)
+        no_time = f"no time in any of {listed}: the row gives no event"
         checks.append(f"CASE WHEN coalesce({', '.join(f'__gc_s{t}' for t in times)}, NULL) IS NULL "
-                      f"THEN {_lit(f'no time in any of {listed}: the row gives no event')} END")
+                      f"THEN {quote_string(no_time)} END")
     else:
         e = plan.events[0]
         if e.event_type.source is not None:
+            blank_type = _label("event_type", source, e.event_type.source) + " is blank"
             checks.append(f"CASE WHEN __gc_s{e.event_type.source} IS NULL THEN "
-                          f"{_lit(_label('event_type', source, e.event_type.source) + ' is blank')} END")
+                          f"{quote_string(blank_type)} END")
         label = _label("timestamp", source, e.time_source)
-        checks.append(f"CASE WHEN __gc_s{e.time_source} IS NULL THEN {_lit(label + ' is blank')} "
-                      f"WHEN __gc_t0 IS NULL THEN concat({_lit(label + ' not understood ')}, "
+        checks.append(f"CASE WHEN __gc_s{e.time_source} IS NULL THEN "
+                      f"{quote_string(label + ' is blank')} "
+                      f"WHEN __gc_t0 IS NULL THEN concat({quote_string(label + ' not understood ')}, "
                       f"{_show(f'__gc_s{e.time_source}')}) END")
     problem = (f"CASE WHEN __gc_pre IS NOT NULL THEN __gc_pre "
                f"ELSE nullif(concat_ws('; ', {', '.join(checks)}), '') END")
-    original = ("CAST(json_object(" + ", ".join(f"{_lit(name)}, __gc_r{j}"
+    original = ("CAST(json_object(" + ", ".join(f"{quote_string(name)}, __gc_r{j}"
                                                for j, name in enumerate(source.columns))
                 + ") AS VARCHAR)" if n else "NULL")
     kept = ", ".join(_kept_columns(plan))
     numbered = source.ordinal is not None
     # not TEMP: on the one-file path this very table becomes the events table
     con.execute(f"""
-        CREATE TABLE {_ident(base)} AS
+        CREATE TABLE {quote_ident(base)} AS
         WITH source_rows AS (
             SELECT {f"{source.ordinal} AS __gc_k, " if numbered else ""}{source.pre} AS __gc_pre,
                    {source.raw} AS __gc_raw {',' if n else ''} {raw_cols}
@@ -764,12 +763,12 @@ def _build_rows(con, ws: _Workspace, source: _Source, plan: _Plan, formats: Sequ
         FROM judged""")
     position = "__gc_k" if numbered else "(rowid + 1)"
     con.execute(f"""
-        CREATE TEMP VIEW {_ident(rows)} AS
+        CREATE TEMP VIEW {quote_ident(rows)} AS
         SELECT CAST({source.index} AS INTEGER) AS _src,
                CAST({position} + {source.header_rows} AS BIGINT) AS _row,
                CAST({position} AS BIGINT) AS __gc_k,
                * EXCLUDE (__gc_blank{", __gc_k" if numbered else ""})
-        FROM {_ident(base)} WHERE NOT __gc_blank""")
+        FROM {quote_ident(base)} WHERE NOT __gc_blank""")
     if source.rejects is not None:
         renumbered = _account_for_skipped(con, ws, source, rows)
         if renumbered != rows:
@@ -782,7 +781,7 @@ _PLACEHOLDER = f"{INTERNAL_PREFIX}p_"
 
 
 def _placeholder(target: str) -> str:
-    return _ident(f"{_PLACEHOLDER}{target}")
+    return quote_ident(f"{_PLACEHOLDER}{target}")
 
 
 def _row_outputs(plan: _Plan) -> dict[str, _Output]:
@@ -815,7 +814,7 @@ def _kept_columns(plan: _Plan) -> list[str]:
                 items.append(f"__gc_s{out.source}")
                 placed.add(out.source)
             else:
-                value = _lit(out.constant) if out is not None else "NULL"
+                value = quote_string(out.constant) if out is not None else "NULL"
                 items.append(f"CAST({value} AS VARCHAR) AS {_placeholder(target)}")
     items += [f"__gc_s{j}" for j in plan.used_sources() if j not in placed]
     items += [f"__gc_t{i}" for i in range(len(plan.events)) if plan.wide or i > 0]
@@ -830,7 +829,7 @@ def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> str
     must be moved down by the records set aside before it. Returns the rows to use:
     ``rows`` itself, or a renumbered copy with the rejected records added.
     """
-    rej = _ident(source.rejects)
+    rej = quote_ident(source.rejects)
     header = source.header_rows
     if source.sniffed and con.execute(f"SELECT count(*) FROM {rej} "
                                       "WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
@@ -851,33 +850,33 @@ def _account_for_skipped(con, ws: _Workspace, source: _Source, rows: str) -> str
                   "'is longer than the longest line allowed' ELSE 'not valid JSON' END")
     skipped = ws.table("skipped")
     con.execute(f"""
-        CREATE TEMP TABLE {_ident(skipped)} AS
+        CREATE TEMP TABLE {quote_ident(skipped)} AS
         SELECT CAST(line AS BIGINT) - {header} AS record,
                {_trimmed('min(csv_line)')} IS NULL AS blank,
                min({reason}) AS reason, min(csv_line) AS text
         FROM {rej} GROUP BY line""")
     blank_records = _blank_records(con, source, rows, skipped)
     if blank_records:
-        con.execute(f"INSERT INTO {_ident(skipped)} (record, blank) "
+        con.execute(f"INSERT INTO {quote_ident(skipped)} (record, blank) "
                     f"SELECT unnest($1::BIGINT[]), true", [blank_records])
-    (count,) = con.execute(f"SELECT count(*) FROM {_ident(skipped)}").fetchone()
+    (count,) = con.execute(f"SELECT count(*) FROM {quote_ident(skipped)}").fetchone()
     if not count:
         return rows
     fixed = ws.table(f"renumbered{source.index}")
     con.execute(f"""
-        CREATE TEMP TABLE {_ident(fixed)} AS
+        CREATE TEMP TABLE {quote_ident(fixed)} AS
         WITH ranked AS (SELECT record - row_number() OVER (ORDER BY record) AS before,
                                row_number() OVER (ORDER BY record) AS n
-                        FROM {_ident(skipped)}),
+                        FROM {quote_ident(skipped)}),
              steps AS (SELECT before, max(n) AS n FROM ranked GROUP BY before)
         SELECT r.* REPLACE (r.__gc_k + coalesce(steps.n, 0) + {header} AS _row)
-        FROM {_ident(rows)} r ASOF LEFT JOIN steps ON r.__gc_k > steps.before
+        FROM {quote_ident(rows)} r ASOF LEFT JOIN steps ON r.__gc_k > steps.before
         ORDER BY r.__gc_k""")
     con.execute(f"""
-        INSERT INTO {_ident(fixed)} (_src, _row, __gc_problem, __gc_orig)
+        INSERT INTO {quote_ident(fixed)} (_src, _row, __gc_problem, __gc_orig)
         SELECT {source.index}, record + {header},
-               concat(reason, ' ', {_show(f'trim(text, {_lit(BLANKS)})')}), text
-        FROM {_ident(skipped)} WHERE NOT blank""")
+               concat(reason, ' ', {_show(f'trim(text, {quote_string(BLANKS)})')}), text
+        FROM {quote_ident(skipped)} WHERE NOT blank""")
     return fixed
 
 
@@ -890,8 +889,9 @@ def _blank_records(con, source: _Source, rows: str, skipped: str) -> list[int]:
     """Record numbers of the empty lines DuckDB skipped (CSV with two or more columns)."""
     if source.blank_lines == []:
         return []
-    (set_aside,) = con.execute(f"SELECT count(*) FROM {_ident(skipped)}").fetchone()
-    returned = con.execute(f"SELECT coalesce(max(__gc_k), 0) FROM {_ident(rows)}").fetchone()[0]
+    (set_aside,) = con.execute(f"SELECT count(*) FROM {quote_ident(skipped)}").fetchone()
+    (returned,) = con.execute(f"SELECT coalesce(max(__gc_k), 0) "
+                              f"FROM {quote_ident(rows)}").fetchone()
     if source.blank_lines is None:
         # not looked for yet: when every line after the header is a record, there are none
         every_line_a_record = source.physical_lines - source.header_rows == returned + set_aside
@@ -922,7 +922,7 @@ _LISTED_BAD_ROWS = 20
 def _bad_rows_query(rows_tables: list[str]) -> str:
     return " UNION ALL ".join(
         f"SELECT _src, _row, __gc_problem AS reason, __gc_orig AS original "
-        f"FROM {_ident(t)} WHERE __gc_problem IS NOT NULL" for t in rows_tables)
+        f"FROM {quote_ident(t)} WHERE __gc_problem IS NOT NULL" for t in rows_tables)
 
 
 def _raise_bad_rows(con, sources: list[_Source], query: str, total: int, hint: bool) -> None:
@@ -946,10 +946,11 @@ def _raise_bad_rows(con, sources: list[_Source], query: str, total: int, hint: b
 
 
 def _write_bad_rows(con, ws: _Workspace, files: tuple[str, ...], query: str, target: str) -> None:
-    names = "[" + ", ".join(_lit(f) for f in files) + "]"
+    names = "[" + ", ".join(quote_string(f) for f in files) + "]"
     staged = ws.temp_file(".csv")
     con.execute(f"COPY (SELECT {names}[_src + 1] AS \"file\", _row AS \"row\", reason AS "
-                f"\"reason\", original AS \"values\" FROM ({query}) ORDER BY _src, _row) TO {_lit(staged)} "
+                f"\"reason\", original AS \"values\" FROM ({query}) ORDER BY _src, _row) "
+                f"TO {quote_string(staged)} "
                 f"(FORMAT csv, HEADER true)")
     try:
         with open(staged, "rb") as src, open(target, "wb") as out:
@@ -970,13 +971,13 @@ def _drop_empty_unnamed(con, source: _Source, plan: _Plan, rows: str) -> None:
     if not candidates:
         return
     counts = con.execute("SELECT " + ", ".join(f"count(__gc_s{o.source})" for o in candidates)
-                         + f" FROM {_ident(rows)}").fetchone()
+                         + f" FROM {quote_ident(rows)}").fetchone()
     empty = {id(o) for o, c in zip(candidates, counts) if c == 0}
     plan.shared[:] = [o for o in plan.shared if id(o) not in empty]
 
 
 def _value_sql(out: _Output) -> str:
-    return _lit(out.constant) if out.source is None else f"__gc_s{out.source}"
+    return quote_string(out.constant) if out.source is None else f"__gc_s{out.source}"
 
 
 def _events_query(sources: list[_Source], plans: list[_Plan], rows_tables: list[str],
@@ -987,13 +988,13 @@ def _events_query(sources: list[_Source], plans: list[_Plan], rows_tables: list[
             outs = {o.target: _value_sql(o) for o in plan.shared}
             outs.update({o.target: _value_sql(o) for o in event.outputs})
             outs["event_type"] = _value_sql(event.event_type)
-            cols = [f"{outs.get(c, 'NULL')} AS {_ident(c)}" for c in CANONICAL_COLUMNS
+            cols = [f"{outs.get(c, 'NULL')} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS
                     if c != "timestamp"]
             cols.append(f"__gc_t{i} AS \"timestamp\"")
-            cols += [f"{outs[a]} AS {_ident(a)}" if a in outs else f"NULL AS {_ident(a)}"
+            cols += [f"{outs[a]} AS {quote_ident(a)}" if a in outs else f"NULL AS {quote_ident(a)}"
                      for a in attributes]
             selects.append(f"SELECT {', '.join(cols)}, _src, _row, {event.index} AS __gc_e "
-                           f"FROM {_ident(rows)} WHERE __gc_problem IS NULL "
+                           f"FROM {quote_ident(rows)} WHERE __gc_problem IS NULL "
                            f"AND __gc_t{i} IS NOT NULL")
     return " UNION ALL ".join(selects)
 
@@ -1001,10 +1002,10 @@ def _events_query(sources: list[_Source], plans: list[_Plan], rows_tables: list[
 def _create_events(con, table: str, query: str, attributes: list[str]) -> tuple[int, int]:
     """Create the events table from the candidate events, one copy of each duplicate."""
     value_cols = [c for c in CANONICAL_COLUMNS if c != "event_id"] + attributes
-    same_row = ", ".join(f"CASE WHEN event_id IS NULL THEN {_ident(c)} END" for c in value_cols)
-    attr_defs = "".join(f", {_ident(a)} VARCHAR" for a in attributes)
+    same_row = ", ".join(f"CASE WHEN event_id IS NULL THEN {quote_ident(c)} END" for c in value_cols)
+    attr_defs = "".join(f", {quote_ident(a)} VARCHAR" for a in attributes)
     con.execute(f"""
-        CREATE OR REPLACE TABLE {_ident(table)} (
+        CREATE OR REPLACE TABLE {quote_ident(table)} (
             case_id VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
             "timestamp" TIMESTAMP NOT NULL, unit VARCHAR, event_id VARCHAR,
             _src INTEGER, _row INTEGER{attr_defs})""")
@@ -1016,13 +1017,14 @@ def _create_events(con, table: str, query: str, attributes: list[str]) -> tuple[
         """).fetchone()
     if maybe_copies:
         con.execute(f"""
-            INSERT INTO {_ident(table)} BY NAME
+            INSERT INTO {quote_ident(table)} BY NAME
             SELECT * EXCLUDE (__gc_e) FROM ({query})
             QUALIFY row_number() OVER (PARTITION BY event_id, {same_row}
                                        ORDER BY _src, _row, __gc_e) = 1""")
     else:
-        con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * EXCLUDE (__gc_e) FROM ({query})")
-    (kept,) = con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchone()
+        con.execute(f"INSERT INTO {quote_ident(table)} BY NAME "
+                    f"SELECT * EXCLUDE (__gc_e) FROM ({query})")
+    (kept,) = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
     return kept, int(candidates) - kept
 
 
@@ -1033,7 +1035,7 @@ def _adopt_rows(con, source: _Source, plan: _Plan, table: str) -> int | None:
     None when some events may be copies of others: ``_create_events`` then finds and drops
     them.
     """
-    base = _ident(source.base)
+    base = quote_ident(source.base)
     outs = _row_outputs(plan)
     value = {c: _value_sql(outs[c]) if c in outs else "NULL" for c in CANONICAL_COLUMNS}
     value["timestamp"] = "__gc_t0"
@@ -1059,14 +1061,15 @@ def _adopt_rows(con, source: _Source, plan: _Plan, table: str) -> int | None:
         elif column.startswith(_PLACEHOLDER):
             target = column[len(_PLACEHOLDER):]
         else:   # a working column, or a value no output uses
-            con.execute(f"ALTER TABLE {base} DROP COLUMN {_ident(column)}")
+            con.execute(f"ALTER TABLE {base} DROP COLUMN {quote_ident(column)}")
             continue
-        con.execute(f"ALTER TABLE {base} RENAME COLUMN {_ident(column)} TO {_ident(target)}")
+        con.execute(f"ALTER TABLE {base} RENAME COLUMN {quote_ident(column)} "
+                    f"TO {quote_ident(target)}")
     for column in ("case_id", "event_type", "timestamp"):
-        con.execute(f"ALTER TABLE {base} ALTER COLUMN {_ident(column)} SET NOT NULL")
-    con.execute(f"DROP TABLE IF EXISTS {_ident(table)}")
-    con.execute(f"ALTER TABLE {base} RENAME TO {_ident(table)}")
-    return con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchone()[0]
+        con.execute(f"ALTER TABLE {base} ALTER COLUMN {quote_ident(column)} SET NOT NULL")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+    con.execute(f"ALTER TABLE {base} RENAME TO {quote_ident(table)}")
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
 
 
 def _attribute_names(plans: list[_Plan]) -> list[str]:
@@ -1182,10 +1185,10 @@ def ingest_records(con: duckdb.DuckDBPyConnection, records: list[dict], name: st
     ws = _Workspace(con)
     try:
         lines = ws.table("records")
-        con.execute(f"CREATE TEMP TABLE {_ident(lines)} (__gc_ord BIGINT, line VARCHAR)")
+        con.execute(f"CREATE TEMP TABLE {quote_ident(lines)} (__gc_ord BIGINT, line VARCHAR)")
         texts = [json.dumps(r, ensure_ascii=False, default=_record_json) for r in records]
         if texts:
-            con.execute(f"INSERT INTO {_ident(lines)} SELECT generate_subscripts($1, 1), "
+            con.execute(f"INSERT INTO {quote_ident(lines)} SELECT generate_subscripts($1, 1), "
                         f"unnest($1)", [texts])
         source = _json_source(con, 0, name, lines, location_cls=RecordLocation)
         if not source.columns:
