@@ -20,6 +20,7 @@ from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
 from .data.ingest import IngestResult, ingest
+from .data.sqltext import quote_string
 from .model.loader import load_rules
 from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
 from .model.rule import LoadedRule
@@ -54,13 +55,13 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     limit = memory_limit or default_memory_limit(con)
     try:
-        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        con.execute(f"SET memory_limit = {quote_string(limit)}")
     except duckdb.Error:
         con.close()
         raise GovcheckError(f"--memory-limit {limit!r} is not an amount of memory "
                             "(e.g. 3GB or 800MB)") from None
     spill = Path(tempfile.gettempdir()) / f"govcheck-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"SET temp_directory = {quote_string(str(spill))}")
     return con
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..data.calendar import WorkCalendar
+from ..data.sqltext import quote_ident
 from .compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
 from ..errors import CalendarError, DataError, SourceLocation
 from ..findings.report import Evidence, Violation
@@ -33,7 +34,7 @@ class RuleOutcome:
 
 
 def table_columns(con, table: str = "events") -> list[str]:
-    return [row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    return [row[0] for row in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()]
 
 
 def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..errors import CalendarError, SourceLocation
 from ..resources import data_dir
 from ..model.yamlsource import YamlDocument, load_yaml
+from .sqltext import quote_ident
 
 #: Years taken from the chinesecalendar package. The package treats any year as Mon–Fri
 #: once a single date of it is present, so only these years are trusted from it.
@@ -393,7 +394,7 @@ class WorkCalendar:
 
     def load_into(self, con: Any, table: str = "cal") -> None:
         """(Re)create ``table`` in a DuckDB connection from these days, in one INSERT."""
-        name = '"' + table.replace('"', '""') + '"'
+        name = quote_ident(table)
         days = self._days
         columns = [[x.date for x in days], [x.is_workday for x in days], self._wpos,
                    [x.kind for x in days], [x.name for x in days]]

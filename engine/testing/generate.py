@@ -70,6 +70,7 @@ from typing import Any, Iterable, Sequence
 import duckdb
 
 from ..data.calendar import WorkCalendar
+from ..data.sqltext import quote_ident, quote_string
 from ..errors import GovcheckError
 from ..model.loader import load_rules
 from ..model.rule import (CANONICAL_COLUMNS, KIND_TYPES, DeadlineRule, DueByRule, Duration,
@@ -1748,7 +1749,8 @@ class _Expansion:
         if options.format == "parquet":
             cols = ", ".join([f"{case} AS case_id", "st.event_type",
                               'make_timestamp((k.key >> 32) * 1000000) AS "timestamp"', "u.unit"]
-                             + [f"st.attrs[{j + 1}] AS {_ident(a)}" for j, a in enumerate(attrs)])
+                             + [f"st.attrs[{j + 1}] AS {quote_ident(a)}"
+                                for j, a in enumerate(attrs)])
             query, target = f"SELECT {cols} {joined}", "(FORMAT parquet)"
         else:
             if options.format == "jsonl":
@@ -1757,14 +1759,14 @@ class _Expansion:
             else:
                 line = f"concat(st.prefix, {digits}, st.mid, {stamp}, u.unit_text, st.tail)"
                 header, head = self.writer.header(), "true"
-            query = f"SELECT {line} AS {_ident(header)} {joined}"
+            query = f"SELECT {line} AS {quote_ident(header)} {joined}"
             target = f"(FORMAT csv, HEADER {head}, QUOTE '', ESCAPE '', DELIMITER '\x1f')"
         # One thread: the join then streams the sorted keys in order (DuckDB keeps the order
         # of a join only when nothing runs in parallel), and it is the cheapest way anyway.
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
         con.execute("SET threads = 1")
         try:
-            con.execute(f"COPY ({query}) TO '{_sql_text(str(out))}' {target}")
+            con.execute(f"COPY ({query}) TO {quote_string(str(out))} {target}")
         finally:
             con.execute(f"SET threads = {int(threads)}")
         return min(total, n)
@@ -1812,11 +1814,3 @@ def _table(con, name: str, columns: str, rows: list[tuple]) -> None:
     cols = list(zip(*rows))
     select = ", ".join(f"unnest(${j + 1}::{t}[])" for j, t in enumerate(types))
     con.execute(f"INSERT INTO {name} SELECT {select}", [list(c) for c in cols])
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
