@@ -37,3 +37,10 @@ def test_the_wheel_carries_the_data_the_code_reads(wheel_names):
     assert "govcheck/cli.py" in wheel_names and "govcheck/engine/api.py" in wheel_names
     assert not any(name.startswith(("govcheck/tests/", "govcheck/bench/", "govcheck/features/"))
                    for name in wheel_names)
+
+
+def test_the_wheel_carries_every_module_of_the_engine(wheel_names):
+    """pyproject.toml lists the packages by name: a new folder under engine/ must be added."""
+    modules = [p.relative_to(ROOT).as_posix() for p in (ROOT / "engine").rglob("*.py")]
+    missing = [name for name in modules if f"govcheck/{name}" not in wheel_names]
+    assert not missing
