@@ -96,8 +96,8 @@ def test_gbk_and_gb18030_are_detected(con, tmp_path, encoding):
 
 
 def test_gb18030_file_larger_than_one_chunk_is_transcoded_whole(con, tmp_path, monkeypatch):
-    import govcheck.engine.data.ingest as ingest_module
-    monkeypatch.setattr(ingest_module, "_CHUNK", 64)  # split multibyte characters across chunks
+    from govcheck.engine.data.ingest import textfiles
+    monkeypatch.setattr(textfiles, "CHUNK", 64)  # split multibyte characters across chunks
     body = "".join(f"案{i},咨询受理,2021-09-30 10:{i % 60:02d},单位{i},中文备注{i}\n" for i in range(200))
     log = write(tmp_path / "big.csv", HEADER + body, "gb18030")
     result = ingest(con, [log])
@@ -109,8 +109,8 @@ def test_gb18030_file_larger_than_one_chunk_is_transcoded_whole(con, tmp_path, m
 def test_gbk_rows_after_a_utf8_start_are_read_as_gb18030_not_dropped(con, tmp_path, monkeypatch):
     """Only the start of a file is checked before DuckDB reads it; DuckDB's reader finds
     the bytes further on that are not UTF-8, and the file is read again, transcoded."""
-    import govcheck.engine.data.ingest as ingest_module
-    monkeypatch.setattr(ingest_module, "_SNIFF", 256)
+    from govcheck.engine.data.ingest import textfiles
+    monkeypatch.setattr(textfiles, "_SNIFF", 256)
     ascii_rows = "".join(f"A{i},accept,2021-09-30 10:{i % 60:02d},unit,note\n" for i in range(40))
     log = tmp_path / "mixed.csv"
     log.write_bytes((HEADER + ascii_rows).encode() + "办件1,咨询受理,2021-09-30,市局,中文\n".encode("gbk"))
@@ -122,8 +122,8 @@ def test_gbk_rows_after_a_utf8_start_are_read_as_gb18030_not_dropped(con, tmp_pa
 
 
 def test_blank_lines_are_found_when_the_start_of_the_file_has_none(con, tmp_path, monkeypatch):
-    import govcheck.engine.data.ingest as ingest_module
-    monkeypatch.setattr(ingest_module, "_SNIFF", 64)
+    from govcheck.engine.data.ingest import textfiles
+    monkeypatch.setattr(textfiles, "_SNIFF", 64)
     body = "".join(f"C{i},受理,2021-09-30,,\n" for i in range(30))
     log = write(tmp_path / "log.csv", HEADER + body + "\n\nC30,受理,2021-09-30,,\n\n")
     result = ingest(con, [log])

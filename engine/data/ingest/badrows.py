@@ -1,0 +1,64 @@
+"""Rows that cannot be used: refused with each one named, or set aside in a file.
+
+Without a bad-rows file a load that meets such rows stops with a ``DataError`` listing
+them by file and row; with one, they are written there (file, row, reason, original
+values) and the load goes on without them.
+"""
+from __future__ import annotations
+
+import codecs
+import shutil
+
+from ...errors import DataError, SourceLocation
+from ..sqltext import quote_ident, quote_string
+from .sources import Source, Workspace
+from .textfiles import CHUNK
+
+
+def bad_rows_query(rows_tables: list[str]) -> str:
+    """SQL: the bad rows of every file, each with its file, row, reason and values."""
+    return " UNION ALL ".join(
+        f"SELECT _src, _row, __gc_problem AS reason, __gc_orig AS original "
+        f"FROM {quote_ident(t)} WHERE __gc_problem IS NOT NULL" for t in rows_tables)
+
+
+def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: bool) -> None:
+    """Stop the load: a ``DataError`` at the first bad row, listing the first few and
+    counting the rest; ``hint`` adds how to go on without them (not for rule examples)."""
+    listed = con.execute(f"SELECT _src, _row, reason FROM ({query}) ORDER BY _src, _row "
+                         f"LIMIT {_LISTED_BAD_ROWS}").fetchall()
+    lines = []
+    for src, row, reason in listed:
+        source = sources[src]
+        lines.append(f"{source.location_cls(source.name, row=row)}: {reason}")
+    first_src, first_row, first_reason = listed[0]
+    first = sources[first_src]
+    message = [first_reason] + lines[1:]
+    if total > len(listed):
+        message.append(f"… and {total - len(listed)} more")
+    noun = "row" if first.location_cls is SourceLocation else "event"
+    summary = f"{total} {noun}{'s' if total != 1 else ''} cannot be used; nothing was loaded"
+    if hint:
+        summary += " (correct the log, or pass --bad-rows FILE to set such rows aside and go on)"
+    message.append(summary)
+    raise DataError("\n".join(message), first.location_cls(first.name, row=first_row))
+
+
+def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, target: str) -> None:
+    """Write the bad rows to ``target`` as CSV, staged by DuckDB and copied behind a BOM."""
+    names = "[" + ", ".join(quote_string(f) for f in files) + "]"
+    staged = ws.temp_file(".csv")
+    con.execute(f"COPY (SELECT {names}[_src + 1] AS \"file\", _row AS \"row\", reason AS "
+                f"\"reason\", original AS \"values\" FROM ({query}) ORDER BY _src, _row) "
+                f"TO {quote_string(staged)} (FORMAT csv, HEADER true)")
+    try:
+        with open(staged, "rb") as src, open(target, "wb") as out:
+            out.write(codecs.BOM_UTF8)  # so that Excel shows the Chinese text
+            shutil.copyfileobj(src, out, CHUNK)
+    except OSError as exc:
+        raise DataError(f"cannot write the bad-rows file: {exc.strerror}",
+                        SourceLocation(str(target))) from None
+
+
+#: The bad rows a refused load names; the others are counted.
+_LISTED_BAD_ROWS = 20

@@ -1,0 +1,139 @@
+"""The column plan: which source column, or fixed value, becomes which column of ``events``.
+
+A log's own column names, a mapping's renames, drops and constants and, for a wide
+export whose rows each hold several events, the mapping's events come together here
+before any row is read, so that a missing or doubly named column is refused up front,
+with the columns that were found.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...errors import DataError, SourceLocation
+from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping
+from .sources import Source
+
+
+@dataclass
+class Output:
+    """One column of the events table: from a source column or a fixed value."""
+
+    target: str
+    source: int | None = None
+    constant: str | None = None
+
+
+@dataclass
+class EventPlan:
+    """One event a row gives: its type, the column of its time, its own columns (in a
+    wide export), and its position among the mapping's events."""
+
+    event_type: Output
+    time_source: int
+    outputs: list[Output]
+    index: int
+
+
+@dataclass
+class Plan:
+    """One source's plan: the columns all its events share, its events, and whether it
+    is wide (several events a row, from the mapping's ``events``)."""
+
+    shared: list[Output]
+    events: list[EventPlan]
+    wide: bool
+
+    def used_sources(self) -> list[int]:
+        """The source columns some output reads: the only ones a rows table keeps."""
+        used = {o.source for o in self.shared if o.source is not None}
+        for e in self.events:
+            used.add(e.time_source)
+            if e.event_type.source is not None:
+                used.add(e.event_type.source)
+            used.update(o.source for o in e.outputs if o.source is not None)
+        return sorted(used)
+
+
+def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
+    """The plan of one source under ``mapping``; refused, with the columns found, when a
+    required column is missing or two columns would have one name."""
+    names = source.columns
+    where = SourceLocation(source.name)
+    found = ", ".join(names) if names else "none"
+    renames = mapping.columns if mapping else {}
+    dropped = set(mapping.drop) if mapping else set()
+    entries = mapping.events if mapping else ()
+    per_event = {s for e in entries for s in e.columns} | {e.timestamp for e in entries}
+
+    def add(outputs: list[Output], out: Output, taken: dict[str, str], origin: str) -> None:
+        if out.target in RESERVED_COLUMNS or out.target.startswith(INTERNAL_PREFIX):
+            raise DataError(f"{origin} would be named {out.target!r}, a name ingest keeps for "
+                            "itself; rename it with a mapping file", where)
+        key = out.target.lower()
+        if key in taken:
+            raise DataError(f"two columns would be named {out.target!r}: {taken[key]} and "
+                            f"{origin}" + (f" (mapping {mapping.path})" if mapping else ""), where)
+        taken[key] = origin
+        outputs.append(out)
+
+    shared: list[Output] = []
+    taken: dict[str, str] = {}
+    for j, name in enumerate(names):
+        if name in dropped or name in per_event:
+            continue
+        add(shared, Output(renames.get(name, name), source=j), taken, f"column {name!r}")
+    for target, value in (mapping.constants.items() if mapping else ()):
+        add(shared, Output(target, constant=value), taken, f"constant {target!r}")
+    have = {o.target: o for o in shared}
+
+    def missing(column: str) -> DataError:
+        how = f" after applying mapping {mapping.path}" if mapping else ""
+        return DataError(f"missing column {column!r}{how} (columns found: {found})", where)
+
+    if "case_id" not in have:
+        raise missing("case_id")
+    if not entries:
+        for column in ("event_type", "timestamp"):
+            if column not in have:
+                raise missing(column)
+        time = have["timestamp"]
+        shared = [o for o in shared if o.target not in ("event_type", "timestamp")]
+        return Plan(shared, [EventPlan(have["event_type"], time.source, [], 0)], wide=False)
+
+    for column in ("event_type", "timestamp", "event_id"):
+        if column in have:
+            raise DataError(f"column {column!r} has no place when the mapping's events make the "
+                            f"events; drop or rename it in mapping {mapping.path}", where)
+    events = []
+    for entry in entries:
+        if entry.timestamp not in names:
+            raise DataError(f"missing column {entry.timestamp!r} named as the time of "
+                            f"{entry.event_type} in mapping {mapping.path} (columns found: {found})",
+                            where)
+        own: list[Output] = []
+        own_taken = dict(taken)
+        for src, target in entry.columns.items():
+            if src in names:
+                add(own, Output(target, source=names.index(src)), own_taken, f"column {src!r}")
+        for target, value in entry.constants.items():
+            add(own, Output(target, constant=value), own_taken, f"constant {target!r}")
+        events.append(EventPlan(Output("event_type", constant=entry.event_type),
+                                names.index(entry.timestamp), own, entry.index))
+    return Plan(shared, events, wide=True)
+
+
+def check_mapping_names(mapping: Mapping, sources: list[Source]) -> None:
+    """A source column the mapping names must exist in at least one log (typos are errors)."""
+    everywhere = {n for s in sources for n in s.columns}
+    for name, key_path in mapping.source_columns().items():
+        if name not in everywhere:
+            found = "; ".join(f"{s.name}: {', '.join(s.columns) or 'none'}" for s in sources)
+            raise DataError(f"column {name!r} is in none of the logs (columns found: {found})",
+                            mapping.where(*key_path))
+
+
+def row_outputs(plan: Plan) -> dict[str, Output]:
+    """The events table's columns of a one-event-per-row plan, by name."""
+    outs = {o.target: o for o in plan.shared}
+    outs["event_type"] = plan.events[0].event_type
+    return outs

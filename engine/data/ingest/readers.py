@@ -1,0 +1,219 @@
+"""One reader per log format, each turning a file into a ``Source``.
+
+CSV and TSV go through DuckDB's CSV reader (its reject store catches ragged rows); JSON
+lines are read as lines of text and parsed by DuckDB's JSON functions, so that a bad line
+is a bad row, not a failed load; Parquet is DuckDB's own; XLSX cells come through
+openpyxl and are fed to DuckDB in batches, the one place Python touches every row.
+``open_source`` picks the reader by the file's extension.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ...errors import DataError, SourceLocation
+from ..sqltext import quote_ident, quote_string
+from .sources import Source, Workspace, first_line, header_names
+from .textfiles import prepare_text
+from .values import BLANKS, shown, trimmed
+
+
+def open_source(con, ws: Workspace, index: int, path: str) -> Source:
+    """The log at ``path``, read by the reader of its extension; a file that is missing,
+    empty, a folder or of an unknown format is refused by name."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError("file not found", SourceLocation(path))
+    if p.is_dir():
+        raise DataError("is a directory, not an event log", SourceLocation(path))
+    reader = _READERS.get(p.suffix.lower())
+    if reader is None:
+        raise DataError(f"unknown log format {p.suffix or '(no extension)'!r}: use .csv, .xlsx, "
+                        ".jsonl/.ndjson or .parquet", SourceLocation(path))
+    if p.stat().st_size == 0:
+        raise DataError("empty file", SourceLocation(path))
+    try:
+        return reader(con, ws, index, path)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(path)) from None
+
+
+def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False) -> Source:
+    """A CSV or TSV log: the delimiter guessed from the header line, the records split by
+    DuckDB's reader, which sets malformed ones aside in its reject store. ``whole`` checks
+    the encoding of the whole file, not only its start (the second read, after
+    ``textfiles.NotUtf8``)."""
+    text_path, blank_lines, lines = prepare_text(path, ws, whole)
+    if lines == 0:
+        raise DataError("empty file", SourceLocation(path))
+    # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
+    with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        header_line = f.readline()
+        if not header_line.strip(BLANKS):
+            if lines <= 1:
+                raise DataError("empty file", SourceLocation(path))
+            raise DataError("the first row is blank: it must hold the column names",
+                            SourceLocation(path, row=1))
+        delimiter = max(",\t;|", key=lambda d: (header_line.count(d), d == ","))
+        f.seek(0)
+        header = next(csv.reader(f, delimiter=delimiter))
+    names, unnamed = header_names(header, path)
+    rejects = ws.table("rej")
+    columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(names))) + "}"
+    relation = (f"read_csv({quote_string(text_path)}, "
+                f"header = true, columns = {columns}, delim = {quote_string(delimiter)}, "
+                f"quote = '\"', escape = '\"', auto_detect = false, null_padding = false, "
+                f"store_rejects = true, rejects_table = {quote_string(rejects)}, "
+                f"rejects_scan = {quote_string(ws.table('rejscan'))})")
+    return Source(index, path, names, [f"c{j}" for j in range(len(names))], relation,
+                  None, 1, rejects=rejects, unnamed=unnamed,
+                  blank_lines=blank_lines if len(names) > 1 else [],
+                  physical_lines=lines, text_path=text_path, delimiter=delimiter,
+                  sniffed=blank_lines is None)
+
+
+def json_source(con, index: int, path: str, lines: str, rejects: str | None = None,
+                location_cls: type[SourceLocation] = SourceLocation) -> Source:
+    """JSON lines already in the table ``lines`` (``__gc_ord``, ``line``), for a JSON lines
+    log and for the inline events of ``ingest_records``: a column per key, in the order the
+    keys first appear; a line that is not a JSON object is its row's problem."""
+    is_object = "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END"
+    # keys in order of first appearance: by the first line holding each, then within it
+    keys = [k for (k,) in con.execute(f"""
+        WITH firsts AS (SELECT key, min(__gc_ord) AS __gc_ord
+                        FROM (SELECT __gc_ord, unnest(json_keys(line)) AS key
+                              FROM {quote_ident(lines)} WHERE {is_object})
+                        GROUP BY key)
+        SELECT f.key FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
+        ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()]
+    names, _ = header_names(keys, path, location_cls)
+    spec = json.dumps({k: "VARCHAR" for k in keys}, ensure_ascii=False)
+    transform = f"json_transform(line, {quote_string(spec)})" if keys else "NULL"
+    relation = (f"(SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END AS __gc_j "
+                f"FROM {quote_ident(lines)})")
+    pre = (f"CASE WHEN {trimmed('line')} IS NULL THEN NULL "
+           f"WHEN NOT json_valid(line) THEN concat('not valid JSON ', {shown('line')}) "
+           f"WHEN json_type(line) <> 'OBJECT' THEN "
+           f"concat('not a {{field: value}} object ', {shown('line')}) END")
+    exprs = [f"struct_extract(__gc_j, {quote_string(k)})" for k in keys]
+    return Source(index, path, names, exprs, relation, "__gc_ord", 0, pre=pre, raw="line",
+                  rejects=rejects, location_cls=location_cls)
+
+
+def _read_jsonl(con, ws: Workspace, index: int, path: str) -> Source:
+    text_path, _blank, lines_count = prepare_text(path, ws)
+    if lines_count == 0:
+        raise DataError("empty file", SourceLocation(path))
+    read, lines = ws.table("read"), ws.view("lines")
+    rejects = ws.table("rej")
+    # numbered by position (rowid): a row_number() window would cost more than the read
+    con.execute(
+        f"CREATE TEMP TABLE {quote_ident(read)} AS SELECT line "
+        f"FROM read_csv({quote_string(text_path)}, header = false, "
+        f"columns = {{'line': 'VARCHAR'}}, "
+        f"delim = '\x1f\x1e', quote = '', escape = '', auto_detect = false, "
+        f"store_rejects = true, rejects_table = {quote_string(rejects)}, "
+        f"rejects_scan = {quote_string(ws.table('rejscan'))})")
+    con.execute(f"CREATE TEMP VIEW {quote_ident(lines)} AS "
+                f"SELECT rowid + 1 AS __gc_ord, line FROM {quote_ident(read)}")
+    return json_source(con, index, path, lines, rejects=rejects)
+
+
+def _read_parquet(con, ws: Workspace, index: int, path: str) -> Source:
+    try:
+        described = con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({quote_string(path)})").fetchall()
+    except duckdb.Error as exc:
+        raise DataError(f"cannot read as Parquet: {first_line(exc)}", SourceLocation(path)) from None
+    raw_names = [row[0] for row in described]
+    names, _ = header_names(raw_names, path)
+    relation = (f"(SELECT file_row_number AS __gc_frn, * FROM read_parquet({quote_string(path)}, "
+                f"file_row_number = true))")
+    return Source(index, path, names, [f"CAST({quote_ident(n)} AS VARCHAR)" for n in raw_names],
+                  relation, "__gc_frn + 1", 1)
+
+
+_XLSX_BATCH = 20_000
+
+
+def _read_xlsx(con, ws: Workspace, index: int, path: str) -> Source:
+    import openpyxl
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors alike
+        raise DataError(f"cannot read as an XLSX workbook: {exc}", SourceLocation(path)) from None
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or all(_cell_text(v) is None or not str(v).strip(BLANKS)
+                                 for v in header):
+            if header is None:
+                raise DataError("empty file", SourceLocation(path))
+            raise DataError("the first row is blank: it must hold the column names",
+                            SourceLocation(path, row=1))
+        header = list(header)
+        while header and (header[-1] is None or not str(header[-1]).strip(BLANKS)):
+            header.pop()
+        names, unnamed = header_names([_cell_text(v) or "" for v in header], path)
+        width = len(names)
+        staged = ws.table("xlsx")
+        cols = ", ".join(f"c{j} VARCHAR" for j in range(width))
+        con.execute(f"CREATE TEMP TABLE {quote_ident(staged)} ({cols}, __gc_row INTEGER, "
+                    f"__gc_pre VARCHAR)")
+        appender = con.appender(staged)
+        batch: list[tuple] = []
+        for number, cells in enumerate(rows, start=2):
+            values = [_cell_text(v) for v in cells[:width]]
+            values += [None] * (width - len(values))
+            beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(BLANKS)]
+            problem = None
+            if beyond:
+                extra = ", ".join(beyond)[:60]
+                problem = f"has values beyond the last named column ('{extra}')"
+            batch.append((*values, number, problem))
+            if len(batch) >= _XLSX_BATCH:
+                appender.append_rows(batch)
+                appender.flush()
+                batch.clear()
+        if batch:
+            appender.append_rows(batch)
+            appender.flush()
+    finally:
+        book.close()
+    return Source(index, path, names, [f"c{j}" for j in range(width)], quote_ident(staged),
+                  "__gc_row - 1", 1, pre="__gc_pre", unnamed=unnamed)
+
+
+def _cell_text(value: Any) -> str | None:
+    """An XLSX cell as text; date cells in the form the timestamp parser reads."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        # Excel stores times as fractions of a day: round away float noise (…:19.999999).
+        millis = round(value.microsecond / 1000)
+        value = value.replace(microsecond=0) + dt.timedelta(milliseconds=millis)
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_READERS = {
+    ".csv": read_csv, ".tsv": read_csv,
+    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl,
+    ".parquet": _read_parquet, ".pq": _read_parquet,
+    ".xlsx": _read_xlsx, ".xlsm": _read_xlsx,
+}

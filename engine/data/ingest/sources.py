@@ -1,0 +1,104 @@
+"""What every reader hands on, and where the temporary tables of a load live.
+
+A reader turns one file into a ``Source``: SQL over the file with, for each column, an
+expression that reads it as text, and what the later steps need to number its rows and
+name their problems. The tables and files a load creates belong to its ``Workspace``,
+which removes them all when the load ends, whether it succeeded or not.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+
+import duckdb
+
+from ...errors import DataError, SourceLocation
+from ...model.rule import CANONICAL_COLUMNS
+from ..mapping import INTERNAL_PREFIX
+from ..sqltext import quote_ident
+from .values import BLANKS
+
+
+@dataclass
+class Source:
+    """One input, as SQL: the columns it has and how to read each as text."""
+
+    index: int
+    name: str
+    columns: list[str]
+    exprs: list[str]
+    relation: str
+    ordinal: str | None     # 1-based position among the records the reader returned;
+                            # None: the reader's order itself (the rows table's rowid)
+    header_rows: int        # rows before the first record (1 with a header, 0 for lines)
+    pre: str = "NULL"       # a problem found while splitting the record
+    raw: str = "NULL"       # the record's original text, where the reader has it
+    rejects: str | None = None
+    unnamed: set[int] = field(default_factory=set)
+    blank_lines: list[int] | None = field(default_factory=list)   # None: not looked for
+    physical_lines: int = 0     # the last line with content
+    text_path: str | None = None
+    delimiter: str = ","
+    location_cls: type[SourceLocation] = SourceLocation
+    sniffed: bool = False   # only the start was checked to be UTF-8 (textfiles.prepare_text)
+    base: str | None = None  # the table of its rows, when no record was skipped or renumbered
+
+
+class Workspace:
+    """Temporary tables and files of one load, all removed when it ends."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.tag = uuid.uuid4().hex[:10]
+        self.objects: list[tuple[str, str]] = []     # (TABLE or VIEW, name)
+        self.tmpdir: str | None = None
+
+    def table(self, role: str, kind: str = "TABLE") -> str:
+        name = f"{INTERNAL_PREFIX}{role}{len(self.objects)}_{self.tag}"
+        self.objects.append((kind, name))
+        return name
+
+    def view(self, role: str) -> str:
+        return self.table(role, "VIEW")
+
+    def temp_file(self, suffix: str) -> str:
+        if self.tmpdir is None:
+            self.tmpdir = tempfile.mkdtemp(prefix="govcheck-ingest-")
+        fd, path = tempfile.mkstemp(suffix=suffix, dir=self.tmpdir)
+        os.close(fd)
+        return path
+
+    def close(self) -> None:
+        for kind, name in reversed(self.objects):
+            try:
+                self.con.execute(f"DROP {kind} IF EXISTS {quote_ident(name)}")
+            except duckdb.Error:
+                pass
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def header_names(raw: list[str], path: str, location_cls=SourceLocation) -> tuple[list[str], set[int]]:
+    """Trimmed header names; blank ones become ``columnN``; a repeated name is refused."""
+    names, unnamed, seen = [], set(), {}
+    for i, value in enumerate(raw):
+        name = (value or "").strip(BLANKS)
+        if not name:
+            name, _ = f"column{i + 1}", unnamed.add(i)
+        lowered = name.lower()
+        if lowered in CANONICAL_COLUMNS:
+            name = lowered
+        if lowered in seen:
+            raise DataError(f"column {name!r} appears twice (columns {seen[lowered] + 1} and {i + 1})",
+                            location_cls(path, row=1))
+        seen[lowered] = i
+        names.append(name)
+    return names, unnamed
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error, for a message: DuckDB's next lines quote the SQL."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,152 @@
+"""Text logs made readable for DuckDB: UTF-8 checked or transcoded, lines counted.
+
+Offices export CSV from Excel in GBK (read as GB18030), sometimes in UTF-16; DuckDB
+reads only UTF-8. A file is checked (often only its start: DuckDB's reader flags later
+bytes that are not UTF-8, see ``NotUtf8``) or transcoded in chunks to a temporary file.
+DuckDB's reader also skips empty lines without a word, so the lines are counted here,
+chunk by chunk, for row numbers to stay those a spreadsheet shows.
+"""
+from __future__ import annotations
+
+import codecs
+import os
+
+from ...errors import DataError, SourceLocation
+from .sources import Workspace
+
+#: Bytes read from a log at a time.
+CHUNK = 8 << 20
+
+
+class NotUtf8(Exception):
+    """A file whose start is UTF-8 holds bytes further on that are not: read it again,
+    checked whole (and transcoded from GB18030 if that is what it is)."""
+
+
+def prepare_text(path: str, ws: Workspace, whole: bool = True,
+                 ) -> tuple[str, list[int] | None, int]:
+    """Make sure DuckDB reads UTF-8: check the file, or transcode it to a temporary file.
+
+    Returns the path to read, the numbers of empty lines, and the number of the last line
+    with content. With ``whole=False`` only the start of the file is checked and the empty
+    lines are not looked for (None): DuckDB's reader flags any later bytes that are not
+    UTF-8 (see ``NotUtf8``), and ``skipped.account_for_skipped`` looks for empty lines only
+    when the counts show there are some.
+    """
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _transcode(path, "utf-16", ws)
+    if head.startswith(b"\x84\x31\x95\x33"):
+        return _transcode(path, "gb18030", ws)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    if not whole:
+        with open(path, "rb") as f:
+            start = f.read(_SNIFF)
+        try:
+            decoder.decode(start, final=len(start) < _SNIFF)
+        except UnicodeDecodeError:
+            return _transcode(path, "gb18030", ws)
+        return path, None, _last_content_line(path)
+    stats = _LineStats()
+    with open(path, "rb") as f:
+        try:
+            while chunk := f.read(CHUNK):
+                decoder.decode(chunk)
+                stats.feed(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return _transcode(path, "gb18030", ws)
+    return (path, *stats.finish())
+
+
+def scan_lines(path: str) -> tuple[list[int], int]:
+    """Empty lines before the last line with content, and that line's number."""
+    stats = _LineStats()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            stats.feed(chunk)
+    return stats.finish()
+
+
+#: Bytes read to tell UTF-8 from GB18030 before DuckDB reads the whole file.
+_SNIFF = 1 << 20
+
+
+class _LineStats:
+    """Counts lines and finds empty ones while bytes stream past (DuckDB skips them)."""
+
+    def __init__(self) -> None:
+        self.newlines = 0
+        self.empty_lines: list[int] = []
+        self.last_content_line = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self._tail + chunk
+        before = self.newlines - self._tail.count(b"\n")
+        hits = []
+        for pattern in (b"\n\n", b"\n\r\n"):
+            pos = buf.find(pattern)
+            while pos != -1:
+                if pos + len(pattern) > len(self._tail):
+                    hits.append(pos)
+                pos = buf.find(pattern, pos + 1)
+        counted, upto = before, 0
+        for pos in sorted(hits):
+            counted += buf.count(b"\n", upto, pos + 1)
+            upto = pos + 1
+            self.empty_lines.append(counted + 1)
+        content = chunk.rstrip()
+        if content:
+            self.last_content_line = self.newlines + chunk.count(b"\n", 0, len(content)) + 1
+        self.newlines += chunk.count(b"\n")
+        self._tail = buf[-2:]
+
+    def finish(self) -> tuple[list[int], int]:
+        """Empty lines before the last line with content, and that line's number."""
+        return [n for n in self.empty_lines if n < self.last_content_line], self.last_content_line
+
+
+def _last_content_line(path: str) -> int:
+    """The number of the file's last line with content (0 when it has none), counting
+    newlines in C rather than looking at every line."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(CHUNK), b""))
+        trailing, end = 0, size          # newlines after the last byte of content
+        while end > 0:
+            f.seek(max(0, end - CHUNK))
+            chunk = f.read(end - max(0, end - CHUNK))
+            content = chunk.rstrip()
+            trailing += chunk.count(b"\n", len(content))
+            if content:
+                return newlines - trailing + 1
+            end -= len(chunk)
+    return 0
+
+
+def _transcode(path: str, encoding: str, ws: Workspace) -> tuple[str, list[int], int]:
+    target = ws.temp_file(".csv")
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    stats = _LineStats()
+    offset = 0
+    first = True
+    with open(path, "rb") as src, open(target, "wb") as out:
+        try:
+            while True:
+                chunk = src.read(CHUNK)
+                text = decoder.decode(chunk, final=not chunk)
+                if first and text:
+                    text, first = text.lstrip("\ufeff"), False
+                data = text.encode("utf-8")
+                out.write(data)
+                stats.feed(data)
+                if not chunk:
+                    break
+                offset += len(chunk)
+        except UnicodeDecodeError as exc:
+            raise DataError(f"cannot read the text: it is neither UTF-8 nor {encoding.upper()} "
+                            f"(bad bytes near byte {offset + exc.start})",
+                            SourceLocation(path)) from None
+    return (target, *stats.finish())

@@ -1,0 +1,30 @@
+"""What a value of a log is: blank or not, trimmed, and how a message quotes it.
+
+Every reader and every check treats values alike: the blanks around a value (among them
+the ideographic space and the stray BOMs of Chinese exports) are not part of it, a value
+of nothing but blanks is a missing one, and a message shows a value quoted, on one line,
+cut short. The streaming monitor trims the events it reads with the same ``BLANKS``.
+"""
+from __future__ import annotations
+
+from ..sqltext import quote_string
+
+#: Blanks trimmed from every value: ASCII ones, the ideographic space, NBSP, stray BOMs.
+BLANKS = " \t\r\n\f\v\u3000\u00a0\ufeff"
+
+
+def trimmed(expr: str) -> str:
+    """SQL: the value with surrounding blanks removed, NULL when nothing is left.
+
+    ``trim`` with a character list is slow, so it runs only where an end is blank.
+    """
+    blanks = quote_string(BLANKS)
+    return (f"nullif(CASE WHEN contains({blanks}, {expr}[1]) OR contains({blanks}, {expr}[-1]) "
+            f"THEN trim({expr}, {blanks}) ELSE {expr} END, '')")
+
+
+def shown(expr: str) -> str:
+    """SQL: a value as it appears in a message, quoted and cut short."""
+    flat = f"regexp_replace({expr}, '\\s+', ' ', 'g')"
+    return (f"concat('(''', left({flat}, 60), CASE WHEN length({flat}) > 60 THEN '…' ELSE '' END,"
+            f" ''')')")
