@@ -157,10 +157,10 @@ def run_scenario(log: str, rules: str, shards: int) -> dict:
     def sample():
         t0 = time.perf_counter()
         while not done.wait(0.5):
-            n_open = len(monitor.cases)
+            n_open = len(monitor.life.cases)
             peak_open[0] = max(peak_open[0], n_open)
             samples.append((time.perf_counter() - t0, monitor.stats.events, rss_mb(), n_open))
-            remembered[0] = monitor.opened.size() + monitor.reported.size()
+            remembered[0] = monitor.life.opened.size() + monitor.life.reported.size()
 
     monitor.start()
     start_rss = rss_mb()
@@ -173,7 +173,7 @@ def run_scenario(log: str, rules: str, shards: int) -> dict:
     cpu = time.process_time() - cpu0
     done.set()
     thread.join()
-    samples.append((elapsed, monitor.stats.events, rss_mb(), len(monitor.cases)))
+    samples.append((elapsed, monitor.stats.events, rss_mb(), len(monitor.life.cases)))
     s = monitor.stats
     return {"exit": code, "seconds": round(elapsed, 1), "events": s.events, "lines": s.lines,
             "events_per_s": round(s.events / elapsed), "peak_open": peak_open[0],
@@ -182,7 +182,7 @@ def run_scenario(log: str, rules: str, shards: int) -> dict:
             "start_rss_mb": round(start_rss), "peak_rss_mb": round(max(x[2] for x in samples)),
             "end_rss_mb": round(samples[-1][2]), "warnings": s.warnings,
             "violations": s.violations, "resolved": s.resolved,
-            "remembered": monitor.opened.size() + monitor.reported.size(),
+            "remembered": monitor.life.opened.size() + monitor.life.reported.size(),
             "samples": [(round(a, 1), b, round(c), d) for a, b, c, d in samples],
             "status": err.getvalue().strip().splitlines()[-1]}
 

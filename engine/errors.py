@@ -63,6 +63,10 @@ class CalendarError(GovcheckError):
     """The working-day calendar cannot answer (a year it does not cover, a partial year)."""
 
 
+class WatchStop(GovcheckError):
+    """``watch`` cannot go on without losing or misjudging events (exit 2)."""
+
+
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The known names closest to a name that matched nothing (a typo, another spelling):
     the best match and any as close, or names that contain it (隆回 → 隆回县)."""

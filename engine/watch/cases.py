@@ -19,7 +19,7 @@ from typing import Any, Callable
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError
 from ..model.rule import DeadlineRule, MinCountRule, RuleBase, SequenceRule
-from .rulesets import from_us, sql_time_text, time_text
+from .times import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
 _EPOCH_DAY = dt.date(1970, 1, 1)

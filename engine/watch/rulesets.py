@@ -9,7 +9,7 @@ keeps the clock and the deadlines (``data.calendar``), and decides what a match 
 The engine's limits (docs/watch.md) shape the driver:
 
 - No durable-rules timers: they run on the wall clock only. Deadlines come from the
-  calendar and a heap in ``watch.monitor``.
+  calendar and a heap in ``watch.lifecycle``.
 - No sessions per case (1024 at most, and freeing them crashes): one session per ruleset,
   and rulesets sharded by a hash of the case id.
 - No host threads: ``durable.engine.Host`` starts two background threads that race the
@@ -39,6 +39,7 @@ from ..errors import GovcheckError
 from ..model.rule import (DeadlineRule, ForbiddenRule, LoadedRule, Matcher, MinCountRule,
                           RequiredFieldsRule, RuleBase, SequenceRule, value_date, value_text,
                           value_timestamp)
+from .times import to_us
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = ("deadline", "sequence", "min_count", "required_fields", "forbidden")
@@ -54,44 +55,9 @@ MAX_FACT_PROPERTIES = 200
 #: engine's stack holds 64 nodes and fails with error 303 beyond).
 ALPHA_BUDGET = 40
 
-EPOCH = dt.datetime(1970, 1, 1)
-_US = 1_000_000
-
 
 class EngineLimit(GovcheckError):
     """durable-rules cannot take what comes next without dropping or misjudging it."""
-
-
-def to_us(value: dt.datetime) -> int:
-    """A naive local time as microseconds since 1970-01-01 00:00."""
-    delta = value - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
-
-
-def from_us(us: int) -> dt.datetime:
-    return EPOCH + dt.timedelta(microseconds=us)
-
-
-_TEXTS: dict[int, str] = {}
-
-
-def time_text(us: int | None) -> str | None:
-    """``YYYY-MM-DD HH:MM:SS`` (the report's form for due and actual times)."""
-    if us is None:
-        return None
-    found = _TEXTS.get(us)
-    if found is None:
-        if len(_TEXTS) > 50_000:
-            _TEXTS.clear()
-        found = _TEXTS[us] = from_us(us).strftime("%Y-%m-%d %H:%M:%S")
-    return found
-
-
-def sql_time_text(us: int) -> str:
-    """A time as DuckDB prints a TIMESTAMP cast to text (fractions only when present)."""
-    value = from_us(us)
-    text = value.strftime("%Y-%m-%d %H:%M:%S")
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "")
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,197 @@
+"""``--state FILE``: what lets a monitor killed and restarted resume where it stopped and
+write nothing twice.
+
+Every few seconds the whole state (the open cases, the clock, the memory of closed cases,
+the events still held and the input position) is saved to FILE by an atomic write. Between
+saves a journal, ``FILE.journal``, records each finding written, each bad line reported
+and, when reading stdin (which cannot be read again), each line read. A restart takes back
+the state, replays the journaled lines, and recognises the findings already written (the
+journal's, and the last line of the output file, which a crash can leave unjournaled).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Sequence
+
+from ..errors import SourceLocation, WatchStop
+from ..model.rule import RuleBase
+from .input import Line
+
+if TYPE_CHECKING:
+    from .monitor import Monitor
+
+STATE_VERSION = 1
+
+
+class Journal:
+    """The state file and the journal beside it."""
+
+    def __init__(self, state: str | Path, source: str, rules: Sequence[RuleBase]):
+        self.path = Path(state)
+        self.journal_path = Path(str(state) + ".journal")
+        self.source = source
+        self.digest = rules_digest(rules)
+        self.fd: int | None = None
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def open(self) -> None:
+        """Start appending to the journal (after ``restore`` has read it)."""
+        self.fd = os.open(str(self.journal_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def checkpoint(self, monitor: Monitor) -> None:
+        """Save the state (atomic write), then start a fresh journal."""
+        src = monitor.source
+        data = {
+            "version": STATE_VERSION, "rules": self.digest, **monitor.parser.dump(),
+            "seq": monitor.writer.seq, "stats": monitor.stats.__dict__,
+            "input": {"source": self.source, "offset": src.offset if src else 0,
+                      "line": src.line if src else 0,
+                      "identity": list(src.identity) if src and src.identity else None},
+            **monitor.life.dump(),
+            "retained": monitor.facts.dump(),
+        }
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        try:
+            dir_fd = os.open(str(self.path.parent.resolve()), os.O_RDONLY)
+            os.fsync(dir_fd)
+            os.close(dir_fd)
+        except OSError:
+            pass
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+
+    def restore(self, monitor: Monitor) -> tuple[int, int, list[Line]]:
+        """Take back the saved state into the monitor's parts; return where to go on
+        reading (offset, line) and the journaled input lines to judge first."""
+        data = self._read()
+        writer = monitor.writer
+        monitor.parser.load(data)
+        writer.seq = data["seq"]
+        monitor.stats.__dict__.update(data["stats"])
+        monitor.life.load(data)
+        monitor.facts.restore(monitor.life.cases.values(), data["retained"])
+        offset, line = data["input"]["offset"], data["input"]["line"]
+        replay: list[Line] = []
+        for entry in self._entries():
+            if "out" in entry and entry["out"][4] > writer.seq:
+                writer.written_before_crash(entry["out"][4], tuple(entry["out"][:4]))
+            elif "bad" in entry and entry["bad"] > line:
+                monitor.bad.seen.add(entry["bad"])
+            elif "in" in entry and entry["n"] > line:
+                replay.append((entry["n"], entry["o"], entry["in"].encode(
+                    "utf-8", "surrogateescape")))
+        tail = unjournaled_tail(writer.out, max(writer.written, default=writer.seq))
+        if tail is not None:
+            writer.written_before_crash(*tail)
+        if replay:
+            line, offset = replay[-1][0], replay[-1][1]
+        return offset, line, replay
+
+    # -- journal entries --------------------------------------------------------------
+
+    def note_input(self, lines: list[Line]) -> None:
+        """Lines read from stdin, kept until the next checkpoint (stdin cannot be read again)."""
+        os.write(self.fd, "".join(
+            json.dumps({"in": raw.decode("utf-8", "surrogateescape"), "n": n, "o": off},
+                       ensure_ascii=False) + "\n" for n, off, raw in lines).encode("utf-8", "surrogateescape"))
+
+    def note_output(self, key: list) -> None:
+        """A finding just written: (rule, case, finding, type, seq)."""
+        os.write(self.fd, (json.dumps({"out": key}, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def note_bad(self, lines: list[int]) -> None:
+        """Bad lines just reported, by number."""
+        os.write(self.fd, "".join(json.dumps({"bad": n}) + "\n" for n in lines).encode())
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _read(self) -> dict:
+        """The saved state, if it belongs to these rules and this input."""
+        path = self.path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WatchStop(f"cannot read the saved state: {exc}", SourceLocation(str(path))) from None
+        if data.get("version") != STATE_VERSION:
+            raise WatchStop("the saved state was written by another version of govcheck; "
+                            "remove it to start over", SourceLocation(str(path)))
+        if data["rules"] != self.digest:
+            raise WatchStop("the rules changed since the state was saved (rules added, removed "
+                            "or edited); remove the state file to start over",
+                            SourceLocation(str(path)))
+        inp = data["input"]
+        if inp["source"] != self.source:
+            raise WatchStop(f"the state was saved while reading {inp['source']!r}, not "
+                            f"{self.source!r}", SourceLocation(str(path)))
+        if self.source != "-" and inp["identity"] is not None:
+            st = os.stat(self.source)
+            if [st.st_dev, st.st_ino] != inp["identity"]:
+                raise WatchStop("the input file was replaced since the state was saved",
+                                SourceLocation(self.source))
+        return data
+
+    def _entries(self) -> list[dict]:
+        """The journal's entries (a last line cut short by the crash is left out)."""
+        if not self.journal_path.exists():
+            return []
+        out = []
+        text = self.journal_path.read_text(encoding="utf-8", errors="surrogateescape")
+        for raw in text.splitlines():
+            try:
+                out.append(json.loads(raw))
+            except ValueError:
+                continue
+        return out
+
+
+def rules_digest(rules: Sequence[RuleBase]) -> dict[str, str]:
+    """A short hash of each rule (its examples aside): a state is for the rules it was saved with."""
+    return {r.id: hashlib.sha256(r.model_dump_json(exclude={"examples"}).encode()).hexdigest()[:16]
+            for r in rules}
+
+
+def unjournaled_tail(out: BinaryIO, last_journaled: int) -> tuple[int, tuple] | None:
+    """When the findings go to a regular file, its last line may be the one written
+    just before the crash and not journaled: (its seq, its key), so it is not written again.
+    A kill can also cut a write short where it crosses a page of the file: a last line
+    without its newline was never journaled, and is cut off to be written again whole."""
+    try:
+        fd = out.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        size = os.fstat(fd).st_size
+        with open(f"/proc/self/fd/{fd}", "rb") as f:
+            f.seek(max(0, size - 65536))
+            data = f.read()
+        if data and not data.endswith(b"\n"):
+            torn = len(data) - (data.rfind(b"\n") + 1)
+            os.ftruncate(fd, size - torn)
+            data = data[:len(data) - torn]
+        tail = data.splitlines()
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not tail:
+        return None
+    try:
+        last = json.loads(tail[-1])
+        seq = last["seq"]
+        key = (last["rule_id"], last["case_id"], last["finding"], last["type"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (seq, key) if seq == last_journaled + 1 else None

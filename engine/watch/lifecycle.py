@@ -1,0 +1,363 @@
+"""The life of every open case: opening it, applying its events in time order, judging it
+when its events change or the clock passes a time it named, and letting it go once its
+verdict is final.
+
+The judging clock moves with the events' times (or the wall); a time is judged once,
+whole: the cases changed at one time are judged when the clock moves past it (or when
+no more input comes), so events of the same time may arrive in any order and in
+different batches. Times a case named (its due time, its warning time) wait in a heap.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import json
+from typing import Any, Sequence
+
+from ..data.calendar import WorkCalendar
+from ..errors import CalendarError, WatchStop
+from ..model.rule import DeadlineRule, MinCountRule, RequiredFieldsRule, RuleBase, SequenceRule
+from .cases import Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict, count_due
+from .input import BadLines, Casts, Event
+from .output import FindingWriter
+from .remembered import Remembered
+from .rulesets import CompiledRule, Role
+from .times import sql_time_text, to_us
+
+#: Effects at one time are applied in this order (then by arrival), as the SQL compares
+#: times: a case opens before anything else at its start time counts for it, a pause
+#: before a resume at the same time, and a case closes after everything else then.
+PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 1,
+          "count_pre": 1, "hit": 1, "resume": 2, "end": 3}
+#: The reason a ``resolved`` line gives, by the role of the event that changed the case.
+REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
+           "extend": "extended", "step": "step", "count": "counted", "count_pre": "counted",
+           "open": "opened", None: "clock"}
+
+#: A match of an event with a role: (event serial, role, the case it joins or None).
+Record = tuple[int, Role, "Case | None"]
+
+
+class Lifecycle:
+    """The open cases of every rule, the clock, and what is remembered of closed cases."""
+
+    def __init__(self, compiled: Sequence[CompiledRule], calendar: WorkCalendar,
+                 remember_days: int, casts: Casts, bad: BadLines, writer: FindingWriter):
+        self.compiled = compiled
+        self.rule_of: list[RuleBase] = [r.rule for r in compiled]
+        self.rule_ids = [r.rule.id for r in compiled]
+        self.casts = casts
+        self.bad = bad
+        self.writer = writer
+        self.positions: dict[int, Positions] = {}
+        self.within: dict[int, Any] = {}
+        self.window: dict[int, tuple[int | None, int | None]] = {}
+        self.window_end: dict[int, int] = {}
+        for r in compiled:
+            within = getattr(r.rule, "within", None)
+            self.within[r.index] = within
+            if within is not None:
+                self.positions[r.index] = Positions(calendar, within.unit)
+            eff = r.rule.effective
+            lo = to_us(dt.datetime.combine(eff.from_, dt.time())) if eff and eff.from_ else None
+            hi = to_us(dt.datetime.combine(eff.to + dt.timedelta(days=1), dt.time())) if eff and eff.to else None
+            self.window[r.index] = (lo, hi)
+            if hi is not None:
+                self.window_end[r.index] = hi
+        self.clock: int | None = None           # the judging clock
+        self.cases: dict[int, Case] = {}        # by serial
+        self.open: dict[tuple[int, str], Case] = {}
+        self.heap: list[tuple[int, int, int]] = []          # (time, case serial, version)
+        self.opened = Remembered(remember_days)      # (rule, case) opened once
+        self.reported = Remembered(remember_days)    # event findings given
+        self.early = Remembered(remember_days)       # counted before the subject
+        self.expired: set[int] = set()               # rules whose window is over
+        self.dirty: dict[int, tuple[Case, str]] = {}     # changed at the current time
+        self.closed: list[tuple[int, int, tuple[str, int]]] = []   # their open-case facts
+
+    # -- what the monitor calls -------------------------------------------------------
+
+    def open_case(self, ev: Event, role: Role) -> Case | None:
+        """The case this start/trigger/subject event opens, if it is the case's first."""
+        r = role.rule
+        key = (r, ev.case_id)
+        if key in self.open or (r, ev.case_id) in self.opened or r in self.expired:
+            return None
+        self.opened.put(r, ev.case_id)
+        lo, hi = self.window[r]
+        if (lo is not None and ev.ts < lo) or (hi is not None and ev.ts >= hi):
+            return None
+        rule = self.compiled[r].rule
+        within = self.within[r]
+        limit: float | None = None
+        if within is not None:
+            if within.workdays_from:
+                raw = ev.values.get(within.workdays_from)
+                limit = self.casts.integer(raw)
+                if limit is None:
+                    self.bad.add(ev.line, f"rule {rule.id}: {within.workdays_from} "
+                                 f"{raw!r} is not a whole number of working days; case "
+                                 f"{ev.case_id!r} is not judged by this rule", json.dumps(
+                                     ev.values, ensure_ascii=False))
+                    return None
+            else:
+                limit = within.amount if within.unit == "hours" else int(within.amount)
+        # numbered by the opening event, so that ties are broken the same way however the
+        # input was cut into batches
+        args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit)
+        if isinstance(rule, DeadlineRule):
+            case: Case = DeadlineCase(*args)
+        elif isinstance(rule, SequenceRule):
+            case = SequenceCase(*args, n_steps=len(rule.steps))
+        else:
+            due = None
+            if within is not None:
+                due = self._calendar(rule, ev.case_id, lambda: count_due(
+                    rule, self.positions[r], ev.ts, limit))
+            case = CountCase(*args, due=due)
+            for item in self.early.pop(r, ev.case_id, ()) or ():
+                case.items.add(item)
+        self.cases[case.serial] = case
+        self.open[key] = case
+        return case
+
+    def apply(self, events: list[Event], ticks: list[tuple[int, int]], records: list[Record],
+              retained: list[Event]) -> None:
+        """Apply the batch's matches in time order, moving the clock as they go."""
+        by_serial = {ev.serial: ev for ev in events}
+        for ev in retained:
+            by_serial.setdefault(ev.serial, ev)
+        items = []
+        for i, (serial, role, case) in enumerate(records):
+            ev = by_serial[serial]
+            items.append(((ev.proc, PHASES[role.name], serial, role.rule, role.step or 0, i),
+                          role, case, ev))
+        for i, (proc, n) in enumerate(ticks):
+            items.append(((proc, -1, 0, n, 0, i), None, None, None))
+        items.sort(key=_first)
+        current = None
+        dirty = self.dirty
+        for key, role, case, ev in items:
+            if key[0] != current:
+                current = key[0]
+                self.advance(current)
+                dirty = self.dirty
+            if role is None:
+                continue
+            changed = self._effect(role, case, ev)
+            if changed is not None and changed.serial not in dirty:
+                dirty[changed.serial] = (changed, REASONS[role.name])
+        last = max([ev.proc for ev in events] + [proc for proc, _ in ticks])
+        self.advance(last)          # events that matched nothing move the clock too
+        # the cases changed at the last time stay unjudged: more events of that same time may
+        # be in the next batch, and a time is judged once, whole (see advance)
+
+    def advance(self, t: int) -> None:
+        """Move the clock to ``t`` and judge the cases whose time has come (before ``t``)."""
+        if self.clock is not None and t <= self.clock:
+            return
+        self.judge_changed()        # the previous time is complete
+        self.clock = t
+        self.opened.tick(t)
+        self.reported.tick(t)
+        self.early.tick(t)
+        for r, end in self.window_end.items():
+            if t >= end and r not in self.expired:
+                self.expired.add(r)
+                self.opened.forget_rule(r)
+                self.reported.forget_rule(r)
+                self.early.forget_rule(r)
+        due: list[Case] = []
+        while self.heap and self.heap[0][0] < t:
+            _at, serial, version = heapq.heappop(self.heap)
+            case = self.cases.get(serial)
+            if case is not None and case.version == version:
+                due.append(case)
+        for case in due:
+            if case.alive:
+                self._judge(case, "clock")
+
+    def judge_changed(self) -> None:
+        """Judge the cases whose events changed at the current time (by their number)."""
+        dirty, self.dirty = self.dirty, {}
+        for serial in sorted(dirty):
+            case, reason = dirty[serial]
+            if case.alive:
+                self._judge(case, reason)
+
+    def end_of_input(self) -> None:
+        """The end of the input is the ``as_of`` of a replay: cases that are judged only at
+        ``as_of`` (a sequence or min_count without ``within``) are judged now."""
+        self.judge_changed()
+        for serial in sorted(self.cases):
+            case = self.cases.get(serial)
+            if case is None or not case.alive:
+                continue
+            if self.within[case.rule] is None:
+                self._judge(case, "end of input", at_end=True)
+
+    def take_closed(self) -> list[tuple[int, int, tuple[str, int]]]:
+        """The open-case facts of the cases closed since the last call, to retract."""
+        closed, self.closed = self.closed, []
+        return closed
+
+    def dump(self) -> dict:
+        """The state to save: the clock, the open cases and their times, the memory."""
+        ids = self.rule_ids
+        return {
+            "clock": self.clock,
+            "cases": [c.dump() for c in self.cases.values()],
+            "heap": [list(h) for h in self.heap
+                     if h[1] in self.cases and self.cases[h[1]].version == h[2]],
+            "opened": self.opened.dump(ids),
+            "reported": self.reported.dump(ids),
+            "early": self.early.dump(ids, encode=lambda s: sorted(
+                i.hex() if isinstance(i, bytes) else "v:" + i for i in s)),
+            "expired": [ids[r] for r in sorted(self.expired)],
+            "dirty": [[serial, reason] for serial, (_c, reason) in sorted(self.dirty.items())],
+        }
+
+    def load(self, data: dict) -> None:
+        """Take back a saved state (the cases' facts are the caller's to assert)."""
+        idx = {rid: i for i, rid in enumerate(self.rule_ids)}
+        self.clock = data["clock"]
+        self.opened.load(data["opened"], idx)
+        self.reported.load(data["reported"], idx)
+        self.early.load(data["early"], idx, decode=lambda s: {
+            bytes.fromhex(i) if not i.startswith("v:") else i[2:] for i in s})
+        self.expired = {idx[r] for r in data["expired"]}
+        for item in data["cases"]:
+            case = Case.load(item)
+            self.cases[case.serial] = case
+            self.open[(case.rule, case.case_id)] = case
+        self.dirty = {serial: (self.cases[serial], reason) for serial, reason in data["dirty"]
+                      if serial in self.cases}
+        self.heap = [tuple(h) for h in data["heap"]]
+        heapq.heapify(self.heap)
+        for h in self.heap:
+            case = self.cases.get(h[1])
+            if case is not None:
+                case.version = h[2]
+
+    # -- effects and judgements -------------------------------------------------------
+
+    def _effect(self, role: Role, case: Case | None, ev: Event) -> Case | None:
+        """What the event does to its case; the case when it changed."""
+        name = role.name
+        r = role.rule
+        if name == "hit":
+            self._hit(role, ev)
+            return None
+        if name == "count_pre":
+            case = self.open.get((r, ev.case_id))
+            if case is None:
+                if (r, ev.case_id) not in self.opened and r not in self.expired:
+                    item = self._count_item(r, ev)
+                    if item is not None:
+                        items = self.early.get(r, ev.case_id)
+                        if items is None:
+                            items = set()
+                            self.early.put(r, ev.case_id, items)
+                        items.add(item)
+                return None
+        if case is None or not case.alive:
+            return None
+        if name == "open":
+            return case
+        if name == "end":
+            return case if case.on_end(ev.ts) else None
+        if name == "resume":
+            return case if case.on_resume(ev.ts) else None
+        if name == "restart":
+            return case if case.on_restart(ev.ts) else None
+        if name == "step":
+            return case if case.on_step(role.step, ev.ts) else None
+        if name in ("count", "count_pre"):
+            item = self._count_item(r, ev)
+            return case if item is not None and case.on_count(ev.ts, item) else None
+        fp = ev.fingerprint()
+        if fp in case.seen:                 # a copy of an event already applied
+            return None
+        if name == "pause":
+            case.seen.add(fp)
+            return case if case.on_pause(ev.ts) else None
+        if name == "extend":
+            rule = self.compiled[r].rule
+            raw = ev.values.get(rule.extend.attribute)
+            days = self.casts.integer(raw)
+            if days is None:
+                if ev.ts >= case.start:
+                    self.bad.add(ev.line, f"rule {rule.id}: {rule.extend.attribute} {raw!r} is "
+                                 f"not a whole number of working days; the extension is not "
+                                 f"counted", json.dumps(ev.values, ensure_ascii=False))
+                return None
+            case.seen.add(fp)
+            return case if case.on_extend(ev.ts, days) else None
+        return None
+
+    def _count_item(self, r: int, ev: Event):
+        rule: MinCountRule = self.compiled[r].rule
+        if rule.distinct:
+            return ev.values.get(rule.distinct)      # COUNT(DISTINCT x) skips NULL
+        return ev.fingerprint()
+
+    def _hit(self, role: Role, ev: Event) -> None:
+        """An event that is a finding by itself: the first of its case is reported."""
+        r = role.rule
+        if (r, ev.case_id) in self.reported or r in self.expired:
+            return
+        self.reported.put(r, ev.case_id)
+        rule = self.compiled[r].rule
+        if isinstance(rule, RequiredFieldsRule):
+            problems = []
+            for name in rule.fields:
+                value = sql_time_text(ev.ts) if name == "timestamp" else ev.values.get(name)
+                if value is None:
+                    problems.append(f"{name}（缺失）")
+                elif rule.allowed and name in rule.allowed and value not in {
+                        str(v) for v in rule.allowed[name]}:
+                    problems.append(f"{name}={value}")
+            vtype, actual = "missing_field", "、".join(problems)
+        else:
+            vtype, actual = "forbidden", sql_time_text(ev.ts)
+        self.writer.emit("violation", rule, ev.case_id, ev.unit, vtype, None, actual, self.clock)
+
+    def _judge(self, case: Case, reason: str, at_end: bool = False) -> None:
+        """Judge the case as ``check --as-of <clock>`` would, and announce any change."""
+        rule = self.rule_of[case.rule]
+        try:
+            verdict: Verdict = case.judge(rule, self.positions.get(case.rule), self.clock, at_end)
+        except CalendarError as exc:
+            raise WatchStop(f"rule {rule.id}, case {case.case_id!r}: {exc.message}") from None
+        old, new = case.announced, verdict.type
+        if new != old:
+            if new is None:
+                self.writer.emit("resolved", rule, case.case_id, case.unit, old, verdict.due,
+                                 verdict.actual, self.clock, reason=reason)
+            else:
+                self.writer.emit("warning" if new == "at_risk" else "violation", rule,
+                                 case.case_id, case.unit, new, verdict.due, verdict.actual,
+                                 self.clock, supersedes=old)
+            case.announced = new
+        if verdict.final:
+            self._finish(case)
+        else:
+            case.version += 1
+            if verdict.next_at is not None:
+                heapq.heappush(self.heap, (verdict.next_at, case.serial, case.version))
+
+    def _finish(self, case: Case) -> None:
+        case.alive = False
+        self.cases.pop(case.serial, None)
+        self.open.pop((case.rule, case.case_id), None)
+        self.closed.append((case.group, case.shard, case.fact))
+
+    def _calendar(self, rule: RuleBase, case_id: str, fn):
+        try:
+            return fn()
+        except CalendarError as exc:
+            raise WatchStop(f"rule {rule.id}, case {case_id!r}: {exc.message}") from None
+
+
+def _first(item):
+    return item[0]

@@ -1,0 +1,140 @@
+"""What ``watch`` writes: one JSON line per finding, each written once, and the counts the
+status line reports.
+
+A finding line is spelled by hand (its key order is the contract's, docs/watch.md), worded
+as ``check`` words it (``findings.messages``), and numbered (``seq``). After a restart
+with ``--state`` the findings of the replayed stretch are found again; those already
+written before the crash are recognised (by ``seq`` with the event clock, by
+rule, case, finding and type with the wall clock) and not written twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Sequence
+
+from ..findings.labels import type_label
+from ..findings.messages import describer
+from ..model.rule import RuleBase
+from .times import time_text
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_AS_OF_MARK = dt.datetime(1, 1, 1)
+_AS_OF_TEXT = _AS_OF_MARK.strftime("%Y-%m-%d %H:%M:%S")
+
+#: The words of a ``resolved`` line's reason in its message.
+_REASON_CN = {"closed": "已按期办结", "paused": "期限中止计算", "resumed": "恢复计算后重新判断",
+              "restarted": "期限重新计算", "extended": "期限已延长", "step": "缺少的环节已补齐",
+              "counted": "数量已达到要求", "clock": "重新判断", "opened": "重新判断",
+              "end of input": "重新判断"}
+
+
+@dataclass
+class Stats:
+    """What the status line counts (saved with ``--state``)."""
+
+    lines: int = 0
+    events: int = 0
+    bad: int = 0
+    blank: int = 0
+    ticks: int = 0
+    late_arrivals: int = 0
+    warnings: int = 0
+    violations: int = 0
+    resolved: int = 0
+
+
+class FindingWriter:
+    """Finding lines: worded when found, written (and journaled) once per batch."""
+
+    def __init__(self, out: BinaryIO, rules: Sequence[RuleBase], event_clock: bool,
+                 stats: Stats):
+        self.out = out
+        self.event_clock = event_clock
+        self.stats = stats
+        self.seq = 0                            # findings numbered so far
+        self.pending: list[str] = []            # finding lines of the batch
+        self.pending_keys: list[list] = []
+        self.suppress: Counter = Counter()      # findings written before a crash (wall clock)
+        self.written: dict[int, tuple] = {}     # seq → finding written before a crash
+        #: the parts of a line fixed by the rule
+        self.static = {r.id: _ENCODE({"title": r.title, "source": r.source.model_dump()})[1:-1]
+                       for r in rules}
+        self._describers: dict[str, Any] = {}
+        self._clock_shown: tuple[int | None, str | None] = (None, None)
+
+    def emit(self, finding: str, rule: RuleBase, case_id: str, unit: str | None, vtype: str,
+             due: int | None, actual: Any, at: int | None, supersedes: str | None = None,
+             reason: str | None = None) -> None:
+        """Number a finding and keep its line for the next ``flush`` (unless it was written
+        before a crash)."""
+        self.seq += 1
+        due_text = time_text(due)
+        at_text = self._clock_text(at)
+        if finding == "resolved":
+            message = (f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
+        else:
+            say = self._describers.get(rule.id)
+            if say is None:     # worded once per rule; the time "as of" is put in afterwards
+                say = self._describers[rule.id] = describer(rule, _AS_OF_MARK)
+            message = say(vtype, due_text, actual).replace(_AS_OF_TEXT, at_text or "")
+        enc = _ENCODE
+        extra = (f',"supersedes":"{supersedes}"' if supersedes else "") + (
+            f',"reason":{enc(reason)}' if reason and finding == "resolved" else "")
+        text = (f'{{"finding":"{finding}","rule_id":{enc(rule.id)},"severity":"{rule.severity}",'
+                f'"case_id":{enc(case_id)},"unit":{enc(unit)},"type":"{vtype}","due":{enc(due_text)},'
+                f'"actual":{enc(actual)},"at":{enc(at_text)},"message":{enc(message)},'
+                f'{self.static[rule.id]},"seq":{self.seq}{extra}}}\n')
+        key = [rule.id, case_id, finding, vtype]
+        if finding == "warning":
+            self.stats.warnings += 1
+        elif finding == "violation":
+            self.stats.violations += 1
+        else:
+            self.stats.resolved += 1
+        if self._written_before(tuple(key)):
+            return
+        self.pending.append(text)
+        self.pending_keys.append(key + [self.seq])
+
+    def flush(self, journal_output: Callable[[list], None] | None) -> None:
+        """Write the batch's lines; with a journal, one line per write, each followed by its
+        journal entry: a crash leaves no half line, and at most the one line written just
+        before it is unknown to the journal (``journal.unjournaled_tail``)."""
+        if self.pending and journal_output is None:
+            self.out.write("".join(self.pending).encode("utf-8"))
+            self.out.flush()
+        elif self.pending:
+            # one line per write: a pipe takes up to 4 KB whole
+            for text, key in zip(self.pending, self.pending_keys):
+                self.out.write(text.encode("utf-8"))
+                self.out.flush()
+                journal_output(key)
+        self.pending, self.pending_keys = [], []
+
+    def written_before_crash(self, seq: int, key: tuple) -> None:
+        """A finding the journal (or the output file) says was written after the state was
+        saved: it will be found again, and not written again."""
+        self.suppress[key] += 1
+        self.written[seq] = key
+
+    def _written_before(self, key: tuple) -> bool:
+        """Whether this finding was written before a crash (replaying from a checkpoint).
+
+        With the event clock a replay finds the same findings in the same order, so the
+        journal's sequence numbers name them; with the wall clock they are matched by
+        (rule, case, finding, type)."""
+        if self.event_clock:
+            return self.written.pop(self.seq, None) == key
+        if self.suppress[key] > 0:
+            self.suppress[key] -= 1
+            return True
+        return False
+
+    def _clock_text(self, clock: int | None) -> str | None:
+        if self._clock_shown[0] != clock:
+            self._clock_shown = (clock, time_text(clock))
+        return self._clock_shown[1]
+
