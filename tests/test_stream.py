@@ -22,7 +22,7 @@ from govcheck import cli  # noqa: E402
 from govcheck.engine.model.loader import load_rules  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, WatchStop, watch  # noqa: E402
 from govcheck.engine.watch.rulesets import (ALPHA_BUDGET, COLLIDING_IDS, MAX_FACT_PROPERTIES,
-                                            Engine, compile_plan, fnv1_32)
+                                            Engine, compile_rulesets, fnv1_32)
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 
@@ -359,7 +359,7 @@ def test_durable_problem_names_the_extra_when_the_import_fails(monkeypatch):
 # -- the rule library compiles ---------------------------------------------------------
 
 def test_the_rule_library_compiles_within_the_engines_limits():
-    plan = compile_plan(load_rules([ROOT / "rules"]))
+    plan = compile_rulesets(load_rules([ROOT / "rules"]))
     kinds = {r.kind for r in plan.rules}
     assert kinds == {"deadline", "sequence", "min_count", "required_fields", "forbidden"}
     assert {k for _, k in plan.skipped} == {"ratio", "periodic", "due_by"}
@@ -374,7 +374,7 @@ def test_the_rule_library_compiles_within_the_engines_limits():
 
 
 def test_joins_come_before_any_or_in_every_compiled_pattern():
-    plan = compile_plan(load_rules([ROOT / "rules"]))
+    plan = compile_rulesets(load_rules([ROOT / "rules"]))
     for rule in plan.rules:
         for name, definition in rule.definitions.items():
             patterns = definition["all"]
@@ -391,7 +391,7 @@ def test_joins_come_before_any_or_in_every_compiled_pattern():
 def test_fact_ids_never_share_a_hash_in_a_session():
     a, b = COLLIDING_IDS
     assert fnv1_32(a) == fnv1_32(b)
-    plan = compile_plan(load_rules([ROOT / "rules"]))
+    plan = compile_rulesets(load_rules([ROOT / "rules"]))
     engine = Engine(plan, shards=1, session_cap=1000)
     try:
         session = engine.sessions[0][0]

@@ -15,9 +15,9 @@ from collections import defaultdict
 from typing import Callable, Iterable
 
 from .cases import Case
-from .input import Casts, Event
+from .input import Casts, StreamEvent
 from .lifecycle import Record
-from .rulesets import Engine, EngineLimit, Plan, Role, Slot, flag_value
+from .rulesets import Engine, EngineLimit, Rulesets, Role, Slot, flag_value
 from .times import from_us, sql_time_text
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -31,25 +31,26 @@ class Facts:
     """The facts of the events still held and of the open cases, in ``groups × shards``
     sessions of one ``Engine``."""
 
-    def __init__(self, plan: Plan, engine: Engine, shards: int, casts: Casts):
-        self.plan = plan
+    def __init__(self, rulesets: Rulesets, engine: Engine, shards: int, casts: Casts):
+        self.rulesets = rulesets
         self.engine = engine
         self.shards = shards
         self.casts = casts
-        self.group_of = {r.index: g.index for g in plan.groups for r in g.rules}
+        self.group_of = {r.index: g.index for g in rulesets.groups for r in g.rules}
         self.roles: dict[str, Role] = {}
-        for r in plan.rules:
+        for r in rulesets.rules:
             self.roles.update(r.role_of)
         self.layouts: dict[tuple[int, str], tuple[Slot, ...] | None] = {}
-        self.retained: list[Event] = []     # events of the latest time: still asserted
+        self.retained: list[StreamEvent] = []     # events of the latest time: still asserted
 
-    def match(self, events: list[Event], open_case: Callable[[Event, Role], Case | None],
+    def match(self, events: list[StreamEvent],
+              open_case: Callable[[StreamEvent, Role], Case | None],
               cases: dict[int, Case]) -> list[Record]:
         """Assert the batch's events; open the cases they start (``open_case``) and assert
         those, so that events of the batch join them; return every match as a record."""
         engine = self.engine
         batch = {ev.serial: ev for ev in events}
-        by_shard: dict[int, list[Event]] = defaultdict(list)
+        by_shard: dict[int, list[StreamEvent]] = defaultdict(list)
         for ev in events:
             by_shard[self.shard(ev.case_id)].append(ev)
         records: list[Record] = []
@@ -57,7 +58,7 @@ class Facts:
             evs = by_shard[shard]
             opens: list[tuple[int, Role]] = []
             layouts = self.layouts
-            for group in self.plan.groups:
+            for group in self.rulesets.groups:
                 gi = group.index
                 session = engine.sessions[gi][shard]
                 facts = []
@@ -89,11 +90,11 @@ class Facts:
                         raise EngineLimit("internal: an open-case fact matched an opening rule")
         return records
 
-    def retract(self, events: list[Event], latest: int | None, closed: list[FactRef]) -> None:
+    def retract(self, events: list[StreamEvent], latest: int | None, closed: list[FactRef]) -> None:
         """Retract the events the clock has moved past (those of the ``latest`` time stay:
         an opening at that same time may still join them) and the closed cases' facts."""
         engine = self.engine
-        keep: list[Event] = []
+        keep: list[StreamEvent] = []
         drop: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
         for ev in self.retained + events:
             if not ev.facts:
@@ -123,10 +124,10 @@ class Facts:
             self._place(case, self.shard(case.case_id))
             facts[(case.group, case.shard)].append(_open_fact(case))
         for item in retained:
-            ev = Event.load(item)
+            ev = StreamEvent.load(item)
             ev.facts = []
             shard = self.shard(ev.case_id)
-            for group in self.plan.groups:
+            for group in self.rulesets.groups:
                 layout = self._layout(group.index, ev.event_type)
                 if layout is None:
                     continue
@@ -156,12 +157,12 @@ class Facts:
     def _layout(self, group: int, event_type: str) -> tuple[Slot, ...] | None:
         key = (group, event_type)
         if key not in self.layouts:
-            names = self.plan.groups[group].slots_for(event_type)
+            names = self.rulesets.groups[group].slots_for(event_type)
             self.layouts[key] = None if names is None else tuple(
-                sorted((self.plan.slots.by_name[n] for n in names), key=lambda s: s.name))
+                sorted((self.rulesets.slots.by_name[n] for n in names), key=lambda s: s.name))
         return self.layouts[key]
 
-    def _event_fact(self, ev: Event, mid: str, layout: tuple[Slot, ...]) -> str:
+    def _event_fact(self, ev: StreamEvent, mid: str, layout: tuple[Slot, ...]) -> str:
         """The event as a fact: its id, number, case, time and the slots the rules read.
         Written out by hand: the slot names and ids are plain ASCII, values are encoded."""
         enc = _ENCODE
@@ -189,7 +190,8 @@ class Facts:
         parts.append("}")
         return "".join(parts)
 
-    def _collect(self, matches, out: list[Record], cases: dict[int, Case]) -> list[tuple[int, Role]]:
+    def _collect(self, matches, out: list[Record],
+                 cases: dict[int, Case]) -> list[tuple[int, Role]]:
         """Turn matches into records (event serial, role, case); return the openings."""
         opens: list[tuple[int, Role]] = []
         roles = self.roles

@@ -156,12 +156,12 @@ class EventParser:
         self._names: dict[str, str] = {}       # JSON key → column name
 
     def parse(self, lines: list[Line], clock: int | None
-              ) -> tuple[list[Event], list[tuple[int, int]]]:
+              ) -> tuple[list[StreamEvent], list[tuple[int, int]]]:
         """The batch's events, and its ticks as (time, line number)."""
         self.stats.lines += len(lines)
         parsed = self._objects(lines)
         stamps = self.times.parse([v.get("timestamp", "") for _, v, _ in parsed])
-        events: list[Event] = []
+        events: list[StreamEvent] = []
         ticks: list[tuple[int, int]] = []
         latest = self.latest
         event_clock = self.event_clock
@@ -183,7 +183,7 @@ class EventParser:
                     ticks.append((latest, n))
                 continue
             serial += 1
-            ev = Event(serial, n, values, ts)
+            ev = StreamEvent(serial, n, values, ts)
             ev.proc = latest if event_clock else max(ts, clock or ts)
             events.append(ev)
         self.latest = latest
@@ -287,7 +287,7 @@ class BadLines:
             self.seen = set()
 
 
-class Event:
+class StreamEvent:
     """One usable line: its canonical fields, attributes as text, time in microseconds."""
 
     __slots__ = ("serial", "line", "case_id", "event_type", "ts", "values", "proc", "facts",
@@ -324,7 +324,7 @@ class Event:
                 "facts": [[g, s, list(mid)] for g, s, mid in self.facts]}
 
     @classmethod
-    def load(cls, data: dict) -> "Event":
+    def load(cls, data: dict) -> "StreamEvent":
         ev = cls(data["serial"], data["line"], data["values"], data["ts"])
         ev.facts = [(g, s, tuple(mid)) for g, s, mid in data["facts"]]
         return ev
@@ -431,5 +431,6 @@ _DECODE = json.JSONDecoder(parse_constant=_no_constant).decode
 
 
 def _show(text: str) -> str:
+    """A value as a message quotes it, cut short (as ingest quotes a bad row's value)."""
     flat = re.sub(r"\s+", " ", text)
     return "('" + flat[:60] + ("…" if len(flat) > 60 else "") + "')"

@@ -18,10 +18,10 @@ from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
 from ..model.rule import DeadlineRule, MinCountRule, RequiredFieldsRule, RuleBase, SequenceRule
 from .cases import Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict, count_due
-from .input import BadLines, Casts, Event
+from .input import BadLines, Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
-from .rulesets import CompiledRule, Role
+from .rulesets import RulesetRule, Role
 from .times import sql_time_text, to_us
 
 #: Effects at one time are applied in this order (then by arrival), as the SQL compares
@@ -41,7 +41,7 @@ Record = tuple[int, Role, "Case | None"]
 class Lifecycle:
     """The open cases of every rule, the clock, and what is remembered of closed cases."""
 
-    def __init__(self, compiled: Sequence[CompiledRule], calendar: WorkCalendar,
+    def __init__(self, compiled: Sequence[RulesetRule], calendar: WorkCalendar,
                  remember_days: int, casts: Casts, bad: BadLines, writer: FindingWriter):
         self.compiled = compiled
         self.rule_of: list[RuleBase] = [r.rule for r in compiled]
@@ -77,7 +77,7 @@ class Lifecycle:
 
     # -- what the monitor calls -------------------------------------------------------
 
-    def open_case(self, ev: Event, role: Role) -> Case | None:
+    def open_case(self, ev: StreamEvent, role: Role) -> Case | None:
         """The case this start/trigger/subject event opens, if it is the case's first."""
         r = role.rule
         key = (r, ev.case_id)
@@ -121,8 +121,8 @@ class Lifecycle:
         self.open[key] = case
         return case
 
-    def apply(self, events: list[Event], ticks: list[tuple[int, int]], records: list[Record],
-              retained: list[Event]) -> None:
+    def apply(self, events: list[StreamEvent], ticks: list[tuple[int, int]], records: list[Record],
+              retained: list[StreamEvent]) -> None:
         """Apply the batch's matches in time order, moving the clock as they go."""
         by_serial = {ev.serial: ev for ev in events}
         for ev in retained:
@@ -241,7 +241,7 @@ class Lifecycle:
 
     # -- effects and judgements -------------------------------------------------------
 
-    def _effect(self, role: Role, case: Case | None, ev: Event) -> Case | None:
+    def _effect(self, role: Role, case: Case | None, ev: StreamEvent) -> Case | None:
         """What the event does to its case; the case when it changed."""
         name = role.name
         r = role.rule
@@ -295,13 +295,13 @@ class Lifecycle:
             return case if case.on_extend(ev.ts, days) else None
         return None
 
-    def _count_item(self, r: int, ev: Event):
+    def _count_item(self, r: int, ev: StreamEvent):
         rule: MinCountRule = self.compiled[r].rule
         if rule.distinct:
             return ev.values.get(rule.distinct)      # COUNT(DISTINCT x) skips NULL
         return ev.fingerprint()
 
-    def _hit(self, role: Role, ev: Event) -> None:
+    def _hit(self, role: Role, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""
         r = role.rule
         if (r, ev.case_id) in self.reported or r in self.expired:

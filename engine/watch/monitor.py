@@ -49,7 +49,7 @@ from .input import BadLines, EventParser, Line, LineSource
 from .journal import Journal
 from .lifecycle import Lifecycle
 from .output import FindingWriter, Stats
-from .rulesets import Engine, EngineLimit, Plan, compile_plan
+from .rulesets import Engine, EngineLimit, Rulesets, compile_rulesets
 from .times import time_text, wall_now
 
 
@@ -126,13 +126,13 @@ class Monitor:
         self.options = options
         self.err = err
         rules = load_rules(list(options.rules) if options.rules else [data_dir("rules")])
-        self.plan: Plan = compile_plan(rules)
-        compiled = self.plan.rules
+        self.rulesets: Rulesets = compile_rulesets(rules)
+        compiled = self.rulesets.rules
         import duckdb
         self.con = duckdb.connect()
         self.stats = Stats()
         self.bad = BadLines(self.stats, options.bad_lines)
-        self.parser = EventParser(self.con, _cast_fields(self.plan), options.clock == "event",
+        self.parser = EventParser(self.con, _cast_fields(self.rulesets), options.clock == "event",
                                   self.stats, self.bad)
         self.writer = FindingWriter(out, [r.rule for r in compiled], options.clock == "event",
                                     self.stats)
@@ -149,8 +149,8 @@ class Monitor:
     def start(self) -> None:
         """Build the rulesets, take back a saved state, open the input."""
         opts = self.options
-        self.engine = Engine(self.plan, opts.shards, opts.session_cap)
-        self.facts = Facts(self.plan, self.engine, opts.shards, self.parser.casts)
+        self.engine = Engine(self.rulesets, opts.shards, opts.session_cap)
+        self.facts = Facts(self.rulesets, self.engine, opts.shards, self.parser.casts)
         offset, line = 0, 0
         resuming = self.journal is not None and self.journal.exists()
         if resuming:
@@ -160,11 +160,11 @@ class Monitor:
             self.journal.open()
             if not resuming:
                 self.journal.checkpoint(self)   # from now on a crash always finds a state to resume
-        if self.plan.skipped:
-            kinds = sorted({k for _, k in self.plan.skipped})
-            self.err.write(f"govcheck watch: {len(self.plan.skipped)} rule(s) of kind "
+        if self.rulesets.skipped:
+            kinds = sorted({k for _, k in self.rulesets.skipped})
+            self.err.write(f"govcheck watch: {len(self.rulesets.skipped)} rule(s) of kind "
                            f"{', '.join(kinds)} are judged over whole periods and are left to "
-                           f"`govcheck check`: {', '.join(i for i, _ in self.plan.skipped)}\n")
+                           f"`govcheck check`: {', '.join(i for i, _ in self.rulesets.skipped)}\n")
             self.err.flush()
 
     def run(self) -> int:
@@ -265,10 +265,10 @@ class Monitor:
         self.bad.flush(self.err, journal.note_bad if journal is not None else None)
 
 
-def _cast_fields(plan: Plan) -> set[str]:
+def _cast_fields(rulesets: Rulesets) -> set[str]:
     """Attributes read as numbers (DuckDB's casts are fetched for them batch-wise)."""
-    fields = {slot.field for slot in plan.slots.by_key.values() if slot.kind == "num"}
-    for r in plan.rules:
+    fields = {slot.field for slot in rulesets.slots.by_key.values() if slot.kind == "num"}
+    for r in rulesets.rules:
         within = getattr(r.rule, "within", None)
         if within is not None and within.workdays_from:
             fields.add(within.workdays_from)

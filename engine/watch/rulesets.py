@@ -239,7 +239,10 @@ class Role:
 
 
 @dataclass
-class CompiledRule:
+class RulesetRule:
+    """One rule as durable-rules rules: a definition per role and event type, the event
+    types and slots it reads (so that it can share a ruleset with others)."""
+
     index: int
     loaded: LoadedRule
     roles: list[tuple[Role, Matcher | None, tuple[Matcher, ...]]]   # role, matcher, extra
@@ -316,7 +319,7 @@ def _split_type(matchers: Sequence[Matcher]) -> tuple[frozenset[str] | None, lis
     return None, out
 
 
-def compile_rule(index: int, loaded: LoadedRule, slots: Slots) -> CompiledRule:
+def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> RulesetRule:
     """Each role becomes one durable-rules rule per event type it names.
 
     The shape of each rule's event pattern is fixed by what durable-rules 2.0.28 gets right
@@ -328,7 +331,7 @@ def compile_rule(index: int, loaded: LoadedRule, slots: Slots) -> CompiledRule:
     """
     rule = loaded.rule
     mc = MatcherCompiler(slots)
-    compiled = CompiledRule(index, loaded, _roles(index, rule))
+    compiled = RulesetRule(index, loaded, _roles(index, rule))
     types: set[str] | None = set()
     et_slot = slots.text("event_type")
     for role, matcher, extra in compiled.roles:
@@ -375,7 +378,7 @@ class Group:
     """Rules that share one ruleset (per shard) and the facts' layout for each event type."""
 
     index: int
-    rules: list[CompiledRule]
+    rules: list[RulesetRule]
     any_type_slots: frozenset[str]
     type_slots: dict[str, frozenset[str]]
     takes_any_type: bool
@@ -395,16 +398,17 @@ class Group:
 
 
 @dataclass
-class Plan:
-    """What ``watch`` runs: the compiled rules, their groups, and what it leaves to ``check``."""
+class Rulesets:
+    """What ``watch`` runs: the rules it judges, their groups (one ruleset each, per shard),
+    the slots event facts carry, and the rules it leaves to ``check``."""
 
-    rules: list[CompiledRule]
+    rules: list[RulesetRule]
     groups: list[Group]
     slots: Slots
     skipped: list[tuple[str, str]]
 
 
-def _group(index: int, rules: list[CompiledRule]) -> Group:
+def _group(index: int, rules: list[RulesetRule]) -> Group:
     any_rules = [r for r in rules if r.types is None]
     any_slots = frozenset().union(*(r.slots for r in any_rules)) if any_rules else frozenset()
     by_type: dict[str, set[str]] = {}
@@ -415,7 +419,7 @@ def _group(index: int, rules: list[CompiledRule]) -> Group:
                  {t: frozenset(s | any_slots) for t, s in by_type.items()}, bool(any_rules))
 
 
-def _fits(rules: list[CompiledRule], rule: CompiledRule) -> bool:
+def _fits(rules: list[RulesetRule], rule: RulesetRule) -> bool:
     """Whether ``rule`` can join a group without overrunning the engine's limits."""
     per_type: Counter = Counter()
     for r in rules + [rule]:
@@ -427,19 +431,19 @@ def _fits(rules: list[CompiledRule], rule: CompiledRule) -> bool:
             and len(set().union(*(r.slots for r in rules + [rule]))) <= MAX_FACT_PROPERTIES)
 
 
-def compile_plan(loaded: Sequence[LoadedRule]) -> Plan:
+def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
     """Compile every rule ``watch`` can judge, in groups that fit one ruleset each."""
     slots = Slots()
-    compiled: list[CompiledRule] = []
+    compiled: list[RulesetRule] = []
     skipped: list[tuple[str, str]] = []
     for item in loaded:
         rule = item.rule
         if rule.kind not in STREAM_KINDS:
             skipped.append((rule.id, rule.kind))
             continue
-        compiled.append(compile_rule(len(compiled), item, slots))
+        compiled.append(compile_ruleset_rule(len(compiled), item, slots))
     groups: list[Group] = []
-    current: list[CompiledRule] = []
+    current: list[RulesetRule] = []
     for rule in compiled:
         if not _fits([], rule):
             raise EngineLimit(f"rule {rule.rule.id} is too large for one durable-rules ruleset "
@@ -450,7 +454,7 @@ def compile_plan(loaded: Sequence[LoadedRule]) -> Plan:
         current.append(rule)
     if current:
         groups.append(_group(len(groups), current))
-    return Plan(compiled, groups, slots, skipped)
+    return Rulesets(compiled, groups, slots, skipped)
 
 
 # ---------------------------------------------------------------------------
@@ -496,21 +500,21 @@ class Session:
 
 
 class Engine:
-    """Runs a plan's rulesets: ``groups × shards`` sessions, all driven from this thread."""
+    """Runs the rulesets: ``groups × shards`` sessions, all driven from this thread."""
 
-    def __init__(self, plan: Plan, shards: int, session_cap: int):
+    def __init__(self, rulesets: Rulesets, shards: int, session_cap: int):
         try:
             import durable_rules_engine  # noqa: F401  (the C core of durable-rules)
         except ImportError as exc:
             raise EngineLimit(f"durable-rules is not installed ({exc}); install govcheck[watch] "
                               "on Python 3.12 or older") from None
         self._dre = durable_rules_engine
-        self.plan = plan
+        self.rulesets = rulesets
         self.shards = shards
         self.session_cap = session_cap
         self._check_identity()
         self.sessions: list[list[Session]] = []
-        for group in plan.groups:
+        for group in rulesets.groups:
             text = json.dumps(group.definition(), ensure_ascii=False)
             row = []
             for s in range(shards):
