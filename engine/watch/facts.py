@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from .cases import Case
 from .input import Casts, StreamEvent
 from .lifecycle import Record
-from .rulesets import Engine, EngineLimit, Rulesets, Role, Slot, flag_value
+from .rulesets import Engine, EngineLimit, Rulesets, RulesetRole, Slot, flag_value
 from .times import from_us, sql_time_text
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -37,14 +37,14 @@ class Facts:
         self.shards = shards
         self.casts = casts
         self.group_of = {r.index: g.index for g in rulesets.groups for r in g.rules}
-        self.roles: dict[str, Role] = {}
+        self.roles: dict[str, RulesetRole] = {}
         for r in rulesets.rules:
             self.roles.update(r.role_of)
         self.layouts: dict[tuple[int, str], tuple[Slot, ...] | None] = {}
         self.retained: list[StreamEvent] = []     # events of the latest time: still asserted
 
     def match(self, events: list[StreamEvent],
-              open_case: Callable[[StreamEvent, Role], Case | None],
+              open_case: Callable[[StreamEvent, RulesetRole], Case | None],
               cases: dict[int, Case]) -> list[Record]:
         """Assert the batch's events; open the cases they start (``open_case``) and assert
         those, so that events of the batch join them; return every match as a record."""
@@ -56,7 +56,7 @@ class Facts:
         records: list[Record] = []
         for shard in sorted(by_shard):
             evs = by_shard[shard]
-            opens: list[tuple[int, Role]] = []
+            opens: list[tuple[int, RulesetRole]] = []
             layouts = self.layouts
             for group in self.rulesets.groups:
                 gi = group.index
@@ -191,9 +191,9 @@ class Facts:
         return "".join(parts)
 
     def _collect(self, matches, out: list[Record],
-                 cases: dict[int, Case]) -> list[tuple[int, Role]]:
+                 cases: dict[int, Case]) -> list[tuple[int, RulesetRole]]:
         """Turn matches into records (event serial, role, case); return the openings."""
-        opens: list[tuple[int, Role]] = []
+        opens: list[tuple[int, RulesetRole]] = []
         roles = self.roles
         for name, frames in matches:
             role = roles[name]

@@ -9,19 +9,19 @@ different batches. Times a case named (its due time, its warning time) wait in a
 """
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import json
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
 from ..model.rule import DeadlineRule, MinCountRule, RequiredFieldsRule, RuleBase, SequenceRule
+from ..plan import Limit
 from .cases import Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict, count_due
 from .input import BadLines, Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
-from .rulesets import RulesetRule, Role
+from .rulesets import RulesetRule, RulesetRole
 from .times import sql_time_text, to_us
 
 #: Effects at one time are applied in this order (then by arrival), as the SQL compares
@@ -35,7 +35,7 @@ REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "
            "open": "opened", None: "clock"}
 
 #: A match of an event with a role: (event serial, role, the case it joins or None).
-Record = tuple[int, Role, "Case | None"]
+Record = tuple[int, RulesetRole, "Case | None"]
 
 
 class Lifecycle:
@@ -50,17 +50,16 @@ class Lifecycle:
         self.bad = bad
         self.writer = writer
         self.positions: dict[int, Positions] = {}
-        self.within: dict[int, Any] = {}
+        self.within: dict[int, Limit | None] = {}
         self.window: dict[int, tuple[int | None, int | None]] = {}
         self.window_end: dict[int, int] = {}
         for r in compiled:
-            within = getattr(r.rule, "within", None)
-            self.within[r.index] = within
+            within = self.within[r.index] = r.plan.within
             if within is not None:
                 self.positions[r.index] = Positions(calendar, within.unit)
-            eff = r.rule.effective
-            lo = to_us(dt.datetime.combine(eff.from_, dt.time())) if eff and eff.from_ else None
-            hi = to_us(dt.datetime.combine(eff.to + dt.timedelta(days=1), dt.time())) if eff and eff.to else None
+            window = r.plan.window
+            lo = to_us(window.start) if window.start else None
+            hi = to_us(window.end) if window.end else None
             self.window[r.index] = (lo, hi)
             if hi is not None:
                 self.window_end[r.index] = hi
@@ -77,7 +76,7 @@ class Lifecycle:
 
     # -- what the monitor calls -------------------------------------------------------
 
-    def open_case(self, ev: StreamEvent, role: Role) -> Case | None:
+    def open_case(self, ev: StreamEvent, role: RulesetRole) -> Case | None:
         """The case this start/trigger/subject event opens, if it is the case's first."""
         r = role.rule
         key = (r, ev.case_id)
@@ -91,17 +90,17 @@ class Lifecycle:
         within = self.within[r]
         limit: float | None = None
         if within is not None:
-            if within.workdays_from:
-                raw = ev.values.get(within.workdays_from)
+            if within.attribute:
+                raw = ev.values.get(within.attribute)
                 limit = self.casts.integer(raw)
                 if limit is None:
-                    self.bad.add(ev.line, f"rule {rule.id}: {within.workdays_from} "
+                    self.bad.add(ev.line, f"rule {rule.id}: {within.attribute} "
                                  f"{raw!r} is not a whole number of working days; case "
                                  f"{ev.case_id!r} is not judged by this rule", json.dumps(
                                      ev.values, ensure_ascii=False))
                     return None
             else:
-                limit = within.amount if within.unit == "hours" else int(within.amount)
+                limit = within.amount
         # numbered by the opening event, so that ties are broken the same way however the
         # input was cut into batches
         args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit)
@@ -241,7 +240,7 @@ class Lifecycle:
 
     # -- effects and judgements -------------------------------------------------------
 
-    def _effect(self, role: Role, case: Case | None, ev: StreamEvent) -> Case | None:
+    def _effect(self, role: RulesetRole, case: Case | None, ev: StreamEvent) -> Case | None:
         """What the event does to its case; the case when it changed."""
         name = role.name
         r = role.rule
@@ -283,11 +282,12 @@ class Lifecycle:
             return case if case.on_pause(ev.ts) else None
         if name == "extend":
             rule = self.compiled[r].rule
-            raw = ev.values.get(rule.extend.attribute)
+            attribute = self.compiled[r].plan.extension.attribute
+            raw = ev.values.get(attribute)
             days = self.casts.integer(raw)
             if days is None:
                 if ev.ts >= case.start:
-                    self.bad.add(ev.line, f"rule {rule.id}: {rule.extend.attribute} {raw!r} is "
+                    self.bad.add(ev.line, f"rule {rule.id}: {attribute} {raw!r} is "
                                  f"not a whole number of working days; the extension is not "
                                  f"counted", json.dumps(ev.values, ensure_ascii=False))
                 return None
@@ -301,7 +301,7 @@ class Lifecycle:
             return ev.values.get(rule.distinct)      # COUNT(DISTINCT x) skips NULL
         return ev.fingerprint()
 
-    def _hit(self, role: Role, ev: StreamEvent) -> None:
+    def _hit(self, role: RulesetRole, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""
         r = role.rule
         if (r, ev.case_id) in self.reported or r in self.expired:

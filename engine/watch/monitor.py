@@ -269,10 +269,5 @@ def _cast_fields(rulesets: Rulesets) -> set[str]:
     """Attributes read as numbers (DuckDB's casts are fetched for them batch-wise)."""
     fields = {slot.field for slot in rulesets.slots.by_key.values() if slot.kind == "num"}
     for r in rulesets.rules:
-        within = getattr(r.rule, "within", None)
-        if within is not None and within.workdays_from:
-            fields.add(within.workdays_from)
-        extend = getattr(r.rule, "extend", None)
-        if extend is not None and extend.attribute:
-            fields.add(extend.attribute)
+        fields.update(limit.attribute for limit in r.plan.limits if limit.attribute)
     return fields

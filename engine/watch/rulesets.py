@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
-from ..model.rule import (DeadlineRule, ForbiddenRule, LoadedRule, Matcher, MinCountRule,
-                          RequiredFieldsRule, RuleBase, SequenceRule, value_date, value_text,
-                          value_timestamp)
+from ..model.rule import (LoadedRule, Matcher, RequiredFieldsRule, RuleBase, value_date,
+                          value_text, value_timestamp)
+from ..plan import Role, RulePlan, Window, matcher_types, plan_rule
 from .times import to_us
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
@@ -205,28 +205,18 @@ class MatcherCompiler:
         return self.slots.text(name), value_text(value)
 
 
-def matcher_types(matcher: Matcher | None) -> frozenset[str] | None:
-    """Event types the matcher can match (None: any type)."""
-    if matcher is None:
-        return None
-    for c in matcher.conditions:
-        if c.field == "event_type" and c.op == "eq":
-            return frozenset(value_text(v) for v in c.values)
-    return None
-
-
 # ---------------------------------------------------------------------------
 # Rules → roles → durable-rules rules
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Role:
-    """One way an event takes part in a rule.
+class RulesetRole:
+    """What a match of one durable-rules rule means: an event plays role ``name`` of rule
+    number ``rule``.
 
-    ``name`` is ``open`` (opens a case), ``end``, ``pause``, ``resume``, ``restart``,
-    ``extend``, ``step`` (with ``step``), ``count`` (an open case's counted event),
-    ``count_pre`` (a counted event of a case not open yet) or ``hit`` (an event that is a
-    finding by itself: forbidden, or missing fields).
+    ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
+    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``) or
+    ``count_pre``: a counted event of a case not open yet (the subject may come later).
     """
 
     rule: int
@@ -245,11 +235,12 @@ class RulesetRule:
 
     index: int
     loaded: LoadedRule
-    roles: list[tuple[Role, Matcher | None, tuple[Matcher, ...]]]   # role, matcher, extra
+    plan: RulePlan
+    roles: list[tuple[RulesetRole, Role]]
     types: frozenset[str] | None = None            # event types it reads (None: any)
     slots: set[str] = field(default_factory=set)
     definitions: dict[str, dict] = field(default_factory=dict)
-    role_of: dict[str, Role] = field(default_factory=dict)           # durable rule → role
+    role_of: dict[str, RulesetRole] = field(default_factory=dict)    # durable rule → role
     per_type: Counter = field(default_factory=Counter)               # durable rules per type
 
     @property
@@ -261,36 +252,24 @@ class RulesetRule:
         return self.loaded.rule.kind
 
 
-def _window(rule: RuleBase) -> list[dict]:
-    eff = rule.effective
+def _window(window: Window) -> list[dict]:
+    """The effective window as conditions on an event's time."""
     out = []
-    if eff and eff.from_:
-        out.append({"$gte": {"ts": to_us(dt.datetime.combine(eff.from_, dt.time()))}})
-    if eff and eff.to:
-        out.append({"$lt": {"ts": to_us(dt.datetime.combine(eff.to + dt.timedelta(days=1),
-                                                             dt.time()))}})
+    if window.start:
+        out.append({"$gte": {"ts": to_us(window.start)}})
+    if window.end:
+        out.append({"$lt": {"ts": to_us(window.end)}})
     return out
 
 
-def _roles(index: int, rule: RuleBase) -> list[tuple[Role, Matcher | None, tuple[Matcher, ...]]]:
-    where = (rule.where,) if rule.where is not None else ()
-    if isinstance(rule, DeadlineRule):
-        out = [(Role(index, "open"), rule.start, where), (Role(index, "end"), rule.end, ())]
-        for name in ("pause", "resume", "restart"):
-            if getattr(rule, name) is not None:
-                out.append((Role(index, name), getattr(rule, name), ()))
-        if rule.extend is not None:
-            out.append((Role(index, "extend"), rule.extend.matcher, ()))
-        return out
-    if isinstance(rule, SequenceRule):
-        return [(Role(index, "open"), rule.trigger, where)] + [
-            (Role(index, "step", i), step, ()) for i, step in enumerate(rule.steps)]
-    if isinstance(rule, MinCountRule):
-        return [(Role(index, "open"), rule.subject, where), (Role(index, "count"), rule.count, ()),
-                (Role(index, "count_pre"), rule.count, ())]
-    if isinstance(rule, (RequiredFieldsRule, ForbiddenRule)):
-        return [(Role(index, "hit"), rule.event, where)]
-    raise ValueError(rule.kind)
+def _roles(index: int, plan: RulePlan) -> list[tuple[RulesetRole, Role]]:
+    """The rule's roles, and for a counted event also ``count_pre``."""
+    out = []
+    for role in plan.roles:
+        out.append((RulesetRole(index, role.name, role.step), role))
+        if role.name == "count":
+            out.append((RulesetRole(index, "count_pre"), role))
+    return out
 
 
 def _offending(rule: RequiredFieldsRule, slots: Slots) -> dict:
@@ -306,16 +285,15 @@ def _offending(rule: RequiredFieldsRule, slots: Slots) -> dict:
     return _any(parts)
 
 
-def _split_type(matchers: Sequence[Matcher]) -> tuple[frozenset[str] | None, list[Matcher]]:
-    """The event types the first of ``matchers`` with an ``event_type`` equality names, and
-    the matchers without that one condition (it becomes one durable-rules rule per type)."""
-    out = list(matchers)
-    for i, m in enumerate(matchers):
-        types = matcher_types(m)
-        if types is not None:
+def _split_type(role: Role) -> tuple[frozenset[str] | None, list[Matcher]]:
+    """The event types the role names (``plan.Role.event_types``), and its matchers without
+    the condition that names them (it becomes one durable-rules rule per type)."""
+    out: list[Matcher | None] = list(role.matchers)
+    for i, m in enumerate(out):
+        if matcher_types(m) is not None:
             rest = {k: v for k, v in m.root.items() if k not in ("event_type", "event_type|eq")}
             out[i] = Matcher(rest) if rest else None
-            return types, [x for x in out if x is not None]
+            return role.event_types, [x for x in out if x is not None]
     return None, out
 
 
@@ -330,23 +308,19 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     start" is checked in Python.
     """
     rule = loaded.rule
+    plan = plan_rule(rule)
     mc = MatcherCompiler(slots)
-    compiled = RulesetRule(index, loaded, _roles(index, rule))
-    types: set[str] | None = set()
+    compiled = RulesetRule(index, loaded, plan, _roles(index, plan))
     et_slot = slots.text("event_type")
-    for role, matcher, extra in compiled.roles:
-        own, matchers = _split_type([matcher, *extra])
+    for role, part in compiled.roles:
+        own, matchers = _split_type(part)
         conds: list[dict] = []
         for m in matchers:
             more, used = mc.conditions(m)
             conds += more
             compiled.slots |= used
-        if own is None or types is None:
-            types = None
-        else:
-            types |= own
         if role.name == "hit":
-            conds += _window(rule)
+            conds += _window(plan.window)
             if isinstance(rule, RequiredFieldsRule):
                 conds.append(_offending(rule, slots))
                 compiled.slots |= mc._names([conds[-1]])
@@ -367,7 +341,7 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
             compiled.definitions[name] = definition
             compiled.role_of[name] = role
             compiled.per_type[head[1][et_slot] if own is not None else None] += 1
-    compiled.types = None if types is None else frozenset(types)
+    compiled.types = None if plan.event_types is None else frozenset(plan.event_types)
     compiled.slots.discard("t")
     compiled.slots -= {"c", "ts"}
     return compiled
