@@ -9,6 +9,8 @@ from govcheck.engine.batch.compile import KIND_QUERIES
 from govcheck.engine.findings.labels import KIND_LABELS, TYPE_LABELS
 from govcheck.engine.findings.messages import RULE_LINES
 from govcheck.engine.model.rule import KIND_TYPES, KINDS, RULE_CLASSES, VIOLATION_TYPES, WARNING_TYPE
+from govcheck.engine.plan import ROLES
+from govcheck.engine.watch.cases import CASE_CLASSES
 
 #: (where, table): every table keyed by kind.
 KIND_TABLES = [
@@ -17,6 +19,8 @@ KIND_TABLES = [
     ("batch.compile.KIND_QUERIES", KIND_QUERIES),
     ("findings.messages.RULE_LINES", RULE_LINES),
     ("findings.labels.KIND_LABELS", KIND_LABELS),
+    ("plan.ROLES", ROLES),
+    ("watch.cases.CASE_CLASSES", CASE_CLASSES),
 ]
 
 

@@ -27,7 +27,7 @@ from support import ROOT  # noqa: E402
 from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.model.loader import load_rules  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
-from govcheck.engine.watch.rulesets import STREAM_KINDS  # noqa: E402
+from govcheck.engine.watch.cases import STREAM_KINDS  # noqa: E402
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 

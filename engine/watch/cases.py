@@ -2,9 +2,13 @@
 
 Every judgement here is the one ``check`` makes (``engine/batch/sql/<kind>.sql.j2`` and
 docs/contract.md), restated for one case and one moment ``as_of``: what ``check --as-of T``
-would say about this case, given the case's events up to T. ``watch.monitor`` calls
+would say about this case, given the case's events up to T. ``watch.lifecycle`` calls
 ``judge`` whenever a case's events change or the clock passes a time the case named
 (``next_at``), and announces the difference from what it announced before.
+
+``CASE_CLASSES`` (at the end) names, for every kind, the class that judges it: a ``Case``
+holds an open case until its verdict is final; an ``EventCase`` judges one event by itself;
+None for the kinds judged only over whole periods, which ``watch`` leaves to ``check``.
 
 Times are integers: microseconds since 1970-01-01 00:00, local (Asia/Shanghai) time.
 """
@@ -14,11 +18,12 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError
-from ..model.rule import DeadlineRule, MinCountRule, RuleBase, SequenceRule
+from ..model.rule import (DeadlineRule, ForbiddenRule, MinCountRule, RequiredFieldsRule, RuleBase,
+                          SequenceRule)
 from .times import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
@@ -125,6 +130,13 @@ class Case:
         self.alive = True
         self.seen: set[bytes] = set()              # events applied once only (duplicates)
 
+    @classmethod
+    def open(cls, rule: RuleBase, args: tuple, pos: Positions | None, early: set | None) -> Case:
+        """The case an opening event starts. ``args`` are the constructor's (serial, rule
+        number, case id, unit, start, limit); ``pos`` counts the rule's units; ``early``
+        holds what was counted for the case before it opened."""
+        return cls(*args)
+
     # -- persistence ------------------------------------------------------------------
     def dump(self) -> dict:
         out = {"kind": self.kind, "serial": self.serial, "rule": self.rule, "case": self.case_id,
@@ -141,7 +153,7 @@ class Case:
 
     @staticmethod
     def load(data: dict) -> "Case":
-        cls = {"deadline": DeadlineCase, "sequence": SequenceCase, "min_count": CountCase}[data["kind"]]
+        cls = CASE_CLASSES[data["kind"]]
         case = cls(data["serial"], data["rule"], data["case"], data["unit"], data["start"],
                    data["limit"])
         case.announced = data["announced"]
@@ -249,6 +261,11 @@ class SequenceCase(Case):
         super().__init__(*args)
         self.steps: list[int | None] = [None] * n_steps
 
+    @classmethod
+    def open(cls, rule: SequenceRule, args: tuple, pos: Positions | None,
+             early: set | None) -> SequenceCase:
+        return cls(*args, n_steps=len(rule.steps))
+
     def _dump(self):
         return {"steps": self.steps}
 
@@ -298,6 +315,15 @@ class CountCase(Case):
         self.items: set = set()     # distinct values, or the events' fingerprints
         self.due = due
 
+    @classmethod
+    def open(cls, rule: MinCountRule, args: tuple, pos: Positions | None,
+             early: set | None) -> CountCase:
+        """With ``within``, counted events count up to the due time, fixed when it opens."""
+        _serial, _rule, _case_id, _unit, start, limit = args
+        case = cls(*args, due=count_due(pos, start, limit) if rule.within is not None else None)
+        case.items.update(early or ())
+        return case
+
     def _dump(self):
         return {"items": sorted(i.hex() if isinstance(i, bytes) else "v:" + i for i in self.items),
                 "due": self.due}
@@ -305,6 +331,14 @@ class CountCase(Case):
     def _load(self, data):
         self.items = {bytes.fromhex(i) if not i.startswith("v:") else i[2:] for i in data["items"]}
         self.due = data["due"]
+
+    @staticmethod
+    def item(rule: MinCountRule, ev) -> Any:
+        """What a counted event counts as: its ``distinct`` value (COUNT(DISTINCT x) skips
+        NULL: None is not counted), else the event itself (a copy counts once)."""
+        if rule.distinct:
+            return ev.values.get(rule.distinct)
+        return ev.fingerprint()
 
     def on_count(self, ts: int, item) -> bool:
         if self.due is not None and ts > self.due:
@@ -335,15 +369,70 @@ def _labels(rule: SequenceRule) -> list[str]:
     return found[1]
 
 
-def count_due(rule: MinCountRule, pos: Positions, start: int, limit: float) -> int:
+def count_due(pos: Positions, start: int, limit: float) -> int:
+    """The end of a count's ``within``, from the subject's time."""
     base_pos = pos.pos(start)
     return pos.time_at(base_pos + limit, base_pos, start)
 
 
-def calendar_gap(exc: CalendarError, rule: RuleBase, case_id: str, day) -> CalendarError:
-    """The batch engine's message for a count that needs a year no calendar covers."""
-    return CalendarError(f"rule {rule.id}, case {case_id!r}: counting working days from {day} "
-                         f"needs a year no calendar covers: {exc.message}")
+class EventCase:
+    """A kind judged on each event by itself (the ``hit`` role): no case stays open; the
+    first offending event of a case is its finding, given once."""
+
+    @staticmethod
+    def demands(rule: RuleBase) -> list[tuple[str, tuple[str, ...] | None]]:
+        """What an event must carry not to be a finding: (field, its allowed texts or None
+        for any); empty when the event is a finding whatever it carries."""
+        return []
+
+    @classmethod
+    def finding(cls, rule: RuleBase, values: dict[str, str], ts: int) -> tuple[str, str]:
+        """The violation type and ``actual`` of an offending event."""
+        raise NotImplementedError
 
 
-Judge = Callable[[Case, int, bool], Verdict]
+class RequiredFieldsCase(EventCase):
+    """``required_fields.sql.j2``: every field given, and among its allowed values (compared
+    as text with each value as Python prints it)."""
+
+    @staticmethod
+    def demands(rule: RequiredFieldsRule) -> list[tuple[str, tuple[str, ...] | None]]:
+        allowed = rule.allowed or {}
+        return [(name, tuple(str(v) for v in allowed[name]) if name in allowed else None)
+                for name in rule.fields]
+
+    @classmethod
+    def finding(cls, rule: RequiredFieldsRule, values: dict[str, str], ts: int) -> tuple[str, str]:
+        problems = []
+        for name, allowed in cls.demands(rule):
+            value = sql_time_text(ts) if name == "timestamp" else values.get(name)
+            if value is None:
+                problems.append(f"{name}（缺失）")
+            elif allowed is not None and value not in allowed:
+                problems.append(f"{name}={value}")
+        return "missing_field", "、".join(problems)
+
+
+class ForbiddenCase(EventCase):
+    """``forbidden.sql.j2``: the event itself is the finding."""
+
+    @classmethod
+    def finding(cls, rule: ForbiddenRule, values: dict[str, str], ts: int) -> tuple[str, str]:
+        return "forbidden", sql_time_text(ts)
+
+
+#: kind → the class that judges its cases in ``watch``; None for the kinds judged only over
+#: whole periods, which are left to ``check``.
+CASE_CLASSES: dict[str, type[Case] | type[EventCase] | None] = {
+    "deadline": DeadlineCase,
+    "sequence": SequenceCase,
+    "min_count": CountCase,
+    "ratio": None,
+    "due_by": None,
+    "periodic": None,
+    "required_fields": RequiredFieldsCase,
+    "forbidden": ForbiddenCase,
+}
+
+#: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
+STREAM_KINDS = tuple(kind for kind, judge in CASE_CLASSES.items() if judge is not None)

@@ -15,14 +15,14 @@ from typing import Sequence
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
-from ..model.rule import DeadlineRule, MinCountRule, RequiredFieldsRule, RuleBase, SequenceRule
+from ..model.rule import RuleBase
 from ..plan import Limit
-from .cases import Case, CountCase, DeadlineCase, Positions, SequenceCase, Verdict, count_due
+from .cases import CASE_CLASSES, Case, Positions, Verdict
 from .input import BadLines, Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
 from .rulesets import RulesetRule, RulesetRole
-from .times import sql_time_text, to_us
+from .times import to_us
 
 #: Effects at one time are applied in this order (then by arrival), as the SQL compares
 #: times: a case opens before anything else at its start time counts for it, a pause
@@ -46,6 +46,7 @@ class Lifecycle:
         self.compiled = compiled
         self.rule_of: list[RuleBase] = [r.rule for r in compiled]
         self.rule_ids = [r.rule.id for r in compiled]
+        self.judges = [CASE_CLASSES[r.kind] for r in compiled]     # by rule number
         self.casts = casts
         self.bad = bad
         self.writer = writer
@@ -104,18 +105,11 @@ class Lifecycle:
         # numbered by the opening event, so that ties are broken the same way however the
         # input was cut into batches
         args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit)
-        if isinstance(rule, DeadlineRule):
-            case: Case = DeadlineCase(*args)
-        elif isinstance(rule, SequenceRule):
-            case = SequenceCase(*args, n_steps=len(rule.steps))
-        else:
-            due = None
-            if within is not None:
-                due = self._calendar(rule, ev.case_id, lambda: count_due(
-                    rule, self.positions[r], ev.ts, limit))
-            case = CountCase(*args, due=due)
-            for item in self.early.pop(r, ev.case_id, ()) or ():
-                case.items.add(item)
+        try:
+            case = self.judges[r].open(rule, args, self.positions.get(r),
+                                       self.early.pop(r, ev.case_id))
+        except CalendarError as exc:
+            raise _calendar_stop(rule, ev.case_id, exc) from None
         self.cases[case.serial] = case
         self.open[key] = case
         return case
@@ -251,7 +245,7 @@ class Lifecycle:
             case = self.open.get((r, ev.case_id))
             if case is None:
                 if (r, ev.case_id) not in self.opened and r not in self.expired:
-                    item = self._count_item(r, ev)
+                    item = self.judges[r].item(self.rule_of[r], ev)
                     if item is not None:
                         items = self.early.get(r, ev.case_id)
                         if items is None:
@@ -272,7 +266,7 @@ class Lifecycle:
         if name == "step":
             return case if case.on_step(role.step, ev.ts) else None
         if name in ("count", "count_pre"):
-            item = self._count_item(r, ev)
+            item = self.judges[r].item(self.rule_of[r], ev)
             return case if item is not None and case.on_count(ev.ts, item) else None
         fp = ev.fingerprint()
         if fp in case.seen:                 # a copy of an event already applied
@@ -295,12 +289,6 @@ class Lifecycle:
             return case if case.on_extend(ev.ts, days) else None
         return None
 
-    def _count_item(self, r: int, ev: StreamEvent):
-        rule: MinCountRule = self.compiled[r].rule
-        if rule.distinct:
-            return ev.values.get(rule.distinct)      # COUNT(DISTINCT x) skips NULL
-        return ev.fingerprint()
-
     def _hit(self, role: RulesetRole, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""
         r = role.rule
@@ -308,18 +296,7 @@ class Lifecycle:
             return
         self.reported.put(r, ev.case_id)
         rule = self.compiled[r].rule
-        if isinstance(rule, RequiredFieldsRule):
-            problems = []
-            for name in rule.fields:
-                value = sql_time_text(ev.ts) if name == "timestamp" else ev.values.get(name)
-                if value is None:
-                    problems.append(f"{name}（缺失）")
-                elif rule.allowed and name in rule.allowed and value not in {
-                        str(v) for v in rule.allowed[name]}:
-                    problems.append(f"{name}={value}")
-            vtype, actual = "missing_field", "、".join(problems)
-        else:
-            vtype, actual = "forbidden", sql_time_text(ev.ts)
+        vtype, actual = self.judges[r].finding(rule, ev.values, ev.ts)
         self.writer.emit("violation", rule, ev.case_id, ev.unit, vtype, None, actual, self.clock)
 
     def _judge(self, case: Case, reason: str, at_end: bool = False) -> None:
@@ -328,7 +305,7 @@ class Lifecycle:
         try:
             verdict: Verdict = case.judge(rule, self.positions.get(case.rule), self.clock, at_end)
         except CalendarError as exc:
-            raise WatchStop(f"rule {rule.id}, case {case.case_id!r}: {exc.message}") from None
+            raise _calendar_stop(rule, case.case_id, exc) from None
         old, new = case.announced, verdict.type
         if new != old:
             if new is None:
@@ -352,11 +329,9 @@ class Lifecycle:
         self.open.pop((case.rule, case.case_id), None)
         self.closed.append((case.group, case.shard, case.fact))
 
-    def _calendar(self, rule: RuleBase, case_id: str, fn):
-        try:
-            return fn()
-        except CalendarError as exc:
-            raise WatchStop(f"rule {rule.id}, case {case_id!r}: {exc.message}") from None
+def _calendar_stop(rule: RuleBase, case_id: str, exc: CalendarError) -> WatchStop:
+    """A due time needs a year no calendar covers: ``watch`` stops, as ``check`` does."""
+    return WatchStop(f"rule {rule.id}, case {case_id!r}: {exc.message}")
 
 
 def _first(item):

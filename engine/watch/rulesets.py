@@ -36,13 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
-from ..model.rule import (LoadedRule, Matcher, RequiredFieldsRule, RuleBase, value_date,
-                          value_text, value_timestamp)
+from ..model.rule import LoadedRule, Matcher, RuleBase, value_date, value_text, value_timestamp
 from ..plan import Role, RulePlan, Window, matcher_types, plan_rule
+from .cases import CASE_CLASSES
 from .times import to_us
-
-#: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
-STREAM_KINDS = ("deadline", "sequence", "min_count", "required_fields", "forbidden")
 
 #: Most matches one action call hands over (durable-rules stores it as an unsigned short).
 ACTION_CAP = 60_000
@@ -272,16 +269,16 @@ def _roles(index: int, plan: RulePlan) -> list[tuple[RulesetRole, Role]]:
     return out
 
 
-def _offending(rule: RequiredFieldsRule, slots: Slots) -> dict:
-    """Some field blank, or outside its allowed values."""
+def _offending(demands: list[tuple[str, tuple[str, ...] | None]], slots: Slots) -> dict:
+    """Some demanded field blank, or outside its allowed values (``cases.EventCase.demands``)."""
     parts = []
-    for name in rule.fields:
+    for name, allowed in demands:
         slot = slots.presence(name)
         parts.append({"$nex": {slot: 1}})
-        if rule.allowed and name in rule.allowed and name != "timestamp":
+        if allowed is not None and name != "timestamp":
             text = slots.text(name)
             # ``required_fields.sql.j2`` compares the text with each value as Python prints it
-            parts.append(_all([{"$neq": {text: str(v)}} for v in rule.allowed[name]]))
+            parts.append(_all([{"$neq": {text: v}} for v in allowed]))
     return _any(parts)
 
 
@@ -321,8 +318,9 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
             compiled.slots |= used
         if role.name == "hit":
             conds += _window(plan.window)
-            if isinstance(rule, RequiredFieldsRule):
-                conds.append(_offending(rule, slots))
+            demands = CASE_CLASSES[rule.kind].demands(rule)
+            if demands:
+                conds.append(_offending(demands, slots))
                 compiled.slots |= mc._names([conds[-1]])
         if own is not None:
             compiled.slots.add(et_slot)
@@ -412,7 +410,7 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
     skipped: list[tuple[str, str]] = []
     for item in loaded:
         rule = item.rule
-        if rule.kind not in STREAM_KINDS:
+        if CASE_CLASSES[rule.kind] is None:
             skipped.append((rule.id, rule.kind))
             continue
         compiled.append(compile_ruleset_rule(len(compiled), item, slots))
