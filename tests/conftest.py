@@ -1,13 +1,27 @@
-"""Fixtures: the working-day calendar, and ``run`` (a rule over events → Report)."""
+"""Fixtures: the working-day calendar, and ``run`` (a rule over events → Report).
+
+Also the Hypothesis profiles (docs/testing.md): ``ci``, the default, draws the same
+examples on every run, so a test that fails in CI fails again for whoever reruns it, and
+a test that passes does not pass by luck; ``explore`` (``HYPOTHESIS_PROFILE=explore``)
+draws new ones each run, to look for bugs the fixed examples miss. Both print the
+falsifying example (its seed) and the blob that replays it.
+"""
 from __future__ import annotations
+
+import os
 
 import duckdb
 import pytest
+from hypothesis import settings
 
 from support import rule_from
 from govcheck.engine.api import evaluate
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.data.ingest import ingest_records
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -293,7 +293,7 @@ def generated_truth(options: Options, loaded, calendar):
     return summary, expected, found
 
 
-@settings(max_examples=4, deadline=None, derandomize=False,
+@settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(1, 10 ** 6), year=st.sampled_from([2021, 2022]),
        events=st.sampled_from([2500, 6000, 15000]))
