@@ -5,6 +5,9 @@ examples on every run, so a test that fails in CI fails again for whoever reruns
 a test that passes does not pass by luck; ``explore`` (``HYPOTHESIS_PROFILE=explore``)
 draws new ones each run, to look for bugs the fixed examples miss. Both print the
 falsifying example (its seed) and the blob that replays it.
+
+With ``GOVCHECK_CI=1`` (``.ci/run`` sets it) a skip outside the allow-list of
+``tests/skip_guard.py`` fails the run.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import duckdb
 import pytest
 from hypothesis import settings
 
+from skip_guard import ENVIRONMENT, SkipGuard
 from support import rule_from
 from govcheck.engine.api import evaluate
 from govcheck.engine.data.calendar import WorkCalendar
@@ -22,6 +26,11 @@ from govcheck.engine.data.ingest import ingest_records
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get(ENVIRONMENT) == "1":
+        config.pluginmanager.register(SkipGuard(), "govcheck-skip-guard")
 
 
 @pytest.fixture(scope="session")
