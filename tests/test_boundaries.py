@@ -1,0 +1,150 @@
+"""Boundaries where deliberate bugs went unnoticed, in both engines.
+
+* ``warn_at`` whose share of the working days is not whole: the warning comes once
+  ``ceil(warn_at × days)`` working days have fully passed (docs/contract.md), so rounding
+  down, or warning a second early, is caught; ``0.67 × 3`` rounds up to the deadline itself
+  and never warns.
+* ordered sequence steps at the same instant are in order, whatever order the log lists
+  them in; one second apart the wrong way round they are not.
+
+Each case runs through ``check`` (the ``run`` fixture) and through ``watch`` (JSON lines,
+with ``_clock`` lines moving its clock to the boundary and one second past it).
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+
+from support import SOURCE, found, warned
+from test_kinds import SEQUENCE
+
+
+def ev(case, event_type, ts, **attrs):
+    return {"case_id": case, "event_type": event_type, "timestamp": ts, **attrs}
+
+
+def tick(ts):
+    return {"event_type": "_clock", "timestamp": ts}
+
+
+@pytest.fixture
+def stream(tmp_path):
+    """``stream(rule_yaml, events)`` → ``(finding, case_id, type)`` of each line ``watch`` writes."""
+    pytest.importorskip("durable_rules_engine")
+    from govcheck.engine.watch.monitor import WatchOptions, watch
+
+    def _stream(rule_text: str, events: list[dict]) -> list[tuple]:
+        folder = tmp_path / "rules"
+        folder.mkdir(exist_ok=True)
+        rule_id = re.search(r"^id: (\S+)$", rule_text, re.M)[1]
+        (folder / f"{rule_id}.yaml").write_text(
+            rule_text.replace("severity:", SOURCE + "severity:"), encoding="utf-8")
+        log = tmp_path / "in.jsonl"
+        log.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events),
+                       encoding="utf-8")
+        out = io.BytesIO()
+        assert watch(WatchOptions(source=str(log), rules=[str(folder)], status_every=0),
+                     out=out, err=io.StringIO()) == 0
+        return [(x["finding"], x["case_id"], x["type"])
+                for x in map(json.loads, out.getvalue().decode("utf-8").splitlines())]
+
+    return _stream
+
+
+# ---------------------------------------------------------------------------
+# warn_at
+# ---------------------------------------------------------------------------
+
+DEADLINE = """
+id: T-RULE
+title: 限时答复
+kind: deadline
+severity: error
+start: {event_type: 咨询受理}
+end: {event_type: 咨询答复}
+within: {workdays: DAYS}
+warn_at: SHARE
+"""
+
+START = "2021-03-01 10:00:00"     # a Monday: working days 03-02, 03-03, 03-04, 03-05, 03-08
+
+# (warn_at, working days, the last moment nothing is said, the next second, what it says)
+WARN_AT = [
+    # ceil(1.8) = 2: the warning follows working day 2 (03-03); rounded down it would follow day 1
+    (0.6, 3, "2021-03-03 23:59:59", "2021-03-04 00:00:00", "at_risk"),
+    # ceil(2.01) = 3, the deadline itself: never a warning, the next second it is overdue
+    (0.67, 3, "2021-03-04 23:59:59", "2021-03-05 00:00:00", "overdue_open"),
+    # 4.0, whole: the warning follows working day 4 (Friday 03-05), not day 3 or day 5
+    (0.8, 5, "2021-03-05 23:59:59", "2021-03-06 00:00:00", "at_risk"),
+    # ceil(0.5) = 1, the one working day: no warning either
+    (0.5, 1, "2021-03-02 23:59:59", "2021-03-03 00:00:00", "overdue_open"),
+    # ceil(1.02) = 2
+    (0.34, 3, "2021-03-03 23:59:59", "2021-03-04 00:00:00", "at_risk"),
+]
+
+
+WARN_IDS = [f"{share}x{days}" for share, days, *_ in WARN_AT]
+
+
+def warn_rule(share: float, days: int) -> str:
+    return DEADLINE.replace("DAYS", str(days)).replace("SHARE", str(share))
+
+
+@pytest.mark.parametrize("share, days, quiet, then, said", WARN_AT, ids=WARN_IDS)
+def test_warn_at_in_check(run, share, days, quiet, then, said):
+    events = [ev("A", "咨询受理", START)]
+    before = run(warn_rule(share, days), events, as_of=quiet)
+    assert (warned(before), found(before)) == (set(), set())
+    after = run(warn_rule(share, days), events, as_of=then)
+    assert warned(after) | found(after) == {("A", said)}
+
+
+@pytest.mark.parametrize("share, days, quiet, then, said", WARN_AT, ids=WARN_IDS)
+def test_warn_at_in_watch(stream, share, days, quiet, then, said):
+    lines = stream(warn_rule(share, days), [ev("A", "咨询受理", START), tick(quiet)])
+    assert lines == []
+    lines = stream(warn_rule(share, days), [ev("A", "咨询受理", START), tick(quiet), tick(then)])
+    assert lines == [("violation" if said == "overdue_open" else "warning", "A", said)]
+
+
+# ---------------------------------------------------------------------------
+# Ordered steps at the same instant (test_kinds.SEQUENCE: three ordered steps)
+# ---------------------------------------------------------------------------
+
+AT = "2021-03-02 10:00:00"
+STEPS = ("差评核实", "差评整改", "差评反馈")
+
+SAME_INSTANT = {
+    # every step at one instant, listed in the rule's order and the other way round
+    "LISTED-IN-ORDER": [ev("LISTED-IN-ORDER", t, AT) for t in STEPS],
+    "LISTED-REVERSED": [ev("LISTED-REVERSED", t, AT) for t in reversed(STEPS)],
+    # two steps at one instant, the third after them
+    "TWO-AT-ONCE": [ev("TWO-AT-ONCE", "差评整改", AT), ev("TWO-AT-ONCE", "差评核实", AT),
+                    ev("TWO-AT-ONCE", "差评反馈", "2021-03-03 10:00:00")],
+    # the steps at the instant of the trigger itself
+    "WITH-TRIGGER": [ev("WITH-TRIGGER", t, "2021-03-01 09:00:00") for t in STEPS],
+}
+# one second apart, the wrong way round: out of order
+ONE_SECOND = [ev("ONE-SECOND", "差评整改", AT), ev("ONE-SECOND", "差评核实", "2021-03-02 10:00:01"),
+              ev("ONE-SECOND", "差评反馈", "2021-03-02 10:00:01")]
+
+
+def sequence_log() -> list[dict]:
+    events = []
+    for case, steps in list(SAME_INSTANT.items()) + [("ONE-SECOND", ONE_SECOND)]:
+        events += [ev(case, "差评", "2021-03-01 09:00:00", unit="市民政局")] + steps
+    return events
+
+
+def test_ordered_steps_at_one_instant_in_check(run):
+    report = run(SEQUENCE, sequence_log(), as_of="2021-03-20")
+    assert found(report) == {("ONE-SECOND", "out_of_order")}
+    assert report.rules[0].checked == len(SAME_INSTANT) + 1
+
+
+def test_ordered_steps_at_one_instant_in_watch(stream):
+    lines = stream(SEQUENCE, sequence_log() + [tick("2021-03-20 00:00:00")])
+    assert lines == [("violation", "ONE-SECOND", "out_of_order")]
