@@ -14,12 +14,12 @@ Event text is data, never markup: the template escapes it, the script only ever 
 ``textContent``, and the policy requires Trusted Types, so an accidental ``innerHTML``
 would fail loudly instead of running someone's ``<img onerror=…>``.
 
-Personal data in any text (身份证号, mainland mobile numbers) is masked unless the caller
-passes ``mask=False`` (``check --no-mask``). For a deadline counted in working days, the
-evidence shows the count day by day, as ``govcheck calendar explain`` prints it; the count
-is worked out here from the deadline and the case's events with the shipped calendar
-(``data.calendar`` is plain data), and left out when it cannot be (not a working-day
-deadline, or a year no shipped calendar covers).
+Personal data in any text (身份证号, mainland mobile numbers) is masked by
+``findings.masking`` unless the caller passes ``mask=False`` (``check --no-mask``). For a
+deadline counted in working days, the evidence shows the count day by day, as ``govcheck
+calendar explain`` prints it; the count is worked out here from the deadline and the case's
+events with the shipped calendar (``data.calendar`` is plain data), and left out when it
+cannot be (not a working-day deadline, or a year no shipped calendar covers).
 """
 from __future__ import annotations
 
@@ -36,34 +36,13 @@ import jinja2
 from markupsafe import Markup
 
 from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, type_label
+from ..findings.masking import mask_text
 from ..findings.report import Report, RuleResult, Violation
 from ..resources import data_dir
 
 from .text import NO_UNIT, evidence_items, number, ordered, packs_text, span_text
 
 SEVERITIES = ("error", "warning")
-
-# ---------------------------------------------------------------------------
-# Privacy
-# ---------------------------------------------------------------------------
-
-# 18-digit 居民身份证号 (last character may be X); not part of a longer run of digits.
-_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
-# Mainland mobile numbers, optionally written 138-1234-5678 or 138 1234 5678, optionally
-# after +86 / 86.
-_MOBILE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9])([- ]?)[0-9]{4}([- ]?)([0-9]{4})(?![0-9])")
-
-
-# Cheap test first: most texts (times, case numbers, Chinese) hold neither.
-_MAYBE = re.compile(r"1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}|[0-9]{17}[0-9Xx]")
-
-
-def mask_text(text: str) -> str:
-    """``text`` with ID card numbers as ``430502********1234`` and mobiles as ``138****5678``."""
-    if not text or not _MAYBE.search(text):
-        return text
-    text = _ID_CARD.sub(r"\1********\2", text)
-    return _MOBILE.sub(r"\1\2****\3\4", text)
 
 
 def text_of(value: Any, masked: bool = True) -> str:
