@@ -102,7 +102,8 @@ RUN_OPTIONS = _options(
     click.option("--bad-rows", type=click.Path(dir_okay=False),
                  help="Write unusable rows here and go on (they are counted in the report)."),
     click.option("--no-mask", is_flag=True,
-                 help="Show ID card and mobile numbers in full (masked by default)."),
+                 help="Show ID card and mobile numbers in full "
+                      "(masked by default in every format but JSON)."),
     click.option("--city", help="The city whose offices the logs come from (e.g. 邵阳市): the "
                  "shipped library then uses that city's packs and the national ones."),
     click.option("--pack", "packs", multiple=True,

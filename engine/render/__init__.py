@@ -5,9 +5,11 @@ reporter model), so formats cannot disagree about what was found and each can be
 tested with a hand-built Report. Renderers read only ``findings.report`` (the document
 formats also read the calendar and the templates, both plain data).
 
-``html`` and ``xlsx`` are documents for people and take keyword options: ``mask``
-(default True) hides 身份证号 and mobile numbers. Options a format does not take are
-ignored, so a caller can pass the same options whatever the format.
+Every format but ``json`` is read by people (CI pages show JUnit) and takes the keyword
+option ``mask`` (default True), which hides 身份证号 and mobile numbers
+(``findings.masking``); ``json`` stays exact, for machines. ``html`` also takes
+``calendar``. Options a format does not take are ignored, so a caller can pass the same
+options whatever the format.
 """
 from __future__ import annotations
 

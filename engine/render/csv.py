@@ -7,7 +7,8 @@ plus ``kind`` (``violation`` or ``warning``); the evidence is summarised in one 
 Every text cell comes from an event log that someone else wrote, so a cell that a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return) is prefixed with ``'``: opened in Excel it stays text. Numbers that
-govcheck itself computed are left as numbers.
+govcheck itself computed are left as numbers. 身份证号 and mobile numbers are masked unless
+``mask=False`` (``findings.masking``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import io
 import math
 from typing import Any
 
+from ..findings.masking import mask_text
 from ..findings.report import Report, Violation
 
 from .text import evidence_text, ordered
@@ -46,7 +48,7 @@ def _row(kind: str, v: Violation) -> list[str]:
                                v.type, v.due, v.actual, v.message, evidence_text(v))]
 
 
-def render(report: Report) -> bytes:
+def render(report: Report, *, mask: bool = True) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -54,4 +56,5 @@ def render(report: Report) -> bytes:
         writer.writerow(_row("violation", v))
     for v in ordered(report.warnings):
         writer.writerow(_row("warning", v))
-    return (BOM + buf.getvalue()).encode("utf-8", "replace")
+    text = buf.getvalue()
+    return (BOM + (mask_text(text) if mask else text)).encode("utf-8", "replace")

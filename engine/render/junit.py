@@ -9,6 +9,8 @@ are not failures; they go to the suite's ``<system-out>``.
 
 Built with ``xml.etree`` so escaping is never hand-made; characters that XML 1.0 cannot
 carry at all are replaced. No timestamps or host names: equal Reports, equal bytes.
+CI pages show this to anyone with access to the build, so 身份证号 and mobile numbers are
+masked unless ``mask=False`` (``findings.masking``).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 from ..findings.report import Report, RuleResult, Violation
 
 from ..findings.labels import type_label
+from ..findings.masking import mask_text
 
 from .text import evidence_items, number, ordered, subject
 
@@ -77,7 +80,7 @@ def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violati
     return suite
 
 
-def render(report: Report) -> bytes:
+def render(report: Report, *, mask: bool = True) -> bytes:
     rules = {r.id: r for r in report.rules}
     by_rule: dict[str, tuple[list[Violation], list[Violation]]] = {}
     for v in ordered(report.violations):
@@ -103,4 +106,5 @@ def render(report: Report) -> bytes:
     root.set("errors", "0")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
+    body = mask_text(body) if mask else body
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")

@@ -4,7 +4,8 @@ Chinese labels, and columns aligned by display width (a CJK character takes two
 columns, so ``len()`` would misalign every table). No colour: the same bytes must read
 well in a terminal, a log file and an e-mail. Values come from event logs, so control
 characters are escaped before printing: a crafted cell cannot move the cursor, recolour
-the terminal or reverse the text.
+the terminal or reverse the text. 身份证号 and mobile numbers are masked unless
+``mask=False`` (``findings.masking``).
 
 The human-readable helpers here (Chinese type labels, the one-line evidence summary,
 the canonical order of findings) are shared by the CSV and JUnit renderers, so that
@@ -17,6 +18,7 @@ from collections import Counter
 from typing import Any, Iterable, Sequence
 
 from ..findings.labels import severity_label, type_label
+from ..findings.masking import mask_text
 from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
 NO_UNIT = "（未填写单位）"
@@ -240,12 +242,14 @@ def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
     return lines
 
 
-def render(report: Report) -> bytes:
-    """The whole report as UTF-8 text ending in a newline."""
+def render(report: Report, *, mask: bool = True) -> bytes:
+    """The whole report as UTF-8 text ending in a newline; ``mask=False`` shows ID card and
+    mobile numbers in full."""
     rules = {r.id: r for r in report.rules}
     lines = _header(report) + _rule_summary(report) + _unit_summary(report)
     lines += _findings(report.violations, rules, f"违规明细（共 {len(report.violations)} 条）",
                        "未发现违规。")
     lines += _findings(report.warnings, rules,
                        f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    text = "\n".join(lines) + "\n"
+    return (mask_text(text) if mask else text).encode("utf-8")
