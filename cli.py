@@ -122,7 +122,7 @@ def _run_report(**options):
     """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
 
-    options.pop("no_mask")
+    options["mask"] = not options.pop("no_mask")
     if not (options["rules"] or options["packs"] or options["city"]):
         click.echo("govcheck: no --city given: only the national rule packs are used "
                    "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",

@@ -204,6 +204,7 @@ class Run:
     period: str | None = None
     span_from: str | None = None
     span_to: str | None = None
+    mask: bool = True           # personal numbers in the bad-rows file (the report: at rendering)
 
 
 def check(run: Run) -> Report:
@@ -213,7 +214,8 @@ def check(run: Run) -> Report:
     calendar = WorkCalendar.load(run.calendars)
     con = connect(run.memory_limit)
     try:
-        loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows)
+        loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows,
+                        mask_bad_rows=run.mask)
         moment = _as_of(con, loaded, run.as_of)
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)

@@ -208,3 +208,20 @@ def test_check_masks_by_default_and_no_mask_shows_all(tmp_path):
         expected = set() if fmt != "json" else {MOBILES[0], ID_CARD}
         assert shown_in_full(masked) == expected, fmt
         assert shown_in_full(plain) == {MOBILES[0], ID_CARD}, fmt
+
+
+def test_the_bad_rows_file_is_masked_unless_no_mask(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,event_type,timestamp,留言人电话,身份证\n"
+                   "A1,咨询受理,2021-03-01 09:00,,\n"
+                   "A2,咨询受理,不是时间,１３８ １２３４ ５６７８,430502 19900101 1234\n"
+                   "430502900101123,咨询受理,,199-1234-5678,\n", encoding="utf-8")
+    runner = CliRunner()
+    for flags, expected in (([], set()), (["--no-mask"], {ID_CARD, ID_15, MOBILES[0], MOBILES[1]})):
+        bad = tmp_path / "bad.csv"
+        done = runner.invoke(cli.main, ["check", str(log), "--format", "json", "--fail-on", "never",
+                                        "--bad-rows", str(bad), *flags])
+        assert done.exit_code == 0, done.output
+        text = bad.read_text(encoding="utf-8-sig")
+        assert text.count("\n") == 3 and "不是时间" in text
+        assert shown_in_full(text) == expected

@@ -68,13 +68,14 @@ class IngestResult:
 
 def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
            mapping: str | Path | None = None, bad_rows_path: str | Path | None = None,
-           table: str = "events") -> IngestResult:
+           table: str = "events", mask_bad_rows: bool = True) -> IngestResult:
     """Load event logs into ``table`` (replacing it), as docs/architecture.md describes.
 
     ``paths`` are read in order (``_src`` is the position), their columns united by name.
     ``mapping`` is a mapping file (see ``data.mapping``). Without ``bad_rows_path`` any
     unusable row raises ``DataError`` listing them; with it they are written there and
-    counted in ``IngestResult.bad_rows``. Raises ``DataError`` for a missing or empty file,
+    counted in ``IngestResult.bad_rows`` (personal numbers masked unless not
+    ``mask_bad_rows``). Raises ``DataError`` for a missing or empty file,
     a missing required column, or an unreadable file.
     """
     if isinstance(paths, (str, Path)):
@@ -86,7 +87,8 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
     ws = Workspace(con)
     try:
         sources = [open_source(con, ws, i, f) for i, f in enumerate(files)]
-        return _load(con, sources, ws, files, loaded_mapping, bad_rows_path, table, hint=True)
+        return _load(con, sources, ws, files, loaded_mapping, bad_rows_path, table, hint=True,
+                     mask_bad_rows=mask_bad_rows)
     finally:
         ws.close()
 
@@ -124,7 +126,7 @@ class RecordLocation(SourceLocation):
 
 def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
           mapping: Mapping | None, bad_rows_path: str | Path | None, table: str,
-          hint: bool) -> IngestResult:
+          hint: bool, mask_bad_rows: bool = True) -> IngestResult:
     if mapping is not None:
         check_mapping_names(mapping, sources)
     plans = [plan_columns(s, mapping) for s in sources]
@@ -150,7 +152,7 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
     if bad and bad_rows_path is None:
         raise_bad_rows(con, sources, bad_query, bad, hint)
     if bad_rows_path is not None:
-        write_bad_rows(con, ws, files, bad_query, str(bad_rows_path))
+        write_bad_rows(con, ws, files, bad_query, str(bad_rows_path), mask_bad_rows)
     attributes = attribute_names(plans)
     adopted = None
     if len(sources) == 1 and not plans[0].wide and sources[0].base is not None:

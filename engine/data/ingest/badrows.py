@@ -2,7 +2,8 @@
 
 Without a bad-rows file a load that meets such rows stops with a ``DataError`` listing
 them by file and row; with one, they are written there (file, row, reason, original
-values) and the load goes on without them.
+values) and the load goes on without them. That file is for people and holds the log's own
+values, so 身份证号 and mobile numbers in it are masked unless the run is told not to.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import codecs
 import shutil
 
 from ...errors import DataError, SourceLocation
+from ...findings.masking import mask_text
 from ..sqltext import quote_ident, quote_string
 from .sources import Source, Workspace
 from .textfiles import CHUNK
@@ -44,8 +46,10 @@ def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: boo
     raise DataError("\n".join(message), first.location_cls(first.name, row=first_row))
 
 
-def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, target: str) -> None:
-    """Write the bad rows to ``target`` as CSV, staged by DuckDB and copied behind a BOM."""
+def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, target: str,
+                   mask: bool = True) -> None:
+    """Write the bad rows to ``target`` as CSV, staged by DuckDB and copied behind a BOM,
+    line by line through ``mask_text`` when ``mask``."""
     names = "[" + ", ".join(quote_string(f) for f in files) + "]"
     staged = ws.temp_file(".csv")
     con.execute(f"COPY (SELECT {names}[_src + 1] AS \"file\", _row AS \"row\", reason AS "
@@ -54,7 +58,12 @@ def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, targe
     try:
         with open(staged, "rb") as src, open(target, "wb") as out:
             out.write(codecs.BOM_UTF8)  # so that Excel shows the Chinese text
-            shutil.copyfileobj(src, out, CHUNK)
+            if mask:
+                for line in src:
+                    text = line.decode("utf-8", "surrogateescape")
+                    out.write(mask_text(text).encode("utf-8", "surrogateescape"))
+            else:
+                shutil.copyfileobj(src, out, CHUNK)
     except OSError as exc:
         raise DataError(f"cannot write the bad-rows file: {exc.strerror}",
                         SourceLocation(str(target))) from None
