@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 
 import openpyxl
 import pytest
@@ -88,6 +89,15 @@ def test_left_alone(raw):
 def test_fold_keeps_the_length_and_makes_width_and_dashes_plain():
     assert fold("１３８－１２３４．５６７８\u3000Ｘ—") == "138-1234.5678 X-"
     assert fold("身份证") == "身份证"
+
+
+def test_fold_covers_every_character_nfkc_folds_to_a_digit_x_or_separator():
+    plain = "0123456789Xx+-. "
+    for code in range(0x80, 0x20000):
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        if len(folded) == 1 and folded in plain:
+            assert fold(char) == folded, hex(code)
 
 
 # ---------------------------------------------------------------------------

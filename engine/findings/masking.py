@@ -34,10 +34,11 @@ from functools import lru_cache
 _PLAIN = "0123456789Xx+-. "
 # Dashes NFKC leaves as they are: ‐ ‑ ‒ – — ― − ﹘
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
-# Where characters that fold to a digit, X or a separator live: Latin-1 and the general
-# punctuation, number forms, enclosed and full-width blocks; mathematical and segmented digits.
-_BLOCKS = (range(0x80, 0x3400), range(0xFE00, 0x10000), range(0x1D7CE, 0x1D800),
-           range(0x1FBF0, 0x1FBFA))
+# Where the characters that NFKC folds to one of _PLAIN live (all of them: a test checks):
+# Latin-1 to the CJK symbols, the presentation forms and the full-width block, the
+# mathematical alphanumerics, the enclosed and segmented forms.
+_BLOCKS = (range(0x80, 0x3400), range(0xFB00, 0x10000), range(0x1D400, 0x1D800),
+           range(0x1F100, 0x1FC00))
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +85,7 @@ def fold(text: str) -> str:
 # ---------------------------------------------------------------------------
 
 _SEP = "[ .-]?"
-_DATE = r"(?:0[1-9]|1[0-2])" + r"(?:0[1-9]|[12][0-9]|3[01])"
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"     # MMDD of a birth date
 _ID18 = rf"[1-9][0-9]{{5}}{_SEP}(?:18|19|20)[0-9]{{2}}{_SEP}{_DATE}{_SEP}[0-9]{{3}}[0-9Xx]"
 _ID15 = rf"[1-9][0-9]{{5}}{_SEP}[0-9]{{2}}{_DATE}{_SEP}[0-9]{{3}}"
 _MOBILE = rf"1[3-9][0-9]{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}"
@@ -110,6 +111,7 @@ def mask_text(text: str) -> str:
 
 
 def _mask_run(run: re.Match) -> str:
+    """One run, its numbers found on the folded copy and starred on the original."""
     text = run.group()
     folded = fold(text)
     chars = None
