@@ -118,6 +118,12 @@ RUN_OPTIONS = _options(
 )
 
 
+def _inputs(run: dict) -> list[str]:
+    """Every file a run reads, which no output may replace."""
+    return [*run["events"], run["mapping"], *run["calendars"],
+            *(r for r in run["rules"] if Path(r).is_file())]
+
+
 def _run_report(**options):
     """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
@@ -144,18 +150,22 @@ def check(fmt, output, html_path, fail_on, **run) -> None:
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render import render
 
+    from govcheck.engine.files import check_outputs, write_atomic
+
+    check_outputs({"-o/--output": output, "--html": html_path, "--bad-rows": run["bad_rows"]},
+                  _inputs(run))
     report = _run_report(**run)
     calendars, no_mask, bad_rows = run["calendars"], run["no_mask"], run["bad_rows"]
     # the HTML report counts deadlines day by day with the same calendar as the run
     options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
     data = render(report, fmt, **options)
     if output:
-        Path(output).write_bytes(data)
+        write_atomic(output, data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if html_path:
-        Path(html_path).write_bytes(render(report, "html", **options))
+        write_atomic(html_path, render(report, "html", **options))
     if report.bad_rows:
         click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
     sys.exit(exit_code(report, fail_on))
@@ -267,13 +277,17 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render.notices import render_notices
 
+    from govcheck.engine.files import check_outputs, write_atomic
+
+    check_outputs({"--bad-rows": run["bad_rows"]}, _inputs(run))
     report = _run_report(**run)
     pages = render_notices(report, WorkCalendar.load(run["calendars"]), reply_within,
                            mask=not run["no_mask"], issuer=issuer)
     folder = Path(out_dir)
+    check_outputs({f"notice {name}": folder / name for name, _ in pages}, _inputs(run))
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in pages:
-        (folder / name).write_bytes(data)
+        write_atomic(folder / name, data)
         click.echo(str(folder / name))
     click.echo(f"govcheck: {len(pages)} notice(s) for {len(report.violations)} violation(s) "
                f"written to {folder}", err=True)
@@ -337,9 +351,13 @@ def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, ses
     """Streaming monitor: JSON lines in, warnings and violations out as JSON lines."""
     from govcheck.engine.watch.monitor import WatchOptions, durable_problem, watch as run_watch
 
+    from govcheck.engine.files import check_outputs
+
     problem = durable_problem()
     if problem:
         raise BadInput(f"govcheck watch: {problem}")
+    check_outputs({"--state": state, "--bad-lines": bad_lines},
+                  [source, *calendars, *(r for r in rules if Path(r).is_file())])
     sys.exit(run_watch(WatchOptions(
         source=source, rules=rules or None, follow=follow, clock=clock, state=state,
         bad_lines=bad_lines, calendars=calendars, shards=shards, session_cap=session_cap,

@@ -219,3 +219,52 @@ def test_rule_paths_are_shown_as_rules_wherever_the_library_is_installed(tmp_pat
     assert api.shown_path(str(installed / "national" / "GB-1.yaml")) == "rules/national/GB-1.yaml"
     assert api.shown_path(str(tmp_path / "mine" / "X-1.yaml")) == "mine/X-1.yaml"
     assert api.shown_path("/elsewhere/Y-1.yaml") == "/elsewhere/Y-1.yaml"
+
+
+@pytest.mark.parametrize("option", ["-o", "--html", "--bad-rows"])
+def test_an_output_that_is_an_input_is_refused_and_the_log_kept(library, log, option, tmp_path):
+    before = log.read_bytes()
+    for target in (log, tmp_path / "out" / ".." / log.name):
+        (tmp_path / "out").mkdir(exist_ok=True)
+        result = invoke("check", log, "--rules", library, option, target)
+        assert result.exit_code == 2, result.output
+        assert "would be overwritten" in result.stderr and "Traceback" not in result.output
+        assert log.read_bytes() == before
+
+
+def test_an_output_through_a_symlink_to_the_log_is_refused(library, log, tmp_path):
+    link = tmp_path / "report.html"
+    link.symlink_to(log)
+    result = invoke("check", log, "--rules", library, "--html", link)
+    assert result.exit_code == 2 and log.read_text(encoding="utf-8").startswith("case_id")
+
+
+def test_an_output_into_a_missing_folder_is_located(library, log, tmp_path):
+    result = invoke("check", log, "--rules", library, "-o", tmp_path / "nope" / "r.json",
+                    "--format", "json")
+    assert result.exit_code == 2
+    assert "the folder" in result.stderr and "does not exist" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_outputs_are_written_whole_or_not_at_all(library, log, tmp_path, monkeypatch):
+    """A report that fails half-way leaves the previous file as it was, and no temporary file."""
+    from govcheck.engine import files
+    target = tmp_path / "r.json"
+    target.write_text("old", encoding="utf-8")
+
+    def broken(out, data):
+        out.write(data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_atomic", lambda path, data: _through(path, data, broken))
+    result = invoke("check", log, "--rules", library, "-o", target, "--format", "json")
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.json")] == []
+
+
+def _through(path, data, write):
+    from govcheck.engine.files import atomic_writer
+    with atomic_writer(path) as out:
+        write(out, data)

@@ -607,3 +607,12 @@ def test_wall_clock_judges_by_the_time_of_day(tmp_path):
         within: {workdays: 5}
     """), [ev("W1", "咨询受理", "2021-03-01 09:00")], clock="wall")
     assert brief(lines) == [("violation", "W1", "overdue_open")]
+
+
+def test_watch_refuses_a_state_file_that_is_its_input(tmp_path):
+    log = tmp_path / "in.jsonl"
+    log.write_text('{"case_id": "A", "event_type": "咨询受理", "timestamp": "2021-03-01 09:00"}\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["watch", str(log), "--state", str(log)])
+    assert result.exit_code == 2 and "would be overwritten" in result.stderr
+    assert log.read_text(encoding="utf-8").startswith('{"case_id"')

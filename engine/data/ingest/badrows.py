@@ -11,6 +11,7 @@ import codecs
 import shutil
 
 from ...errors import DataError, SourceLocation
+from ...files import atomic_writer
 from ...findings.masking import mask_text
 from ..sqltext import quote_ident, quote_string
 from .sources import Source, Workspace
@@ -55,18 +56,14 @@ def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, targe
     con.execute(f"COPY (SELECT {names}[_src + 1] AS \"file\", _row AS \"row\", reason AS "
                 f"\"reason\", original AS \"values\" FROM ({query}) ORDER BY _src, _row) "
                 f"TO {quote_string(staged)} (FORMAT csv, HEADER true)")
-    try:
-        with open(staged, "rb") as src, open(target, "wb") as out:
-            out.write(codecs.BOM_UTF8)  # so that Excel shows the Chinese text
-            if mask:
-                for line in src:
-                    text = line.decode("utf-8", "surrogateescape")
-                    out.write(mask_text(text).encode("utf-8", "surrogateescape"))
-            else:
-                shutil.copyfileobj(src, out, CHUNK)
-    except OSError as exc:
-        raise DataError(f"cannot write the bad-rows file: {exc.strerror}",
-                        SourceLocation(str(target))) from None
+    with open(staged, "rb") as src, atomic_writer(target) as out:
+        out.write(codecs.BOM_UTF8)  # so that Excel shows the Chinese text
+        if mask:
+            for line in src:
+                text = line.decode("utf-8", "surrogateescape")
+                out.write(mask_text(text).encode("utf-8", "surrogateescape"))
+        else:
+            shutil.copyfileobj(src, out, CHUNK)
 
 
 #: The bad rows a refused load names; the others are counted.
