@@ -87,3 +87,44 @@ def test_schema_accepts_a_rule_and_rejects_unknown_keys():
     jsonschema.validate(data, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**data, "withn": 1}, schema)
+
+
+@pytest.mark.parametrize("duration, where", [
+    ("{hours: 99999999999999999999}", "r.yaml:8:17: 'hours': 99999999999999999999 is out of range"),
+    ("{workdays: 1000000}", "r.yaml:8:20: 'workdays': 1000000 is out of range"),
+    ("{days: 99999999}", "r.yaml:8:16: 'days': 99999999 is out of range"),
+])
+def test_durations_are_range_checked_at_load(duration, where):
+    found = problems(GOOD.replace("{workdays: 5}", duration))
+    assert any(p.startswith(where) for p in found), found
+
+
+def test_a_link_out_of_the_rules_folder_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2\n", encoding="utf-8")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "T-1.yaml").symlink_to(secret)
+    with pytest.raises(RuleErrors) as info:
+        load_rules([rules])
+    assert "outside the rules folder" in str(info.value) and "hunter2" not in str(info.value)
+
+
+def test_a_link_to_a_device_is_not_read(tmp_path):
+    (tmp_path / "Z-1.yaml").symlink_to("/dev/zero")
+    with pytest.raises(RuleErrors, match="not a regular file|outside the rules folder"):
+        load_rules([tmp_path])
+    with pytest.raises(RuleErrors, match="not a regular file"):
+        load_rules(["/dev/zero"])
+
+
+def test_a_huge_rule_file_and_too_many_examples_are_refused(tmp_path):
+    from govcheck.engine.model.loader import MAX_EXAMPLES, MAX_RULE_FILE_BYTES
+    big = tmp_path / "T-1.yaml"
+    big.write_text(GOOD + "# " + "x" * MAX_RULE_FILE_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(RuleErrors, match="a rule file has at most"):
+        load_rules([big])
+    example = "  - {name: e, events: [], expect: []}\n"
+    found = problems(GOOD + "examples:\n" + example * (MAX_EXAMPLES + 1))
+    assert found == [f"r.yaml:10:3: {MAX_EXAMPLES + 1:,} examples: a rule has at most {MAX_EXAMPLES} "
+                     "(each runs the engine in validate and CI)"]

@@ -27,24 +27,52 @@ _TYPE_WORDS = {
 }
 
 
+#: Largest rule file read (a rule is a page of YAML; the largest shipped one is 12 KB).
+MAX_RULE_FILE_BYTES = 1 << 20
+#: Most examples one rule may carry: each is a run of the engine in validate and in CI.
+MAX_EXAMPLES = 200
+
+
 def rule_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Rule files named by ``paths``: files as given, directories searched recursively."""
+    """Rule files named by ``paths``: files as given, directories searched recursively.
+    A link inside a folder is followed only to a regular file inside that folder: a rules
+    repository cannot make validate read (or echo) a file elsewhere, or a device."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*.y*ml"))
-                         if p.suffix in (".yaml", ".yml") and p.name not in NOT_RULES
-                         and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+            root = path.resolve()
+            for p in sorted(path.rglob("*.y*ml")):
+                if p.suffix not in (".yaml", ".yml") or p.name in NOT_RULES or \
+                        any(part.startswith((".", "_")) for part in p.relative_to(path).parts):
+                    continue
+                if not p.resolve().is_relative_to(root):
+                    raise RuleError(f"a link to {p.resolve()}, outside the rules folder {path}: "
+                                    "not read", SourceLocation(str(p)))
+                found.append(_regular(p))
         elif path.exists():
-            found.append(path)
+            found.append(_regular(path))
         else:
             raise RuleError("no such rule file or directory", SourceLocation(str(path)))
     return found
 
 
+def _regular(path: Path) -> Path:
+    """``path`` if it is a regular file of a sensible size (not a device, not a pipe)."""
+    if not path.is_file():
+        raise RuleError("not a regular file", SourceLocation(str(path)))
+    if path.stat().st_size > MAX_RULE_FILE_BYTES:
+        raise RuleError(f"{path.stat().st_size:,} bytes: a rule file has at most "
+                        f"{MAX_RULE_FILE_BYTES:,}", SourceLocation(str(path)))
+    return path
+
+
 def load_rule_file(path: str | Path, text: str | None = None) -> LoadedRule:
     """One rule file; raises ``RuleErrors`` listing every problem in it."""
     doc = load_yaml(path, text, error_cls=RuleError)
+    examples = doc.data.get("examples") if isinstance(doc.data, dict) else None
+    if isinstance(examples, list) and len(examples) > MAX_EXAMPLES:
+        raise RuleError(f"{len(examples):,} examples: a rule has at most {MAX_EXAMPLES} (each "
+                        "runs the engine in validate and CI)", doc.location(("examples",)))
     problems = _validate(doc)
     if problems:
         raise RuleErrors(problems)

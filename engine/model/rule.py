@@ -183,12 +183,19 @@ def _condition_text(c: Condition) -> str:
     return f"{c.field}{_OP_WORDS[c.op]}{'/'.join(map(str, c.values))}"
 
 
+#: Largest durations a rule may give (about a hundred years).
+MAX_DAYS = 36_600
+MAX_WORKDAYS = 25_000
+
+
 class Duration(_Strict):
     """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``."""
 
-    workdays: Annotated[int, Field(ge=0)] | None = None
-    days: Annotated[int, Field(ge=0)] | None = None
-    hours: Annotated[float, Field(ge=0)] | None = None
+    # at most about a hundred years: a limit beyond that is a typo, and a count that large
+    # overflows the date arithmetic of both engines
+    workdays: Annotated[int, Field(ge=0, le=MAX_WORKDAYS)] | None = None
+    days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
+    hours: Annotated[float, Field(ge=0, le=MAX_DAYS * 24)] | None = None
     workdays_from: Annotated[str, Field(min_length=1)] | None = None
 
     @property
