@@ -128,3 +128,21 @@ def test_a_huge_rule_file_and_too_many_examples_are_refused(tmp_path):
     found = problems(GOOD + "examples:\n" + example * (MAX_EXAMPLES + 1))
     assert found == [f"r.yaml:10:3: {MAX_EXAMPLES + 1:,} examples: a rule has at most {MAX_EXAMPLES} "
                      "(each runs the engine in validate and CI)"]
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    (r"(\w)\1", "invalid escape sequence"),            # a backreference: DuckDB's RE2 refuses it
+    ("(?=a)b", "invalid perl operator"),               # lookahead
+    ("[", "missing ]"),
+])
+def test_patterns_re2_refuses_are_refused_at_load_with_their_line(pattern, reason):
+    text = GOOD.replace("start: {event_type: 咨询受理}", f"start: {{event_type: 咨询受理, 标题|re: '{pattern}'}}")
+    found = problems(text)
+    assert any(p.startswith("r.yaml:6:") and reason in p and "RE2" in p for p in found), found
+
+
+def test_a_pattern_that_backtracks_in_python_is_answered():
+    """With Python's re this search would not end (catastrophic backtracking)."""
+    from govcheck.engine.model.regex import search
+    assert not search("(a+)+$", "a" * 50_000 + "!")
+    assert search("^邵阳", "邵阳市") and not search("^阳", "邵阳市")

@@ -17,6 +17,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
+from .regex import PatternError, compile_pattern
+
 # ---------------------------------------------------------------------------
 # Vocabulary of the language
 # ---------------------------------------------------------------------------
@@ -162,8 +164,8 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
                                 "quote the value if you mean the text"))
                 elif op == "re":
                     try:
-                        re.compile(str(v))
-                    except re.error as exc:
+                        compile_pattern(str(v))
+                    except PatternError as exc:
                         out.append(((key,), f"bad regular expression {v!r}: {exc}"))
                 elif op in ("gt", "gte", "lt", "lte") and m["field"] == "timestamp" \
                         and not isinstance(v, dt.date):
