@@ -313,7 +313,7 @@ def fixtures() -> None:
 @CALENDAR_OPTION
 def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) -> None:
     """Write a synthetic 邵阳 log that covers every rule of a year, with known violations."""
-    from govcheck.engine.testing.generate import Options, generate
+    from govcheck.engine.testing.generator import Options, generate
 
     if fmt is None:
         fmt = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",

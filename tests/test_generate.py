@@ -15,7 +15,7 @@ import pytest
 
 from support import ROOT
 from govcheck.engine.testing import oracle
-from govcheck.engine.testing.generate import GeneratorError, Options, UNITS, covered_rules, generate
+from govcheck.engine.testing.generator import GeneratorError, Options, UNITS, covered_rules, generate
 from govcheck.engine.model.loader import load_rules
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}\n"

@@ -262,7 +262,7 @@ def test_watch_agrees_with_check_on_the_rule_library(seed, tmp_path):
 @given(seed=st.integers(min_value=1, max_value=100_000), year=st.sampled_from([2021, 2022]))
 def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
     """Logs from ``govcheck fixtures generate``: every rule of a year, with violations."""
-    generate = pytest.importorskip("govcheck.engine.testing.generate")
+    generate = pytest.importorskip("govcheck.engine.testing.generator")
     rules = ROOT / "rules"
     folder = tmp_path / f"{seed}-{year}"
     folder.mkdir()

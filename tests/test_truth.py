@@ -1,7 +1,7 @@
 """``check`` finds exactly the known answers of generated logs, and of a real export.
 
 The known answers come from ``testing.oracle``, a per-case reading of the contract that
-shares no code with the SQL engine; the logs come from ``testing.generate``. Seeds and
+shares no code with the SQL engine; the logs come from ``testing.generator``. Seeds and
 sizes are drawn by hypothesis (a few examples: each is a whole generate-and-check run).
 A mismatch prints the first findings that differ.
 """
@@ -21,7 +21,7 @@ from support import ROOT
 from govcheck.engine.testing import oracle
 from govcheck.engine.api import evaluate
 from govcheck.engine.data.calendar import WorkCalendar
-from govcheck.engine.testing.generate import Options, generate
+from govcheck.engine.testing.generator import Options, generate
 from govcheck.engine.data.ingest import ingest
 from govcheck.engine.model.loader import load_rules
 

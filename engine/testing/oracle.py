@@ -7,7 +7,7 @@ loop over the cases (or groups and periods) of a log that is already in canonica
 ``case_id``, ``event_type``, ``timestamp`` (a ``datetime``), ``unit``, ``event_id`` and
 attributes, blank values meaning missing ones. It is slow on purpose — simple enough to
 read against the contract line by line — and is used for the known answers of generated
-logs (``testing.generate``) and in the truth tests.
+logs (``testing.generator``) and in the truth tests.
 
 ``evaluate(rules, events, calendar, as_of)`` returns ``Finding``s: every violation and
 every warning (type ``at_risk``) the contract says the rules give on that log.
@@ -102,7 +102,7 @@ def make_event(record: dict[str, Any], order: int) -> Event:
 
 
 def read_log(path: str | Path) -> list[Event]:
-    """A canonical log written by ``testing.generate`` (CSV, JSON lines or Parquet)."""
+    """A canonical log written by ``testing.generator`` (CSV, JSON lines or Parquet)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":

@@ -1,0 +1,173 @@
+"""``govcheck fixtures generate``: the options, the one entry point, and what it reports.
+
+``generate`` plans the year (scenarios and the grid, from the rule model), has DuckDB expand
+and write exactly the events asked for, and, with ``truth``, has the oracle judge the file
+actually written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import duckdb
+
+from ...data.calendar import WorkCalendar
+from ...errors import GovcheckError
+from ...model.loader import load_rules
+from ...model.rule import LoadedRule, RuleBase
+from .cases import Cases
+from .expansion import MAX_CASES, Expansion
+from .grid import Grid
+from .scenarios import Scenarios
+from .values import Vocabulary
+from .writing import Writer, attribute_order
+from .year import Year
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to generate: how many events, from which seed, for which year, in which format."""
+
+    events: int
+    seed: int = 1
+    year: int = 2022
+    format: str = "csv"                      # csv | parquet | jsonl
+    rules: Sequence[str | Path] = ()         # default: the shipped library
+    calendars: Sequence[str | Path] = ()
+
+
+def generate(options: Options, out: str | Path, truth: str | Path | None = None,
+             loaded: Sequence[LoadedRule] | None = None) -> Summary:
+    """Write a synthetic log of exactly ``options.events`` events to ``out``; with
+    ``truth``, also the expected findings (computed by ``testing.oracle``). ``loaded``:
+    the rules of ``options.rules`` already loaded (saves reading them again)."""
+    started = time.perf_counter()
+    if options.events < 1:
+        raise GeneratorError("--events must be at least 1")
+    if options.format not in ("csv", "parquet", "jsonl"):
+        raise GeneratorError(f"unknown format {options.format!r}: use csv, parquet or jsonl")
+    from ...api import default_rules_dir
+    rule_paths = list(options.rules) or [default_rules_dir()]
+    if loaded is None:
+        loaded = load_rules(rule_paths)
+    calendar = WorkCalendar.load(options.calendars)
+    year = _plan_year(options, rule_paths, loaded, calendar)
+    grid = Grid(year)
+    scenarios = Scenarios(year, Cases(year), grid).all()
+    events = grid.events()
+    writer = Writer(scenarios, events, attribute_order(scenarios, events, year.vocab),
+                    options.format)
+    con = duckdb.connect()
+    try:
+        expansion = Expansion(con, year, writer, calendar, options.seed)
+        n_cases = _write(expansion, Path(out), options, len(year.covered))
+        intended = expansion.intended(n_cases)
+        as_of, cases = expansion.as_of(), expansion.cases_written()
+    finally:
+        con.close()
+    seconds = time.perf_counter() - started
+    summary = Summary(str(out), options.events, cases, len(scenarios),
+                      tuple(r.id for r in year.covered), as_of, seconds, intended)
+    if truth is not None:
+        _write_truth(summary, out, truth, loaded, calendar)
+    return summary
+
+
+class GeneratorError(GovcheckError):
+    """The log asked for cannot be generated (too few events, a year no calendar covers)."""
+
+
+@dataclass
+class Summary:
+    """What a generation produced, for the command line and the tests."""
+
+    path: str
+    events: int
+    cases: int
+    scenarios: int
+    rules_covered: tuple[str, ...]
+    as_of: str
+    seconds: float
+    intended: dict[tuple[str, str], int] = field(default_factory=dict)
+    truth_path: str | None = None
+    truth_findings: int | None = None
+    truth_seconds: float | None = None
+
+    def lines(self) -> list[str]:
+        """What the command line prints: the log, and the truth file if one was written."""
+        rate = self.events / self.seconds if self.seconds else 0
+        out = [f"{self.path}: {self.events} events, {self.cases} cases, {self.scenarios} "
+               f"scenarios over {len(self.rules_covered)} rules, up to {self.as_of} "
+               f"({self.seconds:.2f} s, {rate:,.0f} events/s)"]
+        if self.truth_path is not None:
+            out.append(f"{self.truth_path}: {self.truth_findings} expected findings "
+                       f"({self.truth_seconds:.2f} s)")
+        return out
+
+
+def covered_rules(rules: Sequence[LoadedRule], year: int) -> list[RuleBase]:
+    """The rules a log of ``year`` covers: those in effect during the year, and those with
+    no effective window (national regulations)."""
+    lo, hi = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    out = []
+    for item in rules:
+        eff = item.rule.effective
+        if eff is None or ((eff.from_ is None or eff.from_ <= hi)
+                           and (eff.to is None or eff.to >= lo)):
+            out.append(item.rule)
+    return out
+
+
+def _plan_year(options: Options, rule_paths: list, loaded: Sequence[LoadedRule],
+               calendar: WorkCalendar) -> Year:
+    """The year to plan, once the calendar covers it and some rule applies in it."""
+    year = options.year
+    for needed in (year, year + 1):
+        if not calendar.covers(needed):
+            raise GeneratorError(f"no working-day calendar covers {needed}: a log of {year} runs "
+                                 f"into {year + 1} (add one with --calendar, or pick another year)")
+    covered = covered_rules(loaded, year)
+    if not covered:
+        raise GeneratorError(f"no rule in {', '.join(map(str, rule_paths))} applies in {year}")
+    vocab = Vocabulary(_vocabulary_path(rule_paths), [r.rule for r in loaded])
+    return Year(covered, vocab, calendar, year, options.seed, [r.rule for r in loaded])
+
+
+def _vocabulary_path(rule_paths: Sequence[str | Path]) -> Path | None:
+    """The vocabulary beside or above the rule files, if there is one."""
+    from ...validate import find_vocabulary
+    return find_vocabulary([str(p) for p in rule_paths])
+
+
+def _write(expansion: Expansion, out: Path, options: Options, n_rules: int) -> int:
+    """Write exactly ``options.events`` events; returns how many cases that took (more
+    cases when the first estimate falls short: the latest events are left out)."""
+    minimum = expansion.count(expansion.n_scen)
+    if minimum > options.events:
+        raise GeneratorError(
+            f"{options.events} events cannot cover the {n_rules} rules of {options.year}: every "
+            f"scenario once and the periodic grid take {minimum}; ask for at least that many")
+    n_cases = expansion.cases_for(options.events)
+    if n_cases >= MAX_CASES:
+        raise GeneratorError(f"{options.events} events need {n_cases} cases; at most "
+                             f"{MAX_CASES} fit in one log")
+    while True:
+        written = expansion.write(out, n_cases, options.events, options.format)
+        if written >= options.events:
+            return n_cases
+        n_cases = int(n_cases * (1 + 1.5 * (options.events - written) / options.events)) + 16
+
+
+def _write_truth(summary: Summary, log: str | Path, truth: str | Path,
+                 loaded: Sequence[LoadedRule], calendar: WorkCalendar) -> None:
+    """The oracle's findings on the log as written, into ``truth`` (and the summary)."""
+    from .. import oracle
+    started = time.perf_counter()
+    events = oracle.read_log(log)
+    findings = oracle.evaluate([item.rule for item in loaded], events, calendar)
+    summary.truth_findings = oracle.write_truth(findings, truth)
+    summary.truth_path = str(truth)
+    summary.truth_seconds = time.perf_counter() - started
