@@ -8,10 +8,8 @@ Every problem is collected, located at ``file:line:column``, and returned togeth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
 
 from .api import connect, parse_as_of
 from .batch.run import run_rules
@@ -21,53 +19,8 @@ from .data.ingest import ingest_records
 from .model.lints import RuleFile, lint
 from .model.loader import load_rules, rule_files
 from .model.rule import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
+from .model.vocabulary import VOCABULARY_FILE, Vocabulary, find_vocabulary, load_vocabulary
 from .model.yamlsource import YamlDocument, load_yaml
-
-VOCABULARY_FILE = "vocabulary.yaml"
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Event types and attributes a rule may use (``rules/vocabulary.yaml``)."""
-
-    event_types: frozenset[str]
-    attributes: frozenset[str]
-    path: str
-
-
-def find_vocabulary(paths: Sequence[str | Path]) -> Path | None:
-    """The vocabulary beside or above the rule files (the rules root holds it)."""
-    for start in map(Path, paths):
-        folder = start if start.is_dir() else start.parent
-        for candidate in (folder, *folder.resolve().parents):
-            if (candidate / VOCABULARY_FILE).is_file():
-                return candidate / VOCABULARY_FILE
-    return None
-
-
-def load_vocabulary(path: Path) -> Vocabulary:
-    doc = load_yaml(path, error_cls=RuleError)
-    data = doc.data if isinstance(doc.data, dict) else None
-    if data is None or not isinstance(data.get("event_types"), dict):
-        raise RuleError("the vocabulary needs 'event_types:' (a mapping of event type → "
-                        "description and system)", doc.location())
-    unknown = set(data) - {"event_types", "attributes"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise RuleError(f"unknown key {key!r}: the vocabulary has event_types and attributes",
-                        doc.key_location((key,)))
-    problems = []
-    for section in ("event_types", "attributes"):
-        for name, entry in (data.get(section) or {}).items():
-            if not isinstance(entry, dict) or not entry.get("description") or not entry.get("system"):
-                problems.append(RuleError(f"{section[:-1].replace('_', ' ')} {name!r} needs a "
-                                          "description and the system that records it",
-                                          doc.location((section, name))))
-    if problems:
-        raise RuleErrors(problems)
-    return Vocabulary(frozenset(map(str, data["event_types"])),
-                      frozenset(map(str, data.get("attributes") or {})), str(path))
-
 
 def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] = ()) -> list[GovcheckError]:
     """Every problem in the rule files under ``paths``; an empty list means all hold."""

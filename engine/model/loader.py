@@ -13,11 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import RuleError, RuleErrors, SourceLocation, did_you_mean
+from .packs import PACK_FILE
 from .rule import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
+from .vocabulary import VOCABULARY_FILE
 from .yamlsource import YamlDocument, load_yaml
 
 #: Files under a rules directory that are not rules.
-NOT_RULES = {"vocabulary.yaml", "pack.yaml"}
+NOT_RULES = {VOCABULARY_FILE, PACK_FILE}
 
 _TYPE_WORDS = {
     "string_type": "text", "int_type": "a whole number", "float_type": "a number",

@@ -52,7 +52,7 @@ class Cases:
         """``n`` different values of the rule's ``distinct`` attribute (the forms counted)."""
         if not rule.distinct:
             return [""] * n
-        pool = [v for v in self.year.vocab.values.get(rule.distinct, []) if v]
+        pool = [v for v in self.year.lexicon.values.get(rule.distinct, []) if v]
         pool = pool + [f"{rule.distinct}{i}" for i in range(1, n + 2)]
         return self.year.rng.sample(pool[:max(n, len(pool))], n) if len(pool) >= n else pool[:n]
 
@@ -62,23 +62,23 @@ class Cases:
         one event serves several), the violation (or procedure) made on those events, their
         times, and the events of rules that a follow-up event opens in turn."""
         year = self.year
-        rng, vocab, when = year.rng, year.vocab, year.when
+        rng, lexicon, when = year.rng, year.lexicon, year.when
         opening = dict(profile)
         target, vtype = how if how else (None, None)
         year.give_limits(applicable, opening)
         kept_forbidden: set[str] = set()
         if isinstance(target, ForbiddenRule):
             kept_forbidden.add(target.id)
-            opening = satisfy(target.opening(), opening, vocab, rng, when) or opening
+            opening = satisfy(target.opening(), opening, lexicon, rng, when) or opening
         else:                                    # a compliant opening is a near miss
             keep = [m for r in applicable if not isinstance(r, ForbiddenRule) for m in r.opening()]
             for rule in applicable:
                 if isinstance(rule, ForbiddenRule):
-                    avoid(rule.opening(), opening, vocab, rng,
+                    avoid(rule.opening(), opening, lexicon, rng,
                           keep + [Matcher({"event_type": etype})], when)
         needs = [n for rule in applicable for n in self.needs(rule, opening)]
         if isinstance(target, RatioRule) and vtype == "excluded":
-            merged = satisfy([target.exclude], opening, vocab, rng, when)
+            merged = satisfy([target.exclude], opening, lexicon, rng, when)
             if merged is not None and matches_all(target.opening(), probe(merged, when)):
                 opening = merged
             else:
@@ -126,7 +126,7 @@ class Cases:
             for s in self._hits(matchers, specs):
                 specs.remove(s)
             dropped.append(matchers)
-            avoid(matchers, first.attrs, year.vocab, rng, first.matchers, year.when)
+            avoid(matchers, first.attrs, year.lexicon, rng, first.matchers, year.when)
 
         def move(matchers: list[Matcher], when: tuple[int, int, int, int]) -> None:
             for s in self._hits(matchers, specs):
@@ -149,7 +149,7 @@ class Cases:
             elif vtype == "late":
                 move([rule.steps[-1]], past(rule.within, rng.choice((1, 2, 3))))
         elif isinstance(rule, MinCountRule):
-            avoid([rule.count], first.attrs, year.vocab, rng, first.matchers, year.when)
+            avoid([rule.count], first.attrs, year.lexicon, rng, first.matchers, year.when)
             counted = self._hits([rule.count], specs)
             way = rng.randrange(3)
             if way == 1 and rule.distinct and rule.at_least >= 2:
@@ -242,7 +242,7 @@ class Cases:
                     joined.add(id(rule))
                     year.give_limits([rule], spec.attrs)
                     for need in self.needs(rule, spec.attrs):
-                        sample = satisfy(need.matchers, {}, year.vocab, random.Random(0), when)
+                        sample = satisfy(need.matchers, {}, year.lexicon, random.Random(0), when)
                         if sample is not None and any(matches_all(d, probe(sample, when))
                                                       for d in dropped):
                             continue

@@ -68,7 +68,7 @@ class Grid:
         """The attributes every event of a periodic rule's grid starts from."""
         year = self.year
         for t in year.opening_types(rule):
-            base = satisfy(rule.opening(), {"event_type": t}, year.vocab, random.Random(t),
+            base = satisfy(rule.opening(), {"event_type": t}, year.lexicon, random.Random(t),
                            year.when)
             if base is not None:
                 return base
@@ -87,7 +87,7 @@ class Grid:
         for unit in self.periodic_units(rule):
             combo = {"unit": unit}
             for g in (g for g in rule.groups if g != "unit"):
-                values = [v for v in year.vocab.values.get(g, []) if v] or [f"{g}甲", f"{g}乙"]
+                values = [v for v in year.lexicon.values.get(g, []) if v] or [f"{g}甲", f"{g}乙"]
                 combo[g] = base.get(g) or rng.choice(values)
             combos.append(combo)
         eff = rule.effective
@@ -155,7 +155,7 @@ class Grid:
         types = year.opening_types(rule)
         if not types:
             return []
-        base = satisfy(rule.opening(), {"event_type": types[0]}, year.vocab, rng, year.when)
+        base = satisfy(rule.opening(), {"event_type": types[0]}, year.lexicon, rng, year.when)
         eff = rule.effective
         lo = max(year.year_lo, eff.from_) if eff and eff.from_ else year.year_lo
         hi = min(year.year_hi, eff.to) if eff and eff.to else year.year_hi
@@ -198,7 +198,7 @@ class Grid:
         """Each listed subject's required event: by the date, after it, or missing."""
         year = self.year
         rng = year.rng
-        base = satisfy([rule.required], {}, year.vocab, rng, year.when) or {}
+        base = satisfy([rule.required], {}, year.lexicon, rng, year.when) or {}
         if "event_type" not in base:
             return []
         missing, late = RATES[("due_by", "missing_by_date")], RATES[("due_by", "late")]
@@ -242,5 +242,5 @@ class Grid:
     def _prefix(self, rule: RuleBase) -> str:
         """Grid case ids start with the system of the first event type the rule names."""
         types = rule_event_types(rule)
-        system = self.year.vocab.system(types[0]) if types else ""
+        system = self.year.lexicon.system(types[0]) if types else ""
         return case_prefix(system, self.year.year)

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from ...model.rule import CANONICAL_COLUMNS, Matcher
 from ..oracle import Event, matches, matches_all
-from .values import Vocabulary, filler, scalar
+from .values import Lexicon, filler, scalar
 
 
 def probe(attrs: dict[str, str], when: dt.datetime) -> Event:
@@ -24,16 +24,16 @@ def probe(attrs: dict[str, str], when: dt.datetime) -> Event:
                  order=0)
 
 
-def _meet_condition(attrs: dict[str, str], c, vocab: Vocabulary, rng: random.Random) -> bool:
+def _meet_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Random) -> bool:
     """Change ``attrs`` so that condition ``c`` holds; False if it cannot."""
     name, op, values = c.field, c.op, c.values
     if name == "timestamp":
         return True                                  # dates are handled by the window
     current = attrs.get(name)
-    candidates = [v for v in vocab.values.get(name, []) if v]
+    candidates = [v for v in lexicon.values.get(name, []) if v]
     if op == "exists":
         if values[0]:
-            attrs.setdefault(name, filler(name, vocab, rng))
+            attrs.setdefault(name, filler(name, lexicon, rng))
         else:
             attrs.pop(name, None)
         return True
@@ -94,33 +94,33 @@ def _meet_condition(attrs: dict[str, str], c, vocab: Vocabulary, rng: random.Ran
     return False
 
 
-def satisfy(matchers: Sequence[Matcher | None], attrs: dict[str, str], vocab: Vocabulary,
+def satisfy(matchers: Sequence[Matcher | None], attrs: dict[str, str], lexicon: Lexicon,
             rng: random.Random, when: dt.datetime) -> dict[str, str] | None:
     """``attrs`` changed as little as needed to meet every matcher, or None if impossible."""
     for _ in range(3):
         out = dict(attrs)
-        ok = all(_meet_condition(out, c, vocab, rng)
+        ok = all(_meet_condition(out, c, lexicon, rng)
                  for m in matchers if m is not None for c in m.conditions)
         if ok and matches_all(matchers, probe(out, when)):
             return out
     return None
 
 
-def _break_condition(attrs: dict[str, str], c, vocab: Vocabulary, rng: random.Random,
+def _break_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Random,
                      keep: Sequence[Matcher], when: dt.datetime) -> bool:
     """Change ``attrs`` so that condition ``c`` fails while ``keep`` still holds."""
     name, op, values = c.field, c.op, c.values
     if name in ("event_type", "timestamp", "case_id"):
         return False
     texts = {scalar(v) for v in values}
-    candidates = [v for v in vocab.values.get(name, []) if v]
+    candidates = [v for v in lexicon.values.get(name, []) if v]
     options: list[str | None] = []
     if op == "eq":
         options = [v for v in candidates if v not in texts] + ["其他", None]
     elif op == "ne":
         options = [scalar(values[0])]
     elif op == "exists":
-        options = [None] if values[0] else [filler(name, vocab, rng)]
+        options = [None] if values[0] else [filler(name, lexicon, rng)]
     elif op in ("contains", "startswith", "re"):
         options = [v for v in candidates if not matches(Matcher({f"{name}|{op}": list(values)}),
                                                         probe({name: v}, when))] + ["其他", None]
@@ -147,7 +147,7 @@ def _holds_one(c, event: Event) -> bool:
     return matches(Matcher({key: list(c.values) if len(c.values) > 1 else c.values[0]}), event)
 
 
-def avoid(matcher_set: Sequence[Matcher | None], attrs: dict[str, str], vocab: Vocabulary,
+def avoid(matcher_set: Sequence[Matcher | None], attrs: dict[str, str], lexicon: Lexicon,
           rng: random.Random, keep: Sequence[Matcher], when: dt.datetime) -> bool:
     """Make ``attrs`` miss the conjunction ``matcher_set`` (break one condition), keeping
     ``keep`` met. True when the event no longer meets the set."""
@@ -155,6 +155,6 @@ def avoid(matcher_set: Sequence[Matcher | None], attrs: dict[str, str], vocab: V
         return True
     conditions = [c for m in matcher_set if m is not None for c in m.conditions]
     rng.shuffle(conditions)
-    return any(_break_condition(attrs, c, vocab, rng, keep, when) for c in conditions)
+    return any(_break_condition(attrs, c, lexicon, rng, keep, when) for c in conditions)
 
 

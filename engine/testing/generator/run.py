@@ -18,11 +18,12 @@ from ...data.calendar import WorkCalendar
 from ...errors import GovcheckError
 from ...model.loader import load_rules
 from ...model.rule import LoadedRule, RuleBase
+from ...model.vocabulary import find_vocabulary, load_vocabulary
 from .cases import Cases
 from .expansion import MAX_CASES, Expansion
 from .grid import Grid
 from .scenarios import Scenarios
-from .values import Vocabulary
+from .values import Lexicon
 from .writing import Writer, attribute_order
 from .year import Year
 
@@ -58,7 +59,7 @@ def generate(options: Options, out: str | Path, truth: str | Path | None = None,
     grid = Grid(year)
     scenarios = Scenarios(year, Cases(year), grid).all()
     events = grid.events()
-    writer = Writer(scenarios, events, attribute_order(scenarios, events, year.vocab),
+    writer = Writer(scenarios, events, attribute_order(scenarios, events, year.lexicon),
                     options.format)
     con = duckdb.connect()
     try:
@@ -132,14 +133,9 @@ def _plan_year(options: Options, rule_paths: list, loaded: Sequence[LoadedRule],
     covered = covered_rules(loaded, year)
     if not covered:
         raise GeneratorError(f"no rule in {', '.join(map(str, rule_paths))} applies in {year}")
-    vocab = Vocabulary(_vocabulary_path(rule_paths), [r.rule for r in loaded])
-    return Year(covered, vocab, calendar, year, options.seed, [r.rule for r in loaded])
-
-
-def _vocabulary_path(rule_paths: Sequence[str | Path]) -> Path | None:
-    """The vocabulary beside or above the rule files, if there is one."""
-    from ...validate import find_vocabulary
-    return find_vocabulary([str(p) for p in rule_paths])
+    path = find_vocabulary(rule_paths)
+    lexicon = Lexicon(load_vocabulary(path) if path else None, [r.rule for r in loaded])
+    return Year(covered, lexicon, calendar, year, options.seed, [r.rule for r in loaded])
 
 
 def _write(expansion: Expansion, out: Path, options: Options, n_rules: int) -> int:

@@ -48,11 +48,11 @@ class Scenarios:
             background = self._scenarios_of(self.families(others), background=True)
             out += background
             used.update(spec.event_type for s in background for spec in s.specs)
-            for etype in year.vocab.order:
+            for etype in year.lexicon.order:
                 if etype in used:
                     continue
                 attrs = year.complete({"event_type": etype}, keep=[], skip=None)
-                system = year.vocab.system(etype)
+                system = year.lexicon.system(etype)
                 out.append(Scenario(f"{etype} (background)", etype, None, 0.2,
                                     [Spec(attrs, (START, 0, 0, 0))], year.year_lo, year.year_hi,
                                     False, system in PUBLIC_SYSTEMS, None,
@@ -105,7 +105,7 @@ class Scenarios:
         out: list[Scenario] = []
         for etype, members in sorted(families.items(), key=lambda kv: self._type_order(kv[0])):
             profiles = self.profiles(etype, members)
-            system = year.vocab.system(etype)
+            system = year.lexicon.system(etype)
             volume = VOLUME.get(system, 1.0) * (0.3 if background else 1.0)
             for attrs, driver in profiles:
                 opening = probe(attrs, year.when)
@@ -143,7 +143,7 @@ class Scenarios:
 
     def _type_order(self, etype: str) -> tuple[int, str]:
         """Families in the vocabulary's order, then the types only rules name."""
-        order = self.year.vocab.order
+        order = self.year.lexicon.order
         return (order.index(etype) if etype in order else len(order), etype)
 
     def profiles(self, etype: str,
@@ -153,7 +153,8 @@ class Scenarios:
         out: list[tuple[dict[str, str], RuleBase]] = []
         seen: set[tuple] = set()
         for rule in members:
-            attrs = satisfy(rule.opening(), {"event_type": etype}, year.vocab, year.rng, year.when)
+            attrs = satisfy(rule.opening(), {"event_type": etype}, year.lexicon, year.rng,
+                            year.when)
             if attrs is None:
                 continue
             key = tuple(sorted(attrs.items()))

@@ -33,7 +33,7 @@ def merge(year: Year, needs: list[Need]) -> list[Spec] | None:
                 if any(n.rule is need.rule and n.chain is not None and need.chain is not None
                        for n in spec.owners):
                     continue
-                attrs = satisfy(kept, dict(spec.attrs), year.vocab, year.rng, year.when)
+                attrs = satisfy(kept, dict(spec.attrs), year.lexicon, year.rng, year.when)
                 if attrs is None or attrs["event_type"] != spec.event_type or \
                         not matches_all(spec.matchers, probe(attrs, year.when)):
                     continue
@@ -45,9 +45,10 @@ def merge(year: Year, needs: list[Need]) -> list[Spec] | None:
         if placed:
             continue
         attrs = None
-        types = [t for m in need.matchers for t in m.event_types()] or list(year.vocab.order)
+        types = [t for m in need.matchers for t in m.event_types()] or list(year.lexicon.order)
         for t in types:
-            attrs = satisfy(kept, {"event_type": t, **need.extra}, year.vocab, year.rng, year.when)
+            attrs = satisfy(kept, {"event_type": t, **need.extra}, year.lexicon, year.rng,
+                            year.when)
             if attrs is not None:
                 break
         if attrs is None:

@@ -10,11 +10,10 @@ import datetime as dt
 import random
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any, Sequence
 
 from ...model.rule import RuleBase
-from ...model.yamlsource import load_yaml
+from ...model.vocabulary import Vocabulary
 from .city import NAMES
 from .rates import LIMIT_CHOICES
 
@@ -24,22 +23,18 @@ _SAYS = re.compile(r"如([^；。（(]{1,80})")
 _SPLIT = re.compile(r"[、，,/]")
 
 
-class Vocabulary:
-    """Event types (with their system) and attributes (with example values)."""
+class Lexicon:
+    """The words of a log as the generator draws them: every event type in order (the
+    vocabulary's, then those only rules name) with its system, the vocabulary's attributes,
+    and example values for attributes (from their descriptions and from the rules)."""
 
-    def __init__(self, path: Path | None, rules: Sequence[RuleBase]):
-        self.systems: dict[str, str] = {}
-        self.order: list[str] = []
+    def __init__(self, vocabulary: Vocabulary | None, rules: Sequence[RuleBase]):
+        self.vocabulary = vocabulary
+        self.order: list[str] = list(vocabulary.event_types) if vocabulary else []
+        self.attributes: list[str] = list(vocabulary.attributes) if vocabulary else []
         self.values: dict[str, list[str]] = defaultdict(list)
-        self.attributes: list[str] = []
-        if path is not None and path.is_file():
-            data = load_yaml(path).data or {}
-            for name, info in (data.get("event_types") or {}).items():
-                self.order.append(str(name))
-                self.systems[str(name)] = str((info or {}).get("system", ""))
-            for name, info in (data.get("attributes") or {}).items():
-                self.attributes.append(str(name))
-                self.values[str(name)].extend(_examples(str((info or {}).get("description", ""))))
+        for term in (vocabulary.attributes.values() if vocabulary else ()):
+            self.values[term.name].extend(_examples(term.description))
         for rule in rules:          # values the rules themselves name are values too
             for _, m in rule.matchers():
                 for c in m.conditions:
@@ -51,15 +46,17 @@ class Vocabulary:
                 for v in values:
                     if scalar(v) not in self.values[name]:
                         self.values[name].append(scalar(v))
+        named = set(self.order)
         for rule in rules:
             for t in rule_event_types(rule):
-                if t not in self.systems:
-                    self.systems[t] = ""
+                if t not in named:
+                    named.add(t)
                     self.order.append(t)
 
     def system(self, event_type: str) -> str:
-        """The system that records an event type ("" when no vocabulary names it)."""
-        return self.systems.get(event_type, "")
+        """The system that records an event type ("" when the vocabulary does not say)."""
+        known = self.vocabulary.system(event_type) if self.vocabulary else None
+        return known or ""
 
 
 def _examples(description: str) -> list[str]:
@@ -103,7 +100,7 @@ def rule_event_types(rule: RuleBase) -> list[str]:
     return out
 
 
-def filler(name: str, vocab: Vocabulary, rng: random.Random) -> str:
+def filler(name: str, lexicon: Lexicon, rng: random.Random) -> str:
     """A plausible non-blank value for an attribute no condition looks at."""
     if "电话" in name:
         return f"0739-{rng.randint(5000000, 5999999)}"
@@ -111,7 +108,7 @@ def filler(name: str, vocab: Vocabulary, rng: random.Random) -> str:
         return rng.choice(NAMES)
     if any(w in name for w in ("人口", "用户数", "余额", "限额", "数")):
         return str(rng.randint(1000, 90000))
-    values = [v for v in vocab.values.get(name, []) if v]
+    values = [v for v in lexicon.values.get(name, []) if v]
     if values:
         return rng.choice(values)
     if "时限" in name or "期限" in name:

@@ -10,7 +10,7 @@ import json
 from ...model.rule import CANONICAL_COLUMNS
 from .grid import GridEvent
 from .specs import Scenario
-from .values import Vocabulary
+from .values import Lexicon
 
 
 def csv_field(value: str | None) -> str:
@@ -64,7 +64,7 @@ class Writer:
 
 
 def attribute_order(scenarios: list[Scenario], grid: list[GridEvent],
-                    vocab: Vocabulary) -> list[str]:
+                    lexicon: Lexicon) -> list[str]:
     """The attribute columns: those the vocabulary lists, in its order, then the others."""
     used: set[str] = set()
     for s in scenarios:
@@ -72,6 +72,6 @@ def attribute_order(scenarios: list[Scenario], grid: list[GridEvent],
             used.update(k for k in spec.attrs if k not in CANONICAL_COLUMNS)
     for _, _, _, attrs, _ in grid:
         used.update(k for k in attrs if k not in CANONICAL_COLUMNS)
-    known = [a for a in vocab.attributes if a in used]
+    known = [a for a in lexicon.attributes if a in used]
     return known + sorted(used - set(known))
 

@@ -18,17 +18,17 @@ from ..oracle import matches, matches_all
 from .city import UNITS
 from .matching import avoid, probe, satisfy
 from .rates import LIMIT_CHOICES, WEAK_UNITS
-from .values import Vocabulary, filler, number_text, scalar
+from .values import Lexicon, filler, number_text, scalar
 
 
 class Year:
     """The rules of one year and what every part of the plan shares."""
 
-    def __init__(self, covered: Sequence[RuleBase], vocab: Vocabulary, calendar: WorkCalendar,
+    def __init__(self, covered: Sequence[RuleBase], lexicon: Lexicon, calendar: WorkCalendar,
                  year: int, seed: int, others: Sequence[RuleBase] = ()):
         self.covered = list(covered)
         self.others = [r for r in others if r not in self.covered]
-        self.vocab = vocab
+        self.lexicon = lexicon
         self.calendar = calendar
         self.year = year
         self.rng = random.Random(f"govcheck-generate-{seed}-{year}")
@@ -67,9 +67,9 @@ class Year:
                 if c.field == "event_type" and c.op == "eq":
                     texts = [scalar(v) for v in c.values]
                     named = texts if named is None else [t for t in named if t in texts]
-        candidates = named if named is not None else list(self.vocab.order)
+        candidates = named if named is not None else list(self.lexicon.order)
         return [t for t in candidates
-                if satisfy(matchers, {"event_type": t}, self.vocab, random.Random(0), self.when)]
+                if satisfy(matchers, {"event_type": t}, self.lexicon, random.Random(0), self.when)]
 
     def limit(self, duration: Duration, opening: dict[str, str]) -> float:
         """The count a duration allows for a case with this opening."""
@@ -106,7 +106,7 @@ class Year:
                             if value not in texts:
                                 out[name] = rng.choice(texts)
                         elif value is None or not str(value).strip():
-                            out[name] = filler(name, self.vocab, rng)
+                            out[name] = filler(name, self.lexicon, rng)
             # numbers some rule (of any year) reads from this event: without them the log
             # would be bad input for that rule
             for rule in self.extenders:
@@ -126,9 +126,9 @@ class Year:
             for rule in self.forbidden_rules:
                 if skip is not None and rule.id in skip:
                     continue
-                avoid(rule.opening(), out, self.vocab, rng, keep, self.when)
+                avoid(rule.opening(), out, self.lexicon, rng, keep, self.when)
             if step:
                 for rule in self.opening_rules:
                     if matches_all(rule.opening(), probe(out, self.when)):
-                        avoid(rule.opening(), out, self.vocab, rng, keep, self.when)
+                        avoid(rule.opening(), out, self.lexicon, rng, keep, self.when)
         return out
