@@ -50,7 +50,9 @@ How a log is built
 
 The known answers (``--truth``) are not taken from the scenarios: several rules judge the
 same events, so the expected findings are computed by ``testing.oracle`` (an independent,
-per-case reading of the contract) over the file actually written. ``Summary.intended``
+per-case reading of the contract) over the file actually written. The generator judges
+matchers with its own code (``matching``) and counts working days with ``data.calendar``;
+the oracle shares neither, so the truth is not computed by code that made the log. ``Summary.intended``
 counts the cases each scenario broke on purpose, per (rule, type); twins and interactions
 make the truth larger. A seed gives the same bytes with the same library and DuckDB version
 (the draws use DuckDB's ``hash``).

@@ -12,8 +12,7 @@ from typing import Any, Sequence
 
 from ...model.rule import (DeadlineRule, DueByRule, Duration, ForbiddenRule, Matcher,
                            MinCountRule, RatioRule, RequiredFieldsRule, RuleBase, SequenceRule)
-from ..oracle import matches_all
-from .matching import avoid, probe, satisfy
+from .matching import avoid, meets, satisfy
 from .rates import PROCEDURES
 from .specs import ABS_DAYS, START, Need, Scenario, Spec, day_number
 from .timing import merge, rank, relative, schedule
@@ -79,7 +78,7 @@ class Cases:
         needs = [n for rule in applicable for n in self.needs(rule, opening)]
         if isinstance(target, RatioRule) and vtype == "excluded":
             merged = satisfy([target.exclude], opening, lexicon, rng, when)
-            if merged is not None and matches_all(target.opening(), probe(merged, when)):
+            if merged is not None and meets(target.opening(), merged, when):
                 opening = merged
             else:
                 needs.append(Need(target, [target.exclude], separate=True))
@@ -113,7 +112,7 @@ class Cases:
 
     def _hits(self, matchers: Sequence[Matcher], specs: list[Spec]) -> list[Spec]:
         """The specs whose events meet every matcher."""
-        return [s for s in specs if matches_all(matchers, probe(s.attrs, self.year.when))]
+        return [s for s in specs if meets(matchers, s.attrs, self.year.when)]
 
     def violate(self, rule: RuleBase, vtype: str, first: Spec, specs: list[Spec],
                 dropped: list[list[Matcher]], end_time: tuple[str, float] | None) -> None:
@@ -190,7 +189,7 @@ class Cases:
         """Leave one field of the first event the rule applies to blank (or not allowed)."""
         name = self.year.rng.choice(list(rule.fields))
         for spec in specs:
-            if matches_all(rule.opening(), probe(spec.attrs, self.year.when)):
+            if meets(rule.opening(), spec.attrs, self.year.when):
                 allowed = (rule.allowed or {}).get(name)
                 if allowed and self.year.rng.random() < 0.5:
                     spec.attrs[name] = "其他"
@@ -237,18 +236,17 @@ class Cases:
             for spec in [first] + sorted(specs, key=lambda s: s.order):
                 for rule in year.secondary_rules:
                     if id(rule) in joined or \
-                            not matches_all(rule.opening(), probe(spec.attrs, when)):
+                            not meets(rule.opening(), spec.attrs, when):
                         continue
                     joined.add(id(rule))
                     year.give_limits([rule], spec.attrs)
                     for need in self.needs(rule, spec.attrs):
                         sample = satisfy(need.matchers, {}, year.lexicon, random.Random(0), when)
-                        if sample is not None and any(matches_all(d, probe(sample, when))
+                        if sample is not None and any(meets(d, sample, when)
                                                       for d in dropped):
                             continue
                         later = [s for s in [first] + specs
-                                 if s.value >= spec.value and matches_all(need.matchers,
-                                                                           probe(s.attrs, when))]
+                                 if s.value >= spec.value and meets(need.matchers, s.attrs, when)]
                         if later and need.drop is None:
                             continue
                         need.floor = spec.value

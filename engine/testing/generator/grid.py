@@ -13,7 +13,6 @@ import math
 import random
 
 from ...model.rule import DueByRule, Matcher, PeriodicRule, RatioRule, RuleBase
-from ..oracle import period_bounds, period_label
 from .city import COUNTIES, OFFICE_SPAN, OFFICE_START, UNITS, case_prefix
 from .matching import satisfy
 from .rates import MISS_PERIOD, RATES, WEAK_UNITS
@@ -98,9 +97,9 @@ class Grid:
         miss = MISS_PERIOD[rule.every]
         prefix = self._prefix(rule)
         out: list[GridEvent] = []
-        start = period_bounds(rule.every, earliest)[0]
+        start = _period(rule.every, earliest)[0]
         while start <= last:
-            p_lo, p_hi = period_bounds(rule.every, start)
+            p_lo, p_hi = _period(rule.every, start)
             start = p_hi + dt.timedelta(days=1)
             close = self._close(rule, p_hi)
             judged = close < year.horizon
@@ -108,7 +107,7 @@ class Grid:
                 out += [(None, None, u, {}, (rule.id, "missing_in_period"))
                         for u in self.periodic_units(rule)]
                 continue
-            label = period_label(rule.every, p_lo)
+            label = _label(rule.every, p_lo)
             inside = (max(p_lo, earliest, year.year_lo), min(p_hi, last))
             grace = (max(p_hi + dt.timedelta(days=1), year.year_lo),
                      min(close.date(), year.horizon.date()))
@@ -167,9 +166,9 @@ class Grid:
         out: list[GridEvent] = []
         periods: list[tuple[dt.date, dt.date]] = []
         if rule.period:
-            start = period_bounds(rule.period, lo)[0]
+            start = _period(rule.period, lo)[0]
             while start <= hi:
-                periods.append(period_bounds(rule.period, start))
+                periods.append(_period(rule.period, start))
                 start = periods[-1][1] + dt.timedelta(days=1)
         else:
             periods.append((lo, hi))
@@ -244,3 +243,31 @@ class Grid:
         types = rule_event_types(rule)
         system = self.year.lexicon.system(types[0]) if types else ""
         return case_prefix(system, self.year.year)
+
+
+#: Months in a period of each length that counts in months.
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _period(every: str, d: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the period of length ``every`` that holds ``d``."""
+    if every == "day":
+        return d, d
+    if every == "week":                          # ISO weeks, Monday to Sunday
+        monday = d - dt.timedelta(days=d.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    months = _MONTHS[every]
+    first_month = (d.month - 1) // months * months + 1
+    month_after = first_month + months - 1       # counted from 0 in the year
+    following = dt.date(d.year + month_after // 12, month_after % 12 + 1, 1)
+    return dt.date(d.year, first_month, 1), following - dt.timedelta(days=1)
+
+
+def _label(every: str, first: dt.date) -> str:
+    """How a report names the period that starts on ``first`` (2021, 2021-Q3, 2021-07,
+    2021-W27, 2021-07-05)."""
+    if every == "week":
+        iso_year, week, _ = first.isocalendar()
+        return f"{iso_year}-W{week:02d}"
+    return {"year": f"{first.year}", "quarter": f"{first.year}-Q{(first.month + 2) // 3}",
+            "month": f"{first:%Y-%m}", "day": first.isoformat()}[every]

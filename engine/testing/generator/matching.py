@@ -1,30 +1,86 @@
-"""Meeting and breaking matchers: the attributes an event needs to meet a rule's matchers,
-or to miss them while still meeting others.
+"""Matchers, the generator's way: whether a planned event meets them, and how to change its
+attributes so that it meets them, or misses them while still meeting others.
 
-An event is built as a dict of texts (``event_type``, ``unit`` and attributes); it is judged
-at a fixed moment of the year, since dates are the business of the scenario's window.
+A planned event is a dict of texts (``event_type``, ``unit`` and attributes) judged at a
+fixed moment of the year (dates are the business of the scenario's window); it has no case
+id or event id yet. The generator reads matchers through the rule model
+(``Matcher.conditions``) and judges them here, on its own: the oracle, which computes the
+known answers, shares none of this code.
 """
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import random
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
-from ...model.rule import CANONICAL_COLUMNS, Matcher
-from ..oracle import Event, matches, matches_all
-from .values import Lexicon, filler, scalar
+from ...model.rule import Condition, Matcher
+from .values import Lexicon, filler, number_text, scalar
 
-
-def probe(attrs: dict[str, str], when: dt.datetime) -> Event:
-    """The event ``attrs`` describe, at ``when``, to judge it against matchers."""
-    return Event(case_id="probe", event_type=attrs.get("event_type", ""), timestamp=when,
-                 unit=attrs.get("unit"),
-                 attrs=tuple((k, v) for k, v in attrs.items() if k not in CANONICAL_COLUMNS),
-                 order=0)
+#: Tests of a text against one matcher value, for the text operators.
+TEXT_TESTS = {"contains": lambda t, v: str(v) in t,
+              "startswith": lambda t, v: t.startswith(str(v)),
+              "re": lambda t, v: re.search(str(v), t) is not None}
+_ORDER = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
-def _meet_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Random) -> bool:
+def meets(matchers: Sequence[Matcher | None], attrs: dict[str, str], when: dt.datetime) -> bool:
+    """Whether the event ``attrs`` describe, at ``when``, meets every matcher."""
+    return all(holds(c, attrs, when) for m in matchers if m is not None for c in m.conditions)
+
+
+def holds(c: Condition, attrs: dict[str, str], when: dt.datetime) -> bool:
+    """Whether one condition holds for the planned event."""
+    actual = _column(c.field, attrs, when)
+    if c.op == "exists":
+        return (actual is not None and str(actual).strip() != "") == bool(c.values[0])
+    if c.op in ("eq", "ne"):
+        equal = actual is not None and any(_same(actual, c.field, v) for v in c.values)
+        return equal if c.op == "eq" else not equal
+    if actual is None:
+        return False
+    if c.op in _ORDER:
+        return any(_ordered(c.op, actual, c.field, v) for v in c.values)
+    return any(TEXT_TESTS[c.op](scalar(actual), v) for v in c.values)
+
+
+def _column(name: str, attrs: dict[str, str], when: dt.datetime) -> Any:
+    """The planned event's value for a column: its moment, no ids yet, else its text."""
+    if name == "timestamp":
+        return when
+    if name in ("case_id", "event_id"):
+        return None
+    return attrs.get(name)
+
+
+def _numeric(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _same(actual: Any, field: str, v: Any) -> bool:
+    """Equality as a log holds it: a time by its date or its text, a number by value."""
+    if field == "timestamp":
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return actual.date() == v
+        return scalar(actual) == scalar(v)
+    if _numeric(v):
+        return number_text(actual) == float(v)
+    return str(actual) == scalar(v)
+
+
+def _ordered(op: str, actual: Any, field: str, v: Any) -> bool:
+    """A comparison: times with times, numbers with numbers, else texts."""
+    if field == "timestamp":
+        moment = v if isinstance(v, dt.datetime) else dt.datetime.combine(v, dt.time())
+        return _ORDER[op](actual, moment.replace(tzinfo=None))
+    if _numeric(v):
+        number = number_text(actual)
+        return number is not None and _ORDER[op](number, float(v))
+    return _ORDER[op](str(actual), scalar(v))
+
+
+def _meet_condition(attrs: dict[str, str], c: Condition, lexicon: Lexicon, rng: random.Random) -> bool:
     """Change ``attrs`` so that condition ``c`` holds; False if it cannot."""
     name, op, values = c.field, c.op, c.values
     if name == "timestamp":
@@ -59,8 +115,7 @@ def _meet_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Rand
         attrs[name] = rng.choice(others)
         return True
     if op in ("contains", "startswith", "re"):
-        test = {"contains": lambda t, v: str(v) in t, "startswith": lambda t, v: t.startswith(str(v)),
-                "re": lambda t, v: re.search(str(v), t) is not None}[op]
+        test = TEXT_TESTS[op]
         if current is not None and any(test(current, v) for v in values):
             return True
         good = [x for x in candidates if any(test(x, v) for v in values)]
@@ -101,12 +156,12 @@ def satisfy(matchers: Sequence[Matcher | None], attrs: dict[str, str], lexicon: 
         out = dict(attrs)
         ok = all(_meet_condition(out, c, lexicon, rng)
                  for m in matchers if m is not None for c in m.conditions)
-        if ok and matches_all(matchers, probe(out, when)):
+        if ok and meets(matchers, out, when):
             return out
     return None
 
 
-def _break_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Random,
+def _break_condition(attrs: dict[str, str], c: Condition, lexicon: Lexicon, rng: random.Random,
                      keep: Sequence[Matcher], when: dt.datetime) -> bool:
     """Change ``attrs`` so that condition ``c`` fails while ``keep`` still holds."""
     name, op, values = c.field, c.op, c.values
@@ -122,8 +177,7 @@ def _break_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Ran
     elif op == "exists":
         options = [None] if values[0] else [filler(name, lexicon, rng)]
     elif op in ("contains", "startswith", "re"):
-        options = [v for v in candidates if not matches(Matcher({f"{name}|{op}": list(values)}),
-                                                        probe({name: v}, when))] + ["其他", None]
+        options = [v for v in candidates if not holds(c, {name: v}, when)] + ["其他", None]
     elif op in ("gt", "gte", "lt", "lte"):
         v = values[0]
         if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -134,24 +188,18 @@ def _break_condition(attrs: dict[str, str], c, lexicon: Lexicon, rng: random.Ran
             trial.pop(name, None)
         else:
             trial[name] = option
-        event = probe(trial, when)
-        if not _holds_one(c, event) and matches_all(keep, event):
+        if not holds(c, trial, when) and meets(keep, trial, when):
             attrs.clear()
             attrs.update(trial)
             return True
     return False
 
 
-def _holds_one(c, event: Event) -> bool:
-    key = c.field if c.op == "eq" else f"{c.field}|{c.op}"
-    return matches(Matcher({key: list(c.values) if len(c.values) > 1 else c.values[0]}), event)
-
-
 def avoid(matcher_set: Sequence[Matcher | None], attrs: dict[str, str], lexicon: Lexicon,
           rng: random.Random, keep: Sequence[Matcher], when: dt.datetime) -> bool:
     """Make ``attrs`` miss the conjunction ``matcher_set`` (break one condition), keeping
     ``keep`` met. True when the event no longer meets the set."""
-    if not matches_all(matcher_set, probe(attrs, when)):
+    if not meets(matcher_set, attrs, when):
         return True
     conditions = [c for m in matcher_set if m is not None for c in m.conditions]
     rng.shuffle(conditions)

@@ -14,11 +14,10 @@ from typing import Any, Iterable, Sequence
 
 from ...model.rule import (KIND_TYPES, DeadlineRule, DueByRule, MinCountRule, PeriodicRule,
                            RatioRule, RuleBase, SequenceRule)
-from ..oracle import matches_all
 from .cases import Cases
 from .city import PUBLIC_SYSTEMS, VOLUME, case_prefix
 from .grid import Grid
-from .matching import probe, satisfy
+from .matching import meets, satisfy
 from .rates import MAX_BROKEN, PROCEDURES, RATES
 from .specs import START, Scenario, Spec
 from .year import Year
@@ -108,8 +107,7 @@ class Scenarios:
             system = year.lexicon.system(etype)
             volume = VOLUME.get(system, 1.0) * (0.3 if background else 1.0)
             for attrs, driver in profiles:
-                opening = probe(attrs, year.when)
-                applicable = [r for r in members if matches_all(r.opening(), opening)]
+                applicable = [r for r in members if meets(r.opening(), attrs, year.when)]
                 if not applicable:
                     continue
                 if background:
@@ -123,7 +121,7 @@ class Scenarios:
                 if lo > hi:
                     continue
                 reporting = [u for r in year.covered if isinstance(r, PeriodicRule) and not r.units
-                             and matches_all(r.opening(), probe(attrs, year.when))
+                             and meets(r.opening(), attrs, year.when)
                              for u in self.grid.periodic_units(r)]
                 share = volume / len(profiles)
                 for s in made:

@@ -10,8 +10,7 @@ import math
 from collections import defaultdict
 
 from ...model.rule import Matcher
-from ..oracle import matches_all
-from .matching import probe, satisfy
+from .matching import meets, satisfy
 from .specs import (ABS_DAYS, BETWEEN, HOURS, REL_DAYS, REL_WORKDAYS, START, Need, Spec,
                     day_number)
 from .year import Year
@@ -35,7 +34,7 @@ def merge(year: Year, needs: list[Need]) -> list[Spec] | None:
                     continue
                 attrs = satisfy(kept, dict(spec.attrs), year.lexicon, year.rng, year.when)
                 if attrs is None or attrs["event_type"] != spec.event_type or \
-                        not matches_all(spec.matchers, probe(attrs, year.when)):
+                        not meets(spec.matchers, attrs, year.when):
                     continue
                 spec.attrs = attrs
                 spec.matchers += kept

@@ -14,9 +14,8 @@ from typing import Iterable, Sequence
 from ...data.calendar import WorkCalendar
 from ...model.rule import (DeadlineRule, DueByRule, Duration, ForbiddenRule, Matcher, RatioRule,
                            RequiredFieldsRule, RuleBase)
-from ..oracle import matches, matches_all
 from .city import UNITS
-from .matching import avoid, probe, satisfy
+from .matching import avoid, meets, satisfy
 from .rates import LIMIT_CHOICES, WEAK_UNITS
 from .values import Lexicon, filler, number_text, scalar
 
@@ -93,11 +92,11 @@ class Year:
         rng = self.rng
         keep = list(keep) + [Matcher({"event_type": out["event_type"]})]
         for _ in range(2):
-            event = probe(out, self.when)
+            before = dict(out)          # the field rules judge the event as it came
             for rule in self.field_rules:
                 if skip and rule.id in skip:
                     continue
-                if matches_all(rule.opening(), event):
+                if meets(rule.opening(), before, self.when):
                     allowed = rule.allowed or {}
                     for name in rule.fields:
                         value = out.get(name)
@@ -110,11 +109,11 @@ class Year:
             # numbers some rule (of any year) reads from this event: without them the log
             # would be bad input for that rule
             for rule in self.extenders:
-                if matches(rule.extend.matcher, probe(out, self.when)) and \
+                if meets([rule.extend.matcher], out, self.when) and \
                         not str(out.get(rule.extend.attribute, "")).isdigit():
                     out[rule.extend.attribute] = str(rng.choice((3, 5, 10)))
             for rule in self.readers:
-                if not matches_all(rule.opening(), probe(out, self.when)):
+                if not meets(rule.opening(), out, self.when):
                     continue
                 if isinstance(rule, RatioRule):
                     if number_text(out.get(rule.value.denominator)) is None:
@@ -129,6 +128,6 @@ class Year:
                 avoid(rule.opening(), out, self.lexicon, rng, keep, self.when)
             if step:
                 for rule in self.opening_rules:
-                    if matches_all(rule.opening(), probe(out, self.when)):
+                    if meets(rule.opening(), out, self.when):
                         avoid(rule.opening(), out, self.lexicon, rng, keep, self.when)
         return out
