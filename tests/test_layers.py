@@ -5,7 +5,9 @@ docs/architecture.md names: the test reads that table, so the document and the c
 cannot drift apart. So the batch engine and the streaming
 monitor never import each other; renderers see a finished Report, never an engine; the
 testing aids are never imported by the product; and the engine never imports click (only
-cli.py does), so it runs the same under the CLI, the tests and the Gherkin steps.
+cli.py does), so it runs the same under the CLI, the tests and the Gherkin steps. The
+oracle, which checks the engines, imports from engine/ only the rule model's plain classes
+and the error classes, and the generator does not use its matching.
 """
 from __future__ import annotations
 
@@ -97,3 +99,68 @@ def test_import_arrows(path):
         assert allowed(name, module), f"{name} imports {module}, which its layer may not"
         if imported.startswith("_") and module.split(".")[0] != name.split(".")[0]:
             pytest.fail(f"{name} imports the private {imported} of {module}")
+
+
+# ---------------------------------------------------------------------------
+# The oracle checks the engines, so it shares nothing with them that decides an answer
+# ---------------------------------------------------------------------------
+
+ORACLE = sorted((ENGINE / "testing" / "oracle").glob("*.py"))
+GENERATOR = sorted((ENGINE / "testing" / "generator").glob("*.py"))
+
+#: Everything the oracle may import from engine/ outside itself: the rule model's plain
+#: classes (to name the types of what it reads) and the error classes. Not the calendar,
+#: not the model's matcher parsing or any other method (see the test below).
+ORACLE_MAY_IMPORT = {
+    "errors": {"CalendarError", "DataError"},
+    "model.rule": {"Duration", "Matcher", "RuleBase"},
+}
+
+
+def derived_members() -> set[str]:
+    """Methods and properties of the rule model's classes: what the model works out from a
+    rule's fields (``conditions``, ``opening``, ``with_where``, ``label``, ``groups``…).
+    Names that are also fields of some class (``unit``, ``fields``) cannot be told apart by
+    name and are left out."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    from govcheck.engine.model import rule
+
+    classes = [c for c in vars(rule).values()
+               if inspect.isclass(c) and c.__module__ == rule.__name__]
+    fields = {name for c in classes if issubclass(c, BaseModel) for name in c.model_fields}
+    members = {name for c in classes for name, value in vars(c).items()
+               if not name.startswith("_") and (inspect.isfunction(value)
+                                                or isinstance(value, property))}
+    return members - fields
+
+
+@pytest.mark.parametrize("path", ORACLE, ids=[p.stem for p in ORACLE])
+def test_the_oracle_imports_only_plain_rule_classes_and_errors(path):
+    for module, name in imports(path):
+        if module.startswith("/") or module.startswith("testing.oracle"):
+            continue
+        assert name in ORACLE_MAY_IMPORT.get(module, set()), \
+            f"oracle/{path.name} imports {name or '*'} from {module}: only {ORACLE_MAY_IMPORT}"
+
+
+@pytest.mark.parametrize("path", ORACLE, ids=[p.stem for p in ORACLE])
+def test_the_oracle_reads_rules_by_their_plain_fields(path):
+    derived = derived_members()
+    assert {"conditions", "opening", "with_where", "label", "groups"} <= derived
+    used = {node.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute)}
+    assert not used & derived, f"oracle/{path.name} uses the rule model's {sorted(used & derived)}"
+
+
+@pytest.mark.parametrize("path", GENERATOR, ids=[p.stem for p in GENERATOR])
+def test_the_generator_judges_matchers_with_its_own_code(path):
+    """The generator uses the oracle only to write the truth file (its entry points, from
+    run.py), never its matching: the truth is computed by code the generator does not use."""
+    for module, name in imports(path):
+        assert not module.startswith("testing.oracle"), \
+            f"generator/{path.name} imports {name} from {module}"
+        if (module, name) == ("testing", "oracle"):
+            assert path.name == "run.py", f"generator/{path.name} imports the oracle"

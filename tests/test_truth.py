@@ -1,9 +1,13 @@
 """``check`` finds exactly the known answers of generated logs, and of a real export.
 
-The known answers come from ``testing.oracle``, a per-case reading of the contract that
-shares no code with the SQL engine; the logs come from ``testing.generator``. Seeds and
-sizes are drawn by hypothesis (a few examples: each is a whole generate-and-check run).
-A mismatch prints the first findings that differ.
+The known answers come from ``testing.oracle``, a per-case reading of the contract. It
+shares with the engines only the loaded rule objects' plain fields (ids, dates, each
+matcher's raw mapping, durations' numbers) and the error classes: it parses matchers,
+works out the opening, the effective window, periods and working days itself, the last
+straight from chinese_calendar's tables and the YAML calendars (tests/test_layers.py
+checks its imports). The logs come from ``testing.generator``, which judges matchers with
+its own code, not the oracle's. Seeds and sizes are drawn by hypothesis (a few examples:
+each is a whole generate-and-check run). A mismatch prints the first findings that differ.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from support import ROOT
 from govcheck.engine.testing import oracle
 from govcheck.engine.api import evaluate
 from govcheck.engine.data.calendar import WorkCalendar
+from govcheck.engine.errors import CalendarError
 from govcheck.engine.testing.generator import Options, generate
 from govcheck.engine.data.ingest import ingest
 from govcheck.engine.model.loader import load_rules
@@ -323,7 +328,7 @@ def test_the_sample_log(library, calendar):
     findings in truth.csv must still find exactly those.)"""
     sample = ROOT / "fixtures" / "sample"
     events = oracle.read_log(sample / "events.csv")
-    expected = oracle.evaluate([item.rule for item in library], events, calendar)
+    expected = oracle.evaluate([item.rule for item in library], events, oracle.Workdays.load())
     assert_same(engine_findings(sample / "events.csv", library, calendar), expected,
                 "fixtures/sample/events.csv")
     truth = oracle.read_truth(sample / "truth.csv")
@@ -334,7 +339,8 @@ def test_the_sample_log(library, calendar):
 
 
 # ---------------------------------------------------------------------------
-# A real export: the 2020 泰迪杯 message board, through its mapping file
+# Working days counted straight from chinese_calendar: a generated log, and a real export
+# (the 2020 泰迪杯 message board, through its mapping file) when ../shared has it
 # ---------------------------------------------------------------------------
 
 TEDDYCUP = REALDATA / "teddycup2020c" / "messages_with_replies.csv"
@@ -356,6 +362,15 @@ def _working_days_deadline(posted: dt.datetime, n: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
+def _runs_over_a_makeup_day(posted: dt.datetime, due: dt.datetime) -> bool:
+    """Whether a deadline's count passes a 调休 working weekend day."""
+    import chinese_calendar
+
+    span = (due.date() - posted.date()).days
+    days = (posted.date() + dt.timedelta(days=i) for i in range(1, span + 1))
+    return any(d.weekday() >= 5 and chinese_calendar.is_workday(d) for d in days)
+
+
 def _parse(text: str) -> dt.datetime:
     text = text.strip().replace("/", "-")
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
@@ -366,26 +381,79 @@ def _parse(text: str) -> dt.datetime:
     raise ValueError(text)
 
 
-@pytest.mark.skipif(not TEDDYCUP.exists(), reason="../shared/realdata is not here")
-def test_teddycup_mapping_against_an_independent_count(tmp_path, calendar):
+def _generated_replies(folder: Path, rules: Path) -> tuple[Path, None, list]:
+    """A generated year of questions and replies: (log, mapping, (posted, replied) pairs)."""
+    log = folder / "replies.csv"
+    generate(Options(events=6000, seed=19, year=2021, rules=[rules]), log)
+    posted: dict[str, dt.datetime] = {}
+    replied: dict[str, dt.datetime] = {}
+    with open(log, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            at = _parse(row["timestamp"])
+            if row["event_type"] == "咨询受理":
+                posted.setdefault(row["case_id"], at)
+            elif row["event_type"] == "咨询答复" and row["case_id"] in posted:
+                replied.setdefault(row["case_id"], at)
+    return log, None, [(at, replied.get(case)) for case, at in posted.items()]
+
+
+def _teddycup_replies(folder: Path, rules: Path) -> tuple[Path, Path, list]:
+    """The real export, with its mapping: (log, mapping, (posted, replied) pairs)."""
+    if not TEDDYCUP.exists():
+        pytest.skip("../shared/realdata is not here")
+    with open(TEDDYCUP, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    pairs = [(_parse(r["留言时间"]), _parse(r["答复时间"]) if r["答复时间"].strip() else None)
+             for r in rows]
+    return TEDDYCUP, ROOT / "fixtures" / "mappings" / "teddycup2020c.yaml", pairs
+
+
+@pytest.mark.parametrize("replies", [_generated_replies, _teddycup_replies],
+                         ids=["generated", "teddycup2020c"])
+def test_working_days_against_an_independent_count(replies, tmp_path, calendar):
     rules = {}
     for rule_id, within in REPLY_RULES.items():
         rules[rule_id] = (f"kind: deadline\nseverity: error\nstart: {{event_type: 咨询受理}}\n"
                           f"end: {{event_type: 咨询答复}}\n{within}\n")
-    loaded = load_rules([write_rules(tmp_path / "rules", rules)])
-    found = engine_findings(TEDDYCUP, loaded, calendar,
-                            mapping=ROOT / "fixtures" / "mappings" / "teddycup2020c.yaml")
-    with open(TEDDYCUP, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    folder = write_rules(tmp_path / "rules", rules)
+    log, mapping, pairs = replies(tmp_path, folder)
+    found = engine_findings(log, load_rules([folder]), calendar, mapping=mapping)
+    as_of = max(t for pair in pairs for t in pair if t is not None)
+    crossed_makeup_day = False
     for rule_id, n in (("T-REPLY-5", 5), ("T-REPLY-1", 1)):
         late = open_ = 0
-        for row in rows:
-            posted, replied = _parse(row["留言时间"]), row["答复时间"].strip()
-            if not replied:
-                open_ += 1
-            elif _parse(replied) > _working_days_deadline(posted, n):
+        for posted, replied in pairs:
+            due = _working_days_deadline(posted, n)
+            crossed_makeup_day = crossed_makeup_day or _runs_over_a_makeup_day(posted, due)
+            if replied is None:
+                open_ += as_of > due
+            elif replied > due:
                 late += 1
         mine = [f for f in found if f.rule_id == rule_id]
         assert sum(f.type == "late" for f in mine) == late
         assert sum(f.type == "overdue_open" for f in mine) == open_
         assert late > 100                    # the data has plenty of late replies
+    assert crossed_makeup_day                # some deadline runs over a 调休 working weekend
+
+
+def test_the_oracle_reads_working_days_straight_from_the_holiday_data():
+    """The oracle's own count: chinese_calendar's years as the package says, a YAML year as
+    its file says, and no guess for a year neither covers."""
+    import chinese_calendar
+    import yaml
+
+    fictional = ROOT / "tests" / "data" / "calendars" / "fictional-2028.yaml"
+    workdays = oracle.Workdays.load([fictional])
+    day = dt.date(2004, 1, 1)
+    while day.year <= 2026:
+        assert workdays.is_workday(day) == chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)
+    schedule = yaml.safe_load(fictional.read_text(encoding="utf-8"))
+    assert not any(workdays.is_workday(d) for d in schedule["holidays"])
+    assert all(workdays.is_workday(d) for d in schedule["workdays"])
+    # 国庆节 2021: 1-7 October off, Saturday 9 October a 调休 working day
+    assert workdays.deadline(dt.datetime(2021, 9, 30, 10), 1) == \
+        dt.datetime(2021, 10, 8, 23, 59, 59)
+    assert workdays.nth_after(dt.date(2021, 10, 8), 1) == dt.date(2021, 10, 9)
+    with pytest.raises(CalendarError, match="2027"):
+        workdays.nth_after(dt.date(2026, 12, 28), 5)

@@ -73,7 +73,7 @@ def generate(options: Options, out: str | Path, truth: str | Path | None = None,
     summary = Summary(str(out), options.events, cases, len(scenarios),
                       tuple(r.id for r in year.covered), as_of, seconds, intended)
     if truth is not None:
-        _write_truth(summary, out, truth, loaded, calendar)
+        _write_truth(summary, out, truth, loaded, options.calendars)
     return summary
 
 
@@ -158,12 +158,14 @@ def _write(expansion: Expansion, out: Path, options: Options, n_rules: int) -> i
 
 
 def _write_truth(summary: Summary, log: str | Path, truth: str | Path,
-                 loaded: Sequence[LoadedRule], calendar: WorkCalendar) -> None:
-    """The oracle's findings on the log as written, into ``truth`` (and the summary)."""
+                 loaded: Sequence[LoadedRule], calendars: Sequence[str | Path]) -> None:
+    """The oracle's findings on the log as written, into ``truth`` (and the summary). The
+    oracle reads the calendars itself: it shares no working-day count with the engines."""
     from .. import oracle
     started = time.perf_counter()
     events = oracle.read_log(log)
-    findings = oracle.evaluate([item.rule for item in loaded], events, calendar)
+    workdays = oracle.Workdays.load(calendars)
+    findings = oracle.evaluate([item.rule for item in loaded], events, workdays)
     summary.truth_findings = oracle.write_truth(findings, truth)
     summary.truth_path = str(truth)
     summary.truth_seconds = time.perf_counter() - started
