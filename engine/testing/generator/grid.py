@@ -14,6 +14,7 @@ import random
 
 from ...model.rule import DueByRule, Matcher, PeriodicRule, RatioRule, RuleBase
 from .city import COUNTIES, OFFICE_SPAN, OFFICE_START, UNITS, case_prefix
+from .kinds import STRATEGIES
 from .matching import satisfy
 from .rates import MISS_PERIOD, RATES, WEAK_UNITS
 from .values import rule_event_types
@@ -43,13 +44,8 @@ class Grid:
 
     def _make(self) -> list[GridEvent]:
         out: list[GridEvent] = []
-        for rule in self.year.covered:
-            if isinstance(rule, PeriodicRule):
-                out += self.periodic(rule)
-            elif isinstance(rule, RatioRule) and rule.value is not None:
-                out += self.ratio_values(rule)
-            elif isinstance(rule, DueByRule) and rule.subjects_list is not None:
-                out += self.listed(rule)
+        for rule in self.year.grid_rules:
+            out += STRATEGIES[rule.kind].lay(self, rule)
         return out
 
     def periodic_units(self, rule: PeriodicRule) -> list[str]:

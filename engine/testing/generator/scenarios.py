@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Sequence
 
-from ...model.rule import (KIND_TYPES, DeadlineRule, DueByRule, MinCountRule, PeriodicRule,
-                           RatioRule, RuleBase, SequenceRule)
+from ...model.rule import KIND_TYPES, DueByRule, Duration, PeriodicRule, RuleBase
 from .cases import Cases
 from .city import PUBLIC_SYSTEMS, VOLUME, case_prefix
 from .grid import Grid
 from .matching import meets, satisfy
-from .rates import MAX_BROKEN, PROCEDURES, RATES
+from .kinds import STRATEGIES
+from .rates import MAX_BROKEN, RATES
 from .specs import START, Scenario, Spec
 from .year import Year
 
@@ -129,8 +129,7 @@ class Scenarios:
                         continue
                     s.weight *= share
                     s.date_lo, s.date_hi = lo, hi
-                    s.bias = any(isinstance(r, (DeadlineRule, SequenceRule, MinCountRule))
-                                 and getattr(r, "within", None) is not None
+                    s.bias = any(isinstance(getattr(r, "within", None), Duration)
                                  and r.within.unit == "workdays" for r in applicable)
                     s.anytime = system in PUBLIC_SYSTEMS
                     s.unit = attrs.get("unit") or \
@@ -168,23 +167,14 @@ class Scenarios:
         the broken ones share at most ``MAX_BROKEN`` of the profile's weight."""
         variants: list[tuple[str, tuple[str, str] | None, float, Any]] = []
         for rule in applicable:
+            strategy = STRATEGIES[rule.kind]
             for vtype in KIND_TYPES[rule.kind]:
                 rate = RATES.get((rule.kind, vtype))
-                if rate is None or not self._can_break(rule, vtype):
+                if rate is None or not strategy.can_break(rule, vtype):
                     continue
                 variants.append((f"{rule.id} {vtype}", (rule.id, vtype), rate, (rule, vtype)))
-            if isinstance(rule, DeadlineRule):
-                for name, rate in PROCEDURES.items():
-                    base = name.split("_")[0]
-                    key = {"paused": "pause", "still": "pause", "restarted": "restart",
-                           "extended": "extend"}[base]
-                    if getattr(rule, key) is None:
-                        continue
-                    intended = (rule.id, "late") if name.endswith("_late") else None
-                    variants.append((f"{rule.id} {name}", intended, rate, (rule, name)))
-            if isinstance(rule, RatioRule) and rule.exclude is not None:
-                variants.append((f"{rule.id} excluded", None, PROCEDURES["paused"],
-                                 (rule, "excluded")))
+            for name, intended, rate in strategy.procedures(rule):
+                variants.append((f"{rule.id} {name}", intended, rate, (rule, name)))
         broken = sum(v[2] for v in variants)
         scale = min(1.0, MAX_BROKEN / broken) if broken else 1.0
         out = [self.cases.build(etype, attrs, applicable, None, f"{etype} {driver.id} comply",
@@ -195,12 +185,3 @@ class Scenarios:
             if scenario is not None:
                 out.append(scenario)
         return [s for s in out if s is not None]
-
-    def _can_break(self, rule: RuleBase, vtype: str) -> bool:
-        """Whether the rule can be broken this way (ordered steps to swap, a limit to miss)."""
-        if isinstance(rule, SequenceRule):
-            if vtype == "out_of_order":
-                return rule.ordered and len(rule.steps) > 1
-            if vtype == "late":
-                return rule.within is not None
-        return True

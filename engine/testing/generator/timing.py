@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from ...model.rule import Matcher
 from .matching import meets, satisfy
 from .specs import (ABS_DAYS, BETWEEN, HOURS, REL_DAYS, REL_WORKDAYS, START, Need, Spec,
                     day_number)
-from .year import Year
+
+if TYPE_CHECKING:
+    from .year import Year
 
 
 def merge(year: Year, needs: list[Need]) -> list[Spec] | None:

@@ -12,9 +12,10 @@ import random
 from typing import Iterable, Sequence
 
 from ...data.calendar import WorkCalendar
-from ...model.rule import (DeadlineRule, DueByRule, Duration, ForbiddenRule, Matcher, RatioRule,
+from ...model.rule import (DeadlineRule, DueByRule, Duration, Matcher, RatioRule,
                            RequiredFieldsRule, RuleBase)
 from .city import UNITS
+from .kinds import CASE, GRID, MEMBER, STRATEGIES
 from .matching import avoid, meets, satisfy
 from .rates import LIMIT_CHOICES, WEAK_UNITS
 from .values import Lexicon, filler, number_text, scalar
@@ -35,18 +36,17 @@ class Year:
         self.year_hi = dt.date(year, 12, 31)
         self.horizon = dt.datetime(year + 1, 1, 20, 18, 0, 0)
         self.when = dt.datetime(year, 7, 1, 10, 0)
-        self.case_rules = [r for r in covered if r.kind in
-                           ("deadline", "sequence", "min_count", "due_by", "required_fields",
-                            "forbidden")
-                           and not (isinstance(r, DueByRule) and r.subjects_list is not None)]
-        self.condition_ratios = [r for r in covered if isinstance(r, RatioRule) and r.condition]
+        # where each rule's events come from (its kind's strategy says)
+        self.case_rules = [r for r in covered if STRATEGIES[r.kind].makes(r) == CASE]
+        self.condition_ratios = [r for r in covered if STRATEGIES[r.kind].makes(r) == MEMBER]
+        self.grid_rules = [r for r in covered if STRATEGIES[r.kind].makes(r) == GRID]
         self.field_rules = [r for r in covered if isinstance(r, RequiredFieldsRule)]
         self.extenders = [r for r in list(covered) + self.others
                           if isinstance(r, DeadlineRule) and r.extend is not None]
         self.readers = [r for r in list(covered) + self.others
                         if (isinstance(r, RatioRule) and r.value) or
                         (isinstance(getattr(r, "within", None), Duration) and r.within.workdays_from)]
-        self.forbidden_rules = [r for r in covered if isinstance(r, ForbiddenRule)]
+        self.forbidden_rules = [r for r in covered if STRATEGIES[r.kind].opening_breaks]
         self.opening_rules = [r for r in covered if r.kind in ("deadline", "sequence", "min_count",
                                                                "due_by", "ratio")
                               and not (isinstance(r, DueByRule) and r.subjects_list is not None)]
