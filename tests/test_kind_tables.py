@@ -10,6 +10,8 @@ from govcheck.engine.findings.labels import KIND_LABELS, TYPE_LABELS
 from govcheck.engine.findings.messages import RULE_LINES
 from govcheck.engine.model.rule import KIND_TYPES, KINDS, RULE_CLASSES, VIOLATION_TYPES, WARNING_TYPE
 from govcheck.engine.plan import ROLES
+from govcheck.engine.testing.generator.kinds import STRATEGIES
+from govcheck.engine.testing.oracle import JUDGES
 from govcheck.engine.watch.cases import CASE_CLASSES
 
 #: (where, table): every table keyed by kind.
@@ -21,6 +23,8 @@ KIND_TABLES = [
     ("findings.labels.KIND_LABELS", KIND_LABELS),
     ("plan.ROLES", ROLES),
     ("watch.cases.CASE_CLASSES", CASE_CLASSES),
+    ("testing.oracle.JUDGES", JUDGES),
+    ("testing.generator.kinds.STRATEGIES", STRATEGIES),
 ]
 
 
