@@ -1,7 +1,9 @@
 """Rule files: every problem located at file:line:column, nothing constructed from tags."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import textwrap
 
 import jsonschema
@@ -146,3 +148,75 @@ def test_a_pattern_that_backtracks_in_python_is_answered():
     from govcheck.engine.model.regex import search
     assert not search("(a+)+$", "a" * 50_000 + "!")
     assert search("^邵阳", "邵阳市") and not search("^阳", "邵阳市")
+
+
+# ---------------------------------------------------------------------------
+# Dates written as text
+# ---------------------------------------------------------------------------
+
+DUE_BY = """\
+id: T-2
+title: 年底前公布
+kind: due_by
+severity: error
+source: {document: 文件, number: 文号, clause: 一、, quote: 原文}
+effective: {from: FROM, to: "2022-12-31"}
+subjects: {event_type: 事项登记, timestamp|gte: "2022-01-01"}
+required: {event_type: 事项公布}
+by: BY
+examples:
+  - name: 未公布
+    events:
+      - {case_id: C1, event_type: 事项登记, timestamp: "2022-03-01 09:00"}
+    as_of: AS_OF
+    expect: [{case_id: C1, type: missing_by_date}]
+"""
+
+
+def due_by(start: str = '"2022-01-01"', by: str = '"2022-12-31"', as_of: str = '"2023-01-02"') -> str:
+    return DUE_BY.replace("FROM", start).replace("BY", by).replace("AS_OF", as_of)
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    ('"2023-01-02"', dt.date(2023, 1, 2)),
+    ('"2023-01-02 09:30"', dt.datetime(2023, 1, 2, 9, 30)),
+    ('"2023-01-02T09:30:15"', dt.datetime(2023, 1, 2, 9, 30, 15)),
+    ("2023-01-02", dt.date(2023, 1, 2)),
+])
+def test_dates_may_be_written_as_text(as_of, expected):
+    """JSON, and so rules/rule.schema.json, writes every date as text."""
+    rule = load_rule_file("r.yaml", due_by(as_of=as_of)).rule
+    assert rule.effective.from_ == dt.date(2022, 1, 1) and rule.effective.to == dt.date(2022, 12, 31)
+    assert rule.by == dt.date(2022, 12, 31)
+    assert rule.examples[0].as_of == expected
+    assert rule.subjects.root["timestamp|gte"] == dt.date(2022, 1, 1)
+
+
+def test_a_rule_with_text_dates_is_the_rule_with_yaml_dates():
+    unquoted = re.sub(r'"(\d{4}-\d{2}-\d{2})"', r"\1", due_by())
+    assert '"' not in unquoted.split("examples:")[0]
+    assert load_rule_file("r.yaml", due_by()).rule == load_rule_file("r.yaml", unquoted).rule
+
+
+@pytest.mark.parametrize("text, expected", [
+    (due_by(start='"2022-13-01"'), "r.yaml:6:19: 'from': '2022-13-01' is not a day of the calendar"),
+    (due_by(start='"明年"'), "r.yaml:6:19: 'from': expected a date (YYYY-MM-DD), got '明年'"),
+    (due_by(start='"2022/01/01"'), "r.yaml:6:19: 'from': expected a date (YYYY-MM-DD), got '2022/01/01'"),
+    (due_by(by='"2022-02-30"'), "r.yaml:9:5: 'by': '2022-02-30' is not a day of the calendar"),
+    (due_by(as_of='"明年"'), "r.yaml:14:12: 'as_of': expected a date (YYYY-MM-DD) or a date and time "
+                            "(YYYY-MM-DD HH:MM[:SS]), got '明年'"),
+    (due_by(as_of='"2023-01-02 25:00"'), "r.yaml:14:12: 'as_of': expected a date (YYYY-MM-DD) or a "
+                                        "date and time (YYYY-MM-DD HH:MM[:SS]), got '2023-01-02 25:00'"),
+    (due_by().replace('timestamp|gte: "2022-01-01"', 'timestamp|gte: "2022-00-01"'),
+     "r.yaml:7:30: 'timestamp|gte' compares times: give a date such as 2021-01-01"),
+])
+def test_a_bad_date_written_as_text_is_located_at_its_key(text, expected):
+    assert problems(text) == [expected]
+
+
+def test_schema_says_dates_are_text():
+    schema = json.loads(schema_text())
+    data = yaml.safe_load(due_by())
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**data, "examples": [{**data["examples"][0], "as_of": "明年"}]}, schema)

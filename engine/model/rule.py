@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema,
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 from .regex import PatternError, compile_pattern
 
@@ -54,6 +56,68 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 
 Scalar = Union[str, int, float, dt.date]
 _KEY = re.compile(r"^(?P<field>[^|\s][^|]*?)(?:\|(?P<op>[a-z]+))?$")
+
+
+# ---------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$")
+
+
+def _iso_date(text: str) -> dt.date | None:
+    """The date ``text`` writes as YYYY-MM-DD, None for any other text or no such day."""
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _date_from_text(value: Any) -> Any:
+    """A date written as text is that date: JSON, and so the schema, can write a date only
+    as ``"2022-01-01"``, and YAML reads a quoted date as text. Anything else is left for
+    the strict check to refuse, except a date that is no day of the calendar."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return value
+    day = _iso_date(value)
+    if day is None:
+        raise PydanticCustomError("date_not_in_calendar", "{text} is not a day of the calendar",
+                                  {"text": repr(value)})
+    return day
+
+
+def _text_as_date(value: Any) -> Any:
+    """``value``, or the date it writes as YYYY-MM-DD."""
+    return (_iso_date(value) or value) if isinstance(value, str) else value
+
+
+def _moment_from_text(value: Any) -> Any:
+    """``as_of``: a date or a date and time, as YAML reads it or as ISO text."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        day = _iso_date(value)
+        if day is not None:
+            return day
+        if _ISO_MOMENT.match(value):
+            try:
+                return dt.datetime.fromisoformat(value)
+            except ValueError:
+                pass
+    raise PydanticCustomError("moment_type", "expected a date (YYYY-MM-DD) or a date and time "
+                              "(YYYY-MM-DD HH:MM[:SS]), got {text}", {"text": repr(value)})
+
+
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}
+#: A date: ``2022-01-01`` (a YAML date) or ``"2022-01-01"`` (text).
+Date = Annotated[dt.date, BeforeValidator(_date_from_text), WithJsonSchema(_DATE_SCHEMA)]
+#: A moment: a date (its end) or a date and time, as YAML values or ISO text.
+Moment = Annotated[Union[dt.datetime, dt.date], BeforeValidator(_moment_from_text),
+                   WithJsonSchema({"anyOf": [_DATE_SCHEMA,
+                                             {"type": "string", "pattern": _ISO_MOMENT.pattern}]})]
 
 
 class _Strict(BaseModel):
@@ -101,6 +165,22 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
     """``{field: value, field|op: value, ...}``: all entries must hold (Sigma style)."""
 
     model_config = ConfigDict(frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _time_bounds(cls, data: Any) -> Any:
+        """``timestamp|gt: "2021-01-01"`` compares times with that date, as if unquoted (any
+        other text is left for ``problems`` to refuse at its key)."""
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for key, value in data.items():
+            m = _KEY.match(key) if isinstance(key, str) else None
+            if m and m["field"] == "timestamp" and m["op"] in ("gt", "gte", "lt", "lte"):
+                value = ([_text_as_date(v) for v in value] if isinstance(value, list)
+                         else _text_as_date(value))
+            out[key] = value
+        return out
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
@@ -271,8 +351,8 @@ class Effective(_Strict):
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
 
-    from_: dt.date | None = Field(default=None, alias="from")
-    to: dt.date | None = None
+    from_: Date | None = Field(default=None, alias="from")
+    to: Date | None = None
 
     def label(self) -> str | None:
         """The period label of the whole window (``2021`` for a calendar year)."""
@@ -308,7 +388,7 @@ class Example(_Strict):
 
     name: Annotated[str, Field(min_length=1)]
     events: list[dict[str, Any]]
-    as_of: Union[str, dt.datetime, dt.date, None] = None
+    as_of: Moment | None = None
     expect: list[Expectation]
 
 
@@ -524,7 +604,7 @@ class DueByRule(RuleBase):
     subjects: Matcher | None = None
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     required: Matcher
-    by: dt.date
+    by: Date
 
     matcher_keys: ClassVar = ("subjects", "required")
 
