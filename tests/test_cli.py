@@ -268,3 +268,18 @@ def _through(path, data, write):
     from govcheck.engine.files import atomic_writer
     with atomic_writer(path) as out:
         write(out, data)
+
+
+# ---------------------------------------------------------------------------
+# Exports as they come
+# ---------------------------------------------------------------------------
+
+def test_a_log_with_mixed_line_ends_is_checked_like_one_with_one_kind(library, log, tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    lines = LOG.splitlines(keepends=True)
+    mixed.write_text("".join(line.replace("\n", "\r\n") if i % 2 else line
+                             for i, line in enumerate(lines)), encoding="utf-8", newline="")
+    plain = invoke("check", log, "--rules", library, "--format", "json")
+    both = invoke("check", mixed, "--rules", library, "--format", "json")
+    assert both.exit_code == 1, both.output
+    assert json.loads(both.stdout)["violations"] == json.loads(plain.stdout)["violations"]

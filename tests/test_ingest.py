@@ -543,6 +543,87 @@ def test_bad_rows_from_several_files(con, tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# Exports as they come: mixed line ends
+# ---------------------------------------------------------------------------
+
+MIXED_BODY = ("C1,受理,2021-09-30 10:00,局,甲{nl}"
+              'C2,受理,2021-09-30 11:00,局,"两行{nl}的备注"{nl}'
+              "{nl}"
+              "C3,受理,三十号,局,乙{nl}"
+              "C4,受理{nl}"
+              "C5,答复,2021-10-08 09:00,局,丙{nl}")
+
+
+def mixed(body: str) -> str:
+    """``body`` with its line ends taking turns: \\r\\n, \\n, \\r\\n, …"""
+    parts = body.split("{nl}")
+    return "".join(p + ("\r\n" if i % 2 == 0 else "\n") for i, p in enumerate(parts[:-1])) + parts[-1]
+
+
+def loaded(con, log: Path, tmp_path: Path) -> tuple[list[tuple], list[tuple]]:
+    """The events of ``log`` (bad rows set aside), and the bad rows written."""
+    bad = tmp_path / f"bad-{log.stem}.csv"
+    ingest(con, [log], bad_rows_path=bad)
+    with bad.open(encoding="utf-8-sig", newline="") as f:
+        written = [(r["row"], r["reason"]) for r in csv.DictReader(f)]
+    return rows(con, "SELECT case_id, _row, note FROM events ORDER BY _row"), written
+
+
+def test_mixed_line_ends_are_read_like_one_kind(con, tmp_path):
+    """DuckDB's reader stops at a file whose lines end both in \\r\\n and in \\n ("CSV Parser
+    state machine reached an invalid state"); Python's csv module reads it, and so does
+    ingest: the same rows, numbers, values and bad rows as the file with \\n alone."""
+    plain = write(tmp_path / "plain.csv", HEADER + MIXED_BODY.replace("{nl}", "\n"))
+    both = write(tmp_path / "both.csv", mixed(HEADER.replace("\n", "{nl}") + MIXED_BODY))
+    assert b"\r\n" in both.read_bytes() and b"\n" in both.read_bytes().replace(b"\r\n", b"")
+    with pytest.raises(duckdb.InvalidInputException):
+        con.execute(f"SELECT * FROM read_csv('{both}', auto_detect = false, header = true, "
+                    "columns = {'a': 'VARCHAR', 'b': 'VARCHAR', 'c': 'VARCHAR', 'd': 'VARCHAR', "
+                    "'e': 'VARCHAR'})").fetchall()
+    events, bad = loaded(con, both, tmp_path)
+    assert (events, bad) == loaded(con, plain, tmp_path)
+    assert events == [("C1", 2, "甲"), ("C2", 3, "两行\n的备注"), ("C5", 7, "丙")]
+    assert bad == [("5", "timestamp not understood ('三十号')"),
+                   ("6", "has 2 fields, the header has 5 ('C4,受理')")]
+
+
+def test_mixed_line_ends_stop_the_load_at_the_bad_rows_by_number(con, tmp_path):
+    log = write(tmp_path / "log.csv", mixed(HEADER.replace("\n", "{nl}") + MIXED_BODY))
+    assert first_problem(con, log) == f"{log}: row 5: timestamp not understood ('三十号')"
+
+
+def test_a_lone_carriage_return_ends_a_line_as_python_csv_reads_it(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,a\rC2,受理,2021-09-30,,b\r\n"
+                                               "C3,受理,2021-09-30,,c\n")
+    with log.open(encoding="utf-8", newline="") as f:
+        expected = [(r[0], n, r[4]) for n, r in enumerate(csv.reader(f), start=1) if n > 1]
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, _row, note FROM events ORDER BY _row") == expected
+
+
+def test_mixed_line_ends_split_across_chunks_and_in_gbk(con, tmp_path, monkeypatch):
+    from govcheck.engine.data.ingest import textfiles
+    monkeypatch.setattr(textfiles, "CHUNK", 7)  # a \r at a chunk's end, its \n in the next
+    body = "".join(f"案{i},受理,2021-09-30,局,注{i}" + ("\r\n" if i % 3 else "\n") for i in range(40))
+    log = write(tmp_path / "log.csv", HEADER + body, "gbk")
+    result = ingest(con, [log])
+    assert result.events == 40
+    assert rows(con, "SELECT case_id, _row, note FROM events WHERE case_id = '案39'") == [
+        ("案39", 41, "注39")]
+
+
+def test_json_lines_with_mixed_line_ends(con, tmp_path):
+    log = write(tmp_path / "log.jsonl",
+                '{"case_id": "C1", "event_type": "受理", "timestamp": "2021-09-30"}\r\n'
+                '{"case_id": "C2", "event_type": "受理", "timestamp": "2021-09-30"}\n'
+                "\r\n"
+                '{"case_id": "C3", "event_type": "受理", "timestamp": "2021-09-30"}\r\n')
+    ingest(con, [log])
+    assert rows(con, "SELECT case_id, _row FROM events ORDER BY _row") == [
+        ("C1", 1), ("C2", 2), ("C3", 4)]
+
+
+# ---------------------------------------------------------------------------
 # Duplicates
 # ---------------------------------------------------------------------------
 

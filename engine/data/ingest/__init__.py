@@ -10,7 +10,9 @@ The work is set-wise inside DuckDB so that a city-year (10M+ events) loads in on
 per file: CSV and JSON lines are split by DuckDB's reader (ragged rows caught by its
 reject store), times are parsed in SQL, duplicates go in one window.
 Python touches rows only where it must: XLSX cells (openpyxl) are fed to DuckDB in
-batches, and a CSV that is not UTF-8 is transcoded from GB18030 in chunks first.
+batches, and a CSV that is not UTF-8 is transcoded from GB18030 in chunks first (as is one
+whose lines end both in \\r\\n and in \\n, which DuckDB's reader refuses, into a copy with
+one kind of line end).
 
 A row that cannot be used is never dropped silently. By default the load stops with a
 ``DataError`` that names every such row (``file: row N: what is wrong ('value')``,
@@ -43,7 +45,7 @@ from ..mapping import Mapping, load_mapping
 from ..sqltext import quote_ident
 from .badrows import bad_rows_query, raise_bad_rows, write_bad_rows
 from .events import adopt_rows, attribute_names, create_events, drop_empty_unnamed, events_query
-from .plan import check_mapping_names, plan_columns
+from .plan import Plan, check_mapping_names, plan_columns
 from .readers import json_source, open_source, read_csv
 from .rows import build_rows
 from .sources import Source, Workspace, first_line
@@ -134,19 +136,9 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
     if formats:
         _check_formats(con, mapping)
     rows_tables = []
-    for i, (source, plan) in enumerate(zip(sources, plans)):
-        try:
-            try:
-                rows_tables.append(build_rows(con, ws, source, plan, formats))
-            except NotUtf8:
-                sources[i] = source = read_csv(con, ws, source.index, source.name, whole=True)
-                if mapping is not None:
-                    check_mapping_names(mapping, sources)
-                plans[i] = plan = plan_columns(source, mapping)
-                rows_tables.append(build_rows(con, ws, source, plan, formats))
-        except duckdb.Error as exc:
-            raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(source.name)) from None
-        drop_empty_unnamed(con, source, plan, rows_tables[-1])
+    for i in range(len(sources)):
+        rows_tables.append(_rows_table(con, ws, sources, plans, i, mapping, formats))
+        drop_empty_unnamed(con, sources[i], plans[i], rows_tables[-1])
     bad_query = bad_rows_query(rows_tables)
     (bad,) = con.execute(f"SELECT count(*) FROM ({bad_query})").fetchone()
     if bad and bad_rows_path is None:
@@ -163,6 +155,31 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
         kept, duplicates = create_events(con, table, events_query(sources, plans, rows_tables,
                                                                   attributes), attributes)
     return IngestResult(files, kept, bad, duplicates, tuple(attributes))
+
+
+def _rows_table(con, ws: Workspace, sources: list[Source], plans: list[Plan], i: int,
+                mapping: Mapping | None, formats: Sequence[str]) -> str:
+    """The rows table of ``sources[i]``, the CSV read again where DuckDB's reader could not
+    read it as it was: bytes further on that are not UTF-8 (``textfiles.NotUtf8``), or
+    lines that end both in \\r\\n and in \\n (DuckDB's reader then stops)."""
+    while True:
+        source = sources[i]
+        try:
+            return build_rows(con, ws, source, plans[i], formats)
+        except NotUtf8:
+            again = read_csv(con, ws, source.index, source.name, whole=True,
+                             one_line_end=source.one_line_end)
+        except duckdb.InvalidInputException as exc:
+            if source.text_path is None or source.one_line_end:
+                raise DataError(f"cannot read: {first_line(exc)}",
+                                SourceLocation(source.name)) from None
+            again = read_csv(con, ws, source.index, source.name, whole=True, one_line_end=True)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(source.name)) from None
+        sources[i] = again
+        if mapping is not None:
+            check_mapping_names(mapping, sources)
+        plans[i] = plan_columns(again, mapping)
 
 
 def _check_formats(con, mapping: Mapping) -> None:

@@ -43,12 +43,14 @@ def open_source(con, ws: Workspace, index: int, path: str) -> Source:
         raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(path)) from None
 
 
-def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False) -> Source:
+def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
+             one_line_end: bool = False) -> Source:
     """A CSV or TSV log: the delimiter guessed from the header line, the records split by
     DuckDB's reader, which sets malformed ones aside in its reject store. ``whole`` checks
     the encoding of the whole file, not only its start (the second read, after
-    ``textfiles.NotUtf8``)."""
-    text_path, blank_lines, lines = prepare_text(path, ws, whole)
+    ``textfiles.NotUtf8``); ``one_line_end`` reads a copy whose line ends are all \\n (after
+    DuckDB's reader stopped at a file with both \\r\\n and \\n)."""
+    text_path, blank_lines, lines = prepare_text(path, ws, whole or one_line_end, one_line_end)
     if lines == 0:
         raise DataError("empty file", SourceLocation(path))
     # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
@@ -74,7 +76,7 @@ def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False) -> 
                   None, 1, rejects=rejects, unnamed=unnamed,
                   blank_lines=blank_lines if len(names) > 1 else [],
                   physical_lines=lines, text_path=text_path, delimiter=delimiter,
-                  sniffed=blank_lines is None)
+                  sniffed=blank_lines is None, one_line_end=one_line_end)
 
 
 def json_source(con, index: int, path: str, lines: str, rejects: str | None = None,
@@ -106,7 +108,16 @@ def json_source(con, index: int, path: str, lines: str, rejects: str | None = No
 
 
 def _read_jsonl(con, ws: Workspace, index: int, path: str) -> Source:
-    text_path, _blank, lines_count = prepare_text(path, ws)
+    try:
+        return _jsonl_source(con, ws, index, path, one_line_end=False)
+    except duckdb.InvalidInputException:
+        # DuckDB's reader stops at a file whose lines end both in \r\n and in \n; a line
+        # of JSON holds no raw line break, so a copy with one kind of line end reads alike
+        return _jsonl_source(con, ws, index, path, one_line_end=True)
+
+
+def _jsonl_source(con, ws: Workspace, index: int, path: str, one_line_end: bool) -> Source:
+    text_path, _blank, lines_count = prepare_text(path, ws, one_line_end=one_line_end)
     if lines_count == 0:
         raise DataError("empty file", SourceLocation(path))
     read, lines = ws.table("read"), ws.view("lines")

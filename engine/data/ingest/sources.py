@@ -44,6 +44,7 @@ class Source:
     delimiter: str = ","
     location_cls: type[SourceLocation] = SourceLocation
     sniffed: bool = False   # only the start was checked to be UTF-8 (textfiles.prepare_text)
+    one_line_end: bool = False  # read from a copy whose line ends are all \n
     base: str | None = None  # the table of its rows, when no record was skipped or renumbered
 
 

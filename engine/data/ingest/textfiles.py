@@ -4,7 +4,9 @@ Offices export CSV from Excel in GBK (read as GB18030), sometimes in UTF-16; Duc
 reads only UTF-8. A file is checked (often only its start: DuckDB's reader flags later
 bytes that are not UTF-8, see ``NotUtf8``) or transcoded in chunks to a temporary file.
 DuckDB's reader also skips empty lines without a word, so the lines are counted here,
-chunk by chunk, for row numbers to stay those a spreadsheet shows.
+chunk by chunk, for row numbers to stay those a spreadsheet shows. And it stops at a file
+whose lines end both in \\r\\n and in \\n (a file pasted together, or edited by hand); such a
+file is read again from a copy whose line ends are all \\n (``one_line_end``).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class NotUtf8(Exception):
     checked whole (and transcoded from GB18030 if that is what it is)."""
 
 
-def prepare_text(path: str, ws: Workspace, whole: bool = True,
+def prepare_text(path: str, ws: Workspace, whole: bool = True, one_line_end: bool = False,
                  ) -> tuple[str, list[int] | None, int]:
     """Make sure DuckDB reads UTF-8: check the file, or transcode it to a temporary file.
 
@@ -31,14 +33,17 @@ def prepare_text(path: str, ws: Workspace, whole: bool = True,
     with content. With ``whole=False`` only the start of the file is checked and the empty
     lines are not looked for (None): DuckDB's reader flags any later bytes that are not
     UTF-8 (see ``NotUtf8``), and ``skipped.account_for_skipped`` looks for empty lines only
-    when the counts show there are some.
+    when the counts show there are some. With ``one_line_end`` the file is always copied,
+    every line end (\\r\\n, \\n or a lone \\r, as Python's csv module reads them) made \\n.
     """
     with open(path, "rb") as f:
         head = f.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _transcode(path, "utf-16", ws)
+        return _transcode(path, ws, ("utf-16",), one_line_end)
     if head.startswith(b"\x84\x31\x95\x33"):
-        return _transcode(path, "gb18030", ws)
+        return _transcode(path, ws, ("gb18030",), one_line_end)
+    if one_line_end:
+        return _transcode(path, ws, ("utf-8", "gb18030"), one_line_end)
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     if not whole:
         with open(path, "rb") as f:
@@ -46,7 +51,7 @@ def prepare_text(path: str, ws: Workspace, whole: bool = True,
         try:
             decoder.decode(start, final=len(start) < _SNIFF)
         except UnicodeDecodeError:
-            return _transcode(path, "gb18030", ws)
+            return _transcode(path, ws)
         return path, None, _last_content_line(path)
     stats = _LineStats()
     with open(path, "rb") as f:
@@ -56,7 +61,7 @@ def prepare_text(path: str, ws: Workspace, whole: bool = True,
                 stats.feed(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return _transcode(path, "gb18030", ws)
+            return _transcode(path, ws)
     return (path, *stats.finish())
 
 
@@ -126,27 +131,69 @@ def _last_content_line(path: str) -> int:
     return 0
 
 
-def _transcode(path: str, encoding: str, ws: Workspace) -> tuple[str, list[int], int]:
+def _transcode(path: str, ws: Workspace, encodings: tuple[str, ...] = ("gb18030",),
+               one_line_end: bool = False) -> tuple[str, list[int], int]:
+    """Copy the file as UTF-8, decoded with the first of ``encodings`` that reads it whole."""
+    *first_tries, last = encodings
+    for encoding in first_tries:
+        target = ws.temp_file(".csv")
+        try:
+            return (target, *_recode(path, target, encoding, one_line_end))
+        except _BadBytes:
+            pass
     target = ws.temp_file(".csv")
+    try:
+        return (target, *_recode(path, target, last, one_line_end))
+    except _BadBytes as bad:
+        raise DataError(f"cannot read the text: it is neither UTF-8 nor {last.upper()} "
+                        f"(bad bytes near byte {bad.offset})", SourceLocation(path)) from None
+
+
+class _BadBytes(Exception):
+    """Bytes the encoding cannot decode, at ``offset`` in the file."""
+
+    def __init__(self, offset: int):
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _recode(path: str, target: str, encoding: str, one_line_end: bool) -> tuple[list[int], int]:
+    """Write ``path`` decoded from ``encoding`` to ``target`` as UTF-8, a chunk at a time;
+    returns the empty lines and the last line with content (``_LineStats``)."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     stats = _LineStats()
+    ends = _OneLineEnd() if one_line_end else None
     offset = 0
     first = True
     with open(path, "rb") as src, open(target, "wb") as out:
-        try:
-            while True:
-                chunk = src.read(CHUNK)
+        while True:
+            chunk = src.read(CHUNK)
+            try:
                 text = decoder.decode(chunk, final=not chunk)
-                if first and text:
-                    text, first = text.lstrip("\ufeff"), False
-                data = text.encode("utf-8")
-                out.write(data)
-                stats.feed(data)
-                if not chunk:
-                    break
-                offset += len(chunk)
-        except UnicodeDecodeError as exc:
-            raise DataError(f"cannot read the text: it is neither UTF-8 nor {encoding.upper()} "
-                            f"(bad bytes near byte {offset + exc.start})",
-                            SourceLocation(path)) from None
-    return (target, *stats.finish())
+            except UnicodeDecodeError as exc:
+                raise _BadBytes(offset + exc.start) from None
+            if first and text:
+                text, first = text.lstrip("\ufeff"), False
+            if ends is not None:
+                text = ends.feed(text, final=not chunk)
+            data = text.encode("utf-8")
+            out.write(data)
+            stats.feed(data)
+            if not chunk:
+                break
+            offset += len(chunk)
+    return stats.finish()
+
+
+class _OneLineEnd:
+    """Makes every line end \\n as text streams past: \\r\\n and a lone \\r alike (a \\r that
+    ends a chunk waits for the next, which may begin with its \\n)."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, text: str, final: bool) -> str:
+        text, self._held = self._held + text, ""
+        if text.endswith("\r") and not final:
+            text, self._held = text[:-1], "\r"
+        return text.replace("\r\n", "\n").replace("\r", "\n")
