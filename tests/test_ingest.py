@@ -623,6 +623,19 @@ def test_json_lines_with_mixed_line_ends(con, tmp_path):
         ("C1", 1), ("C2", 2), ("C3", 4)]
 
 
+@pytest.mark.parametrize("name, content, what", [
+    ("log.xlsx", b"PK\x03\x04 not really a zip", "an XLSX workbook"),
+    ("log.xlsx", "case_id,event_type,timestamp\n".encode(), "an XLSX workbook"),
+    ("log.parquet", b"PAR1 not really parquet", "Parquet"),
+])
+def test_a_file_its_reader_cannot_open_is_refused_in_our_words(con, tmp_path, name, content, what):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value) == f"{path}: cannot be read as {what}: the file is damaged or is not {what}"
+
+
 # ---------------------------------------------------------------------------
 # Duplicates
 # ---------------------------------------------------------------------------
@@ -765,6 +778,8 @@ def test_mapping_timestamp_formats_come_first(con, tmp_path):
     ("columns: {id: event_id}\nevents:\n  - {event_type: 受理, timestamp: t}\n", ":1:15",
      "map event_id in an entry's columns"),
     ("timestamp_formats: ['%d.%m.%Y %z']\n", ":1:21", "zone directives"),
+    ("timestamp_formats: ['%d.%m.%Y %Q']\n", ":1:21",
+     "'%d.%m.%Y %Q' is not a timestamp format: use strptime's %Y, %m, %d, %H, %M, %S"),
     ("- a\n- b\n", ":1:1", "a mapping file is a YAML mapping"),
     ("columns: {a: case_id\n", ":2:1", "YAML syntax error"),
 ])

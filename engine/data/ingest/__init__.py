@@ -46,9 +46,9 @@ from ..sqltext import quote_ident
 from .badrows import bad_rows_query, raise_bad_rows, write_bad_rows
 from .events import adopt_rows, attribute_names, create_events, drop_empty_unnamed, events_query
 from .plan import Plan, check_mapping_names, plan_columns
-from .readers import json_source, open_source, read_csv
+from .readers import json_source, open_source, read_csv, unreadable
 from .rows import build_rows
-from .sources import Source, Workspace, first_line
+from .sources import Source, Workspace
 from .textfiles import NotUtf8
 from .timestamps import TIMESTAMP_FORMATS, timestamp_steps
 from .values import BLANKS
@@ -169,13 +169,12 @@ def _rows_table(con, ws: Workspace, sources: list[Source], plans: list[Plan], i:
         except NotUtf8:
             again = read_csv(con, ws, source.index, source.name, whole=True,
                              one_line_end=source.one_line_end)
-        except duckdb.InvalidInputException as exc:
+        except duckdb.InvalidInputException:
             if source.text_path is None or source.one_line_end:
-                raise DataError(f"cannot read: {first_line(exc)}",
-                                SourceLocation(source.name)) from None
+                raise unreadable(source.name) from None
             again = read_csv(con, ws, source.index, source.name, whole=True, one_line_end=True)
-        except duckdb.Error as exc:
-            raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(source.name)) from None
+        except duckdb.Error:
+            raise unreadable(source.name) from None
         sources[i] = again
         if mapping is not None:
             check_mapping_names(mapping, sources)
@@ -183,11 +182,13 @@ def _rows_table(con, ws: Workspace, sources: list[Source], plans: list[Plan], i:
 
 
 def _check_formats(con, mapping: Mapping) -> None:
+    """A mapping's timestamp formats must be ones DuckDB's strptime knows."""
     for i, fmt in enumerate(mapping.timestamp_formats):
         try:
             con.execute("SELECT try_strptime('2000-01-01', ?)", [fmt]).fetchall()
-        except duckdb.Error as exc:
-            raise DataError(f"bad timestamp format {fmt!r}: {first_line(exc)}",
+        except duckdb.Error:
+            raise DataError(f"{fmt!r} is not a timestamp format: use strptime's %Y, %m, %d, "
+                            "%H, %M, %S and the text between them",
                             mapping.document.location(("timestamp_formats", i))
                             if mapping.document else SourceLocation(mapping.path)) from None
 

@@ -4,7 +4,8 @@ CSV and TSV go through DuckDB's CSV reader (its reject store catches ragged rows
 lines are read as lines of text and parsed by DuckDB's JSON functions, so that a bad line
 is a bad row, not a failed load; Parquet is DuckDB's own; XLSX cells come through
 openpyxl and are fed to DuckDB in batches, the one place Python touches every row.
-``open_source`` picks the reader by the file's extension.
+``open_source`` picks the reader by the file's extension, and a file its reader cannot
+open at all is refused in our words (``unreadable``), never the library's.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import duckdb
 
 from ...errors import DataError, SourceLocation
 from ..sqltext import quote_ident, quote_string
-from .sources import Source, Workspace, first_line, header_names
+from .sources import Source, Unreadable, Workspace, header_names
 from .textfiles import prepare_text
 from .values import BLANKS, shown, trimmed
 
@@ -31,16 +32,24 @@ def open_source(con, ws: Workspace, index: int, path: str) -> Source:
         raise DataError("file not found", SourceLocation(path))
     if p.is_dir():
         raise DataError("is a directory, not an event log", SourceLocation(path))
-    reader = _READERS.get(p.suffix.lower())
-    if reader is None:
+    if p.suffix.lower() not in _READERS:
         raise DataError(f"unknown log format {p.suffix or '(no extension)'!r}: use .csv, .xlsx, "
                         ".jsonl/.ndjson or .parquet", SourceLocation(path))
     if p.stat().st_size == 0:
         raise DataError("empty file", SourceLocation(path))
+    reader, _ = _READERS[p.suffix.lower()]
     try:
         return reader(con, ws, index, path)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot read: {first_line(exc)}", SourceLocation(path)) from None
+    except (duckdb.Error, Unreadable):
+        raise unreadable(path) from None
+
+
+def unreadable(path: str) -> DataError:
+    """A file the reader of its format fails on as a whole, said in our words: the reader's
+    own message names its internals, not what is wrong with the file."""
+    _, what = _READERS.get(Path(path).suffix.lower(), (None, "an event log"))
+    return DataError(f"cannot be read as {what}: the file is damaged or is not {what}",
+                     SourceLocation(path))
 
 
 def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
@@ -136,11 +145,7 @@ def _jsonl_source(con, ws: Workspace, index: int, path: str, one_line_end: bool)
 
 
 def _read_parquet(con, ws: Workspace, index: int, path: str) -> Source:
-    try:
-        described = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({quote_string(path)})").fetchall()
-    except duckdb.Error as exc:
-        raise DataError(f"cannot read as Parquet: {first_line(exc)}", SourceLocation(path)) from None
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({quote_string(path)})").fetchall()
     raw_names = [row[0] for row in described]
     names, _ = header_names(raw_names, path)
     relation = (f"(SELECT file_row_number AS __gc_frn, * FROM read_parquet({quote_string(path)}, "
@@ -156,8 +161,8 @@ def _read_xlsx(con, ws: Workspace, index: int, path: str) -> Source:
     import openpyxl
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors alike
-        raise DataError(f"cannot read as an XLSX workbook: {exc}", SourceLocation(path)) from None
+    except Exception:  # openpyxl raises zipfile, XML and its own errors alike
+        raise Unreadable() from None
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()
@@ -222,9 +227,10 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
+#: The reader of each extension, and what a file of it is called in messages.
 _READERS = {
-    ".csv": read_csv, ".tsv": read_csv,
-    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl,
-    ".parquet": _read_parquet, ".pq": _read_parquet,
-    ".xlsx": _read_xlsx, ".xlsm": _read_xlsx,
+    ".csv": (read_csv, "CSV"), ".tsv": (read_csv, "CSV"),
+    ".jsonl": (_read_jsonl, "JSON lines"), ".ndjson": (_read_jsonl, "JSON lines"),
+    ".parquet": (_read_parquet, "Parquet"), ".pq": (_read_parquet, "Parquet"),
+    ".xlsx": (_read_xlsx, "an XLSX workbook"), ".xlsm": (_read_xlsx, "an XLSX workbook"),
 }

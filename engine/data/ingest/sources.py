@@ -48,6 +48,10 @@ class Source:
     base: str | None = None  # the table of its rows, when no record was skipped or renumbered
 
 
+class Unreadable(Exception):
+    """A file its format's library cannot open (the library's words stay inside)."""
+
+
 class Workspace:
     """Temporary tables and files of one load, all removed when it ends."""
 
@@ -100,6 +104,3 @@ def header_names(raw: list[str], path: str, location_cls=SourceLocation) -> tupl
     return names, unnamed
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an error, for a message: DuckDB's next lines quote the SQL."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
