@@ -94,6 +94,8 @@ RUN_OPTIONS = _options(
     click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False)),
     RULES_OPTION,
     click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export."),
+    click.option("--sheet", metavar="NAME", help="The sheet of an XLSX log to read (default: the "
+                 "first sheet with a header row)."),
     click.option("--as-of", "as_of",
                  help="Judge the logs as they stood at this time (default: latest event)."),
     click.option("--rule", "rule_ids", multiple=True, help="Run only this rule id (repeatable)."),

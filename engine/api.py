@@ -205,6 +205,7 @@ class Run:
     span_from: str | None = None
     span_to: str | None = None
     mask: bool = True           # personal numbers in the bad-rows file (the report: at rendering)
+    sheet: str | None = None
 
 
 def check(run: Run) -> Report:
@@ -215,7 +216,7 @@ def check(run: Run) -> Report:
     con = connect(run.memory_limit)
     try:
         loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows,
-                        mask_bad_rows=run.mask)
+                        mask_bad_rows=run.mask, sheet=run.sheet)
         moment = _as_of(con, loaded, run.as_of)
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)

@@ -283,3 +283,29 @@ def test_a_log_with_mixed_line_ends_is_checked_like_one_with_one_kind(library, l
     both = invoke("check", mixed, "--rules", library, "--format", "json")
     assert both.exit_code == 1, both.output
     assert json.loads(both.stdout)["violations"] == json.loads(plain.stdout)["violations"]
+
+
+def test_a_sheet_is_found_or_named(library, tmp_path):
+    import openpyxl
+    path = tmp_path / "export.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由留言板系统导出"])
+    for title in ("2020", "2021"):
+        sheet = book.create_sheet(title)
+        sheet.append([f"{title}年网民留言办理情况"])
+        sheet.append([])
+        for row in csv_rows(LOG if title == "2021" else LOG.replace("C2,", "X2,")):
+            sheet.append(row)
+    book.save(path)
+    found = invoke("check", path, "--rules", library, "--format", "json")
+    assert [v["case_id"] for v in json.loads(found.stdout)["violations"]] == ["X2"]
+    named = invoke("check", path, "--rules", library, "--format", "json", "--sheet", "2021")
+    assert [v["case_id"] for v in json.loads(named.stdout)["violations"]] == ["C2"]
+    missing = invoke("check", path, "--rules", library, "--sheet", "2022")
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == f"{path}: no sheet named '2022' (sheets: 说明, 2020, 2021)"
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.splitlines()]

@@ -543,7 +543,7 @@ def test_bad_rows_from_several_files(con, tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# Exports as they come: mixed line ends
+# Exports as they come: mixed line ends, workbooks with titles and note sheets
 # ---------------------------------------------------------------------------
 
 MIXED_BODY = ("C1,受理,2021-09-30 10:00,局,甲{nl}"
@@ -621,6 +621,101 @@ def test_json_lines_with_mixed_line_ends(con, tmp_path):
     ingest(con, [log])
     assert rows(con, "SELECT case_id, _row FROM events ORDER BY _row") == [
         ("C1", 1), ("C2", 2), ("C3", 4)]
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """An XLSX file with these sheets, in this order, each given as its rows."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, sheet_rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in sheet_rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+TITLE = "邵阳市12345热线工单导出（2022年）"
+SHEET_HEADER = ["case_id", "event_type", "timestamp", "unit"]
+SHEET_ROWS = [["RX1", "工单受理", "2022-03-01 09:00", "城步县"],
+              ["RX1", "工单办结", "2022-03-04 17:00", "城步县"]]
+NOTES = [["填表说明"], ["1. 每行一个事件"], ["2. 时间格式为 2022-03-01 09:00"]]
+
+
+def test_a_title_row_above_the_header(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"工单": [[TITLE], SHEET_HEADER, *SHEET_ROWS]})
+    assert ingest(con, [path]).events == 2
+    assert rows(con, "SELECT case_id, event_type, _row FROM events ORDER BY _row") == [
+        ("RX1", "工单受理", 3), ("RX1", "工单办结", 4)]
+
+
+def test_blank_rows_above_the_header(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"Sheet1": [[], [None, None], [TITLE], [], SHEET_HEADER,
+                                                       *SHEET_ROWS, [], ["RX2", "工单受理", "坏"]]})
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value).splitlines()[0] == f"{path}: row 9: timestamp not understood ('坏')"
+    ingest(con, [path], bad_rows_path=tmp_path / "bad.csv")
+    assert rows(con, "SELECT _row FROM events ORDER BY _row") == [(6,), (7,)]
+
+
+def test_a_note_sheet_before_the_data_sheet(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"说明": NOTES, "工单": [[TITLE], SHEET_HEADER, *SHEET_ROWS]})
+    assert ingest(con, [path]).events == 2
+    assert rows(con, "SELECT _row FROM events ORDER BY _row") == [(3,), (4,)]
+
+
+def test_the_header_is_found_by_the_columns_the_mapping_renames(con, tmp_path):
+    path = workbook(tmp_path / "export.xlsx", {
+        "说明": [["工单编号", "工单的编号"]],
+        "数据": [[TITLE], ["工单编号", "办理环节", "时间", "承办单位"],
+                 ["RX1", "工单受理", "2022-03-01 09:00", "城步县"]]})
+    mapping = write(tmp_path / "m.yaml", "columns: {工单编号: case_id, 办理环节: event_type, "
+                                         "时间: timestamp, 承办单位: unit}\n")
+    ingest(con, [path], mapping=mapping)
+    assert rows(con, "SELECT case_id, event_type, unit, _row FROM events") == [
+        ("RX1", "工单受理", "城步县", 3)]
+
+
+def test_a_sheet_named_is_read(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"2021": [SHEET_HEADER, ["OLD", "工单受理", "2021-03-01"]],
+                                            "2022": [SHEET_HEADER, *SHEET_ROWS]})
+    ingest(con, [path])
+    assert rows(con, "SELECT DISTINCT case_id FROM events") == [("OLD",)]
+    ingest(con, [path], sheet="2022")
+    assert rows(con, "SELECT DISTINCT case_id FROM events") == [("RX1",)]
+
+
+def test_a_sheet_named_that_is_not_there_is_refused_with_the_sheets(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"说明": NOTES, "工单": [SHEET_HEADER, *SHEET_ROWS]})
+    with pytest.raises(DataError) as err:
+        ingest(con, [path], sheet="数据")
+    assert str(err.value) == f"{path}: no sheet named '数据' (sheets: 说明, 工单)"
+
+
+def test_a_sheet_named_for_logs_that_are_no_workbooks_is_refused(con, tmp_path):
+    log = write(tmp_path / "log.csv", HEADER + "C1,受理,2021-09-30,,\n")
+    with pytest.raises(DataError, match="sheet '工单' is named, but no log is an XLSX workbook"):
+        ingest(con, [log], sheet="工单")
+
+
+def test_a_workbook_without_a_header_names_its_sheets(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"说明": NOTES, "工单": [[TITLE], ["编号", "时间"], ["RX1", "x"]]})
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value) == (f"{path}: missing column 'case_id' (columns found in sheet '说明', "
+                              "row 1: 填表说明; sheets: 说明, 工单)")
+    with pytest.raises(DataError) as err:
+        ingest(con, [path], sheet="工单")
+    assert str(err.value) == (f"{path}: missing column 'case_id' (columns found in sheet '工单', "
+                              f"row 1: {TITLE}; sheets: 说明, 工单)")
+
+
+def test_a_repeated_column_is_named_at_the_header_row(con, tmp_path):
+    path = workbook(tmp_path / "log.xlsx", {"工单": [[TITLE], SHEET_HEADER + ["unit"]]})
+    with pytest.raises(DataError) as err:
+        ingest(con, [path])
+    assert str(err.value) == f"{path}: row 2: column 'unit' appears twice (columns 4 and 5)"
 
 
 @pytest.mark.parametrize("name, content, what", [

@@ -22,11 +22,12 @@ Values are trimmed of surrounding blanks, and a blank value is a missing one. Ro
 whose every value is blank carry nothing and are skipped.
 
 The modules below follow a load from file to table: ``readers`` (one per format, over
-``sources`` and, for text, ``textfiles``) turn each file into SQL; ``plan`` maps its
-columns onto those of ``events``; ``rows`` builds each file's rows table (times through
-``timestamps``, values through ``values``, records the reader skipped through
-``skipped``); ``badrows`` refuses or sets aside the rows that cannot be used; ``events``
-builds the table. This module holds the public functions and the order of those steps.
+``sources`` and, for text, ``textfiles``; ``workbooks`` for XLSX) turn each file into SQL;
+``plan`` maps its columns onto those of ``events``; ``rows`` builds each file's rows table
+(times through ``timestamps``, values through ``values``, records the reader skipped
+through ``skipped``); ``badrows`` refuses or sets aside the rows that cannot be used;
+``events`` builds the table. This module holds the public functions and the order of
+those steps.
 """
 from __future__ import annotations
 
@@ -45,13 +46,14 @@ from ..mapping import Mapping, load_mapping
 from ..sqltext import quote_ident
 from .badrows import bad_rows_query, raise_bad_rows, write_bad_rows
 from .events import adopt_rows, attribute_names, create_events, drop_empty_unnamed, events_query
-from .plan import Plan, check_mapping_names, plan_columns
+from .plan import Plan, check_mapping_names, header_needs, plan_columns
 from .readers import json_source, open_source, read_csv, unreadable
 from .rows import build_rows
 from .sources import Source, Workspace
 from .textfiles import NotUtf8
 from .timestamps import TIMESTAMP_FORMATS, timestamp_steps
 from .values import BLANKS
+from .workbooks import SheetChoice
 
 __all__ = ["IngestResult", "ingest", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS",
            "BLANKS"]
@@ -70,15 +72,17 @@ class IngestResult:
 
 def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
            mapping: str | Path | None = None, bad_rows_path: str | Path | None = None,
-           table: str = "events", mask_bad_rows: bool = True) -> IngestResult:
+           table: str = "events", mask_bad_rows: bool = True,
+           sheet: str | None = None) -> IngestResult:
     """Load event logs into ``table`` (replacing it), as docs/architecture.md describes.
 
     ``paths`` are read in order (``_src`` is the position), their columns united by name.
     ``mapping`` is a mapping file (see ``data.mapping``). Without ``bad_rows_path`` any
     unusable row raises ``DataError`` listing them; with it they are written there and
     counted in ``IngestResult.bad_rows`` (personal numbers masked unless not
-    ``mask_bad_rows``). Raises ``DataError`` for a missing or empty file,
-    a missing required column, or an unreadable file.
+    ``mask_bad_rows``). ``sheet`` names the sheet to read of every XLSX log (default: the
+    first holding the header, see ``workbooks``). Raises ``DataError`` for a missing or
+    empty file, a missing required column, or an unreadable file.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -86,9 +90,13 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
     if not files:
         raise DataError("no event log given")
     loaded_mapping = load_mapping(mapping) if mapping is not None else None
+    choice = SheetChoice(sheet, header_needs(loaded_mapping))
     ws = Workspace(con)
     try:
-        sources = [open_source(con, ws, i, f) for i, f in enumerate(files)]
+        sources = [open_source(con, ws, i, f, choice) for i, f in enumerate(files)]
+        if sheet is not None and not any(s.sheet is not None for s in sources):
+            raise DataError(f"sheet {sheet!r} is named, but no log is an XLSX workbook",
+                            SourceLocation(", ".join(files)))
         return _load(con, sources, ws, files, loaded_mapping, bad_rows_path, table, hint=True,
                      mask_bad_rows=mask_bad_rows)
     finally:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ...errors import DataError, SourceLocation
 from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping
-from .sources import Source
+from .sources import Source, column_name
 
 
 @dataclass
@@ -54,12 +54,36 @@ class Plan:
         return sorted(used)
 
 
+@dataclass(frozen=True)
+class HeaderNeeds:
+    """What a row must hold to be taken for a log's header (a workbook may have titles,
+    notes and blank rows above it): for each column of ``events`` that the rows must give,
+    one of its names, its own or a source column the mapping renames to it."""
+
+    choices: tuple[tuple[str, ...], ...]
+
+    def met_by(self, cells: list[str]) -> bool:
+        present = {column_name(c) for c in cells}
+        return all(any(name in present for name in names) for names in self.choices)
+
+
+def header_needs(mapping: Mapping | None) -> HeaderNeeds:
+    """The columns a header must name for ``plan_columns`` to plan the log under ``mapping``."""
+    renames = mapping.columns if mapping else {}
+    constants = mapping.constants if mapping else {}
+    wide = mapping is not None and mapping.wide
+    required = ("case_id",) if wide else ("case_id", "event_type", "timestamp")
+    choices = [(target, *(s for s, t in renames.items() if t == target))
+               for target in required if target not in constants]
+    choices += [(e.timestamp,) for e in (mapping.events if mapping else ())]
+    return HeaderNeeds(tuple(choices))
+
+
 def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
     """The plan of one source under ``mapping``; refused, with the columns found, when a
     required column is missing or two columns would have one name."""
     names = source.columns
     where = SourceLocation(source.name)
-    found = ", ".join(names) if names else "none"
     renames = mapping.columns if mapping else {}
     dropped = set(mapping.drop) if mapping else set()
     entries = mapping.events if mapping else ()
@@ -88,7 +112,7 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
 
     def missing(column: str) -> DataError:
         how = f" after applying mapping {mapping.path}" if mapping else ""
-        return DataError(f"missing column {column!r}{how} (columns found: {found})", where)
+        return DataError(f"missing column {column!r}{how} ({source.columns_found()})", where)
 
     if "case_id" not in have:
         raise missing("case_id")
@@ -108,8 +132,8 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
     for entry in entries:
         if entry.timestamp not in names:
             raise DataError(f"missing column {entry.timestamp!r} named as the time of "
-                            f"{entry.event_type} in mapping {mapping.path} (columns found: {found})",
-                            where)
+                            f"{entry.event_type} in mapping {mapping.path} "
+                            f"({source.columns_found()})", where)
         own: list[Output] = []
         own_taken = dict(taken)
         for src, target in entry.columns.items():

@@ -2,18 +2,15 @@
 
 CSV and TSV go through DuckDB's CSV reader (its reject store catches ragged rows); JSON
 lines are read as lines of text and parsed by DuckDB's JSON functions, so that a bad line
-is a bad row, not a failed load; Parquet is DuckDB's own; XLSX cells come through
-openpyxl and are fed to DuckDB in batches, the one place Python touches every row.
-``open_source`` picks the reader by the file's extension, and a file its reader cannot
-open at all is refused in our words (``unreadable``), never the library's.
+is a bad row, not a failed load; Parquet is DuckDB's own; XLSX workbooks are read by
+``workbooks``. ``open_source`` picks the reader by the file's extension, and a file its
+reader cannot open at all is refused in our words (``unreadable``), never the library's.
 """
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -22,11 +19,14 @@ from ..sqltext import quote_ident, quote_string
 from .sources import Source, Unreadable, Workspace, header_names
 from .textfiles import prepare_text
 from .values import BLANKS, shown, trimmed
+from .workbooks import SheetChoice, read_xlsx
 
 
-def open_source(con, ws: Workspace, index: int, path: str) -> Source:
-    """The log at ``path``, read by the reader of its extension; a file that is missing,
-    empty, a folder or of an unknown format is refused by name."""
+def open_source(con, ws: Workspace, index: int, path: str,
+                choice: SheetChoice = SheetChoice()) -> Source:
+    """The log at ``path``, read by the reader of its extension (a workbook's sheet as
+    ``choice`` says); a file that is missing, empty, a folder or of an unknown format is
+    refused by name."""
     p = Path(path)
     if not p.exists():
         raise DataError("file not found", SourceLocation(path))
@@ -39,6 +39,8 @@ def open_source(con, ws: Workspace, index: int, path: str) -> Source:
         raise DataError("empty file", SourceLocation(path))
     reader, _ = _READERS[p.suffix.lower()]
     try:
+        if reader is read_xlsx:
+            return read_xlsx(con, ws, index, path, choice)
         return reader(con, ws, index, path)
     except (duckdb.Error, Unreadable):
         raise unreadable(path) from None
@@ -154,83 +156,10 @@ def _read_parquet(con, ws: Workspace, index: int, path: str) -> Source:
                   relation, "__gc_frn + 1", 1)
 
 
-_XLSX_BATCH = 20_000
-
-
-def _read_xlsx(con, ws: Workspace, index: int, path: str) -> Source:
-    import openpyxl
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zipfile, XML and its own errors alike
-        raise Unreadable() from None
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or all(_cell_text(v) is None or not str(v).strip(BLANKS)
-                                 for v in header):
-            if header is None:
-                raise DataError("empty file", SourceLocation(path))
-            raise DataError("the first row is blank: it must hold the column names",
-                            SourceLocation(path, row=1))
-        header = list(header)
-        while header and (header[-1] is None or not str(header[-1]).strip(BLANKS)):
-            header.pop()
-        names, unnamed = header_names([_cell_text(v) or "" for v in header], path)
-        width = len(names)
-        staged = ws.table("xlsx")
-        cols = ", ".join(f"c{j} VARCHAR" for j in range(width))
-        con.execute(f"CREATE TEMP TABLE {quote_ident(staged)} ({cols}, __gc_row INTEGER, "
-                    f"__gc_pre VARCHAR)")
-        appender = con.appender(staged)
-        batch: list[tuple] = []
-        for number, cells in enumerate(rows, start=2):
-            values = [_cell_text(v) for v in cells[:width]]
-            values += [None] * (width - len(values))
-            beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(BLANKS)]
-            problem = None
-            if beyond:
-                extra = ", ".join(beyond)[:60]
-                problem = f"has values beyond the last named column ('{extra}')"
-            batch.append((*values, number, problem))
-            if len(batch) >= _XLSX_BATCH:
-                appender.append_rows(batch)
-                appender.flush()
-                batch.clear()
-        if batch:
-            appender.append_rows(batch)
-            appender.flush()
-    finally:
-        book.close()
-    return Source(index, path, names, [f"c{j}" for j in range(width)], quote_ident(staged),
-                  "__gc_row - 1", 1, pre="__gc_pre", unnamed=unnamed)
-
-
-def _cell_text(value: Any) -> str | None:
-    """An XLSX cell as text; date cells in the form the timestamp parser reads."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        # Excel stores times as fractions of a day: round away float noise (…:19.999999).
-        millis = round(value.microsecond / 1000)
-        value = value.replace(microsecond=0) + dt.timedelta(milliseconds=millis)
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 #: The reader of each extension, and what a file of it is called in messages.
 _READERS = {
     ".csv": (read_csv, "CSV"), ".tsv": (read_csv, "CSV"),
     ".jsonl": (_read_jsonl, "JSON lines"), ".ndjson": (_read_jsonl, "JSON lines"),
     ".parquet": (_read_parquet, "Parquet"), ".pq": (_read_parquet, "Parquet"),
-    ".xlsx": (_read_xlsx, "an XLSX workbook"), ".xlsm": (_read_xlsx, "an XLSX workbook"),
+    ".xlsx": (read_xlsx, "an XLSX workbook"), ".xlsm": (read_xlsx, "an XLSX workbook"),
 }

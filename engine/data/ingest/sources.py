@@ -46,6 +46,17 @@ class Source:
     sniffed: bool = False   # only the start was checked to be UTF-8 (textfiles.prepare_text)
     one_line_end: bool = False  # read from a copy whose line ends are all \n
     base: str | None = None  # the table of its rows, when no record was skipped or renumbered
+    sheet: str | None = None    # the sheet read, of a workbook
+    sheets: tuple[str, ...] = ()  # every sheet of that workbook
+    header_row: int = 1     # the row of the column names
+
+    def columns_found(self) -> str:
+        """The columns the file has, for a message: with the sheet and row of a workbook's."""
+        found = ", ".join(self.columns) or "none"
+        if self.sheet is None:
+            return f"columns found: {found}"
+        return (f"columns found in sheet {self.sheet!r}, row {self.header_row}: {found}; "
+                f"sheets: {', '.join(self.sheets)}")
 
 
 class Unreadable(Exception):
@@ -86,21 +97,26 @@ class Workspace:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
-def header_names(raw: list[str], path: str, location_cls=SourceLocation) -> tuple[list[str], set[int]]:
-    """Trimmed header names; blank ones become ``columnN``; a repeated name is refused."""
+def header_names(raw: list[str], path: str, location_cls=SourceLocation,
+                 row: int = 1) -> tuple[list[str], set[int]]:
+    """Header names (``column_name``); blank ones become ``columnN``; a repeated name is
+    refused at the header's ``row``."""
     names, unnamed, seen = [], set(), {}
     for i, value in enumerate(raw):
-        name = (value or "").strip(BLANKS)
+        name = column_name(value)
         if not name:
             name, _ = f"column{i + 1}", unnamed.add(i)
         lowered = name.lower()
-        if lowered in CANONICAL_COLUMNS:
-            name = lowered
         if lowered in seen:
             raise DataError(f"column {name!r} appears twice (columns {seen[lowered] + 1} and {i + 1})",
-                            location_cls(path, row=1))
+                            location_cls(path, row=row))
         seen[lowered] = i
         names.append(name)
     return names, unnamed
 
 
+def column_name(value: str | None) -> str:
+    """A header cell as a column name: trimmed, canonical names in lower case (``Case_ID``
+    is ``case_id``)."""
+    name = (value or "").strip(BLANKS)
+    return name.lower() if name.lower() in CANONICAL_COLUMNS else name

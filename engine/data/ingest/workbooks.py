@@ -1,0 +1,151 @@
+"""XLSX logs: the data sheet and its header row found, the cells fed to DuckDB in batches.
+
+An export from an office's system is rarely a bare table: a title row such as
+「邵阳市12345热线工单导出（2022年）」 or blank rows sit above the header, and a 说明 sheet
+may come before the data. The header is the first row, among the first ``HEADER_SEARCH``
+of a sheet, that holds the columns the load needs (``plan.HeaderNeeds``: the canonical
+ones, or those the mapping renames to them); the data sheet is the first sheet holding
+such a row, or the sheet named (``--sheet``). Without one, the first row with a value is
+taken, and the missing column is refused naming the sheet, the row and the sheets seen.
+Rows keep the numbers the spreadsheet shows them with.
+
+openpyxl reads the cells, the one place Python touches every row of a log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import DataError, SourceLocation
+from ..sqltext import quote_ident
+from .plan import HeaderNeeds, header_needs
+from .sources import Source, Unreadable, Workspace, header_names
+from .values import BLANKS
+
+#: Rows of a sheet looked at for its header.
+HEADER_SEARCH = 30
+#: Rows handed to DuckDB at a time.
+_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class SheetChoice:
+    """Which sheet of a workbook to read (None: find it) and what its header must hold."""
+
+    sheet: str | None = None
+    needs: HeaderNeeds = field(default_factory=lambda: header_needs(None))
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A sheet's header: the sheet, the row and its cells' text."""
+
+    sheet: Any
+    row: int
+    cells: list[str]
+
+
+def read_xlsx(con, ws: Workspace, index: int, path: str, choice: SheetChoice) -> Source:
+    """The data of a workbook, from the row below its header to the last row."""
+    import openpyxl
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zipfile, XML and its own errors alike
+        raise Unreadable() from None
+    try:
+        sheets = tuple(s.title for s in book.worksheets)
+        header = _find_header(book, path, choice)
+        names, unnamed = header_names(header.cells, path, row=header.row)
+        staged = _stage(con, ws, header, len(names))
+    finally:
+        book.close()
+    # _row is the spreadsheet's own row number: __gc_row, one header row before the first
+    return Source(index, path, names, [f"c{j}" for j in range(len(names))], quote_ident(staged),
+                  "__gc_row - 1", 1, pre="__gc_pre", unnamed=unnamed, sheet=header.sheet.title,
+                  sheets=sheets, header_row=header.row)
+
+
+def _find_header(book, path: str, choice: SheetChoice) -> _Header:
+    """The header of the sheet named, or of the first sheet that has one; failing that,
+    the first row with a value (``plan_columns`` then names the column it lacks)."""
+    sheets = book.worksheets
+    if choice.sheet is not None:
+        sheets = [s for s in sheets if s.title == choice.sheet]
+        if not sheets:
+            titles = ", ".join(s.title for s in book.worksheets)
+            raise DataError(f"no sheet named {choice.sheet!r} (sheets: {titles})",
+                            SourceLocation(path))
+    first_filled = None
+    for sheet in sheets:
+        sheet.reset_dimensions()   # exports often state wrong dimensions
+        rows = sheet.iter_rows(max_row=HEADER_SEARCH, values_only=True)
+        for number, cells in enumerate(rows, start=1):
+            texts = _header_cells(cells)
+            if not texts:
+                continue
+            if choice.needs.met_by(texts):
+                return _Header(sheet, number, texts)
+            first_filled = first_filled or _Header(sheet, number, texts)
+    if first_filled is None:
+        raise DataError(f"sheet {choice.sheet!r} is empty" if choice.sheet else "empty file",
+                        SourceLocation(path))
+    return first_filled
+
+
+def _header_cells(cells: tuple) -> list[str]:
+    """A row's cells as header text, without the blank cells after the last named one
+    ([] for a blank row)."""
+    texts = [_cell_text(v) or "" for v in cells]
+    while texts and not texts[-1].strip(BLANKS):
+        texts.pop()
+    return texts
+
+
+def _stage(con, ws: Workspace, header: _Header, width: int) -> str:
+    """The rows below the header in a table: ``c0…`` as text, ``__gc_row`` the row's number,
+    ``__gc_pre`` what is wrong with it (values right of the last named column)."""
+    staged = ws.table("xlsx")
+    cols = ", ".join(f"c{j} VARCHAR" for j in range(width))
+    con.execute(f"CREATE TEMP TABLE {quote_ident(staged)} ({cols}, __gc_row INTEGER, "
+                f"__gc_pre VARCHAR)")
+    appender = con.appender(staged)
+    batch: list[tuple] = []
+    rows = header.sheet.iter_rows(min_row=header.row + 1, values_only=True)
+    for number, cells in enumerate(rows, start=header.row + 1):
+        values = [_cell_text(v) for v in cells[:width]]
+        values += [None] * (width - len(values))
+        beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(BLANKS)]
+        problem = None
+        if beyond:
+            extra = ", ".join(beyond)[:60]
+            problem = f"has values beyond the last named column ('{extra}')"
+        batch.append((*values, number, problem))
+        if len(batch) >= _BATCH:
+            appender.append_rows(batch)
+            appender.flush()
+            batch.clear()
+    if batch:
+        appender.append_rows(batch)
+        appender.flush()
+    return staged
+
+
+def _cell_text(value: Any) -> str | None:
+    """An XLSX cell as text; date cells in the form the timestamp parser reads."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        # Excel stores times as fractions of a day: round away float noise (…:19.999999).
+        millis = round(value.microsecond / 1000)
+        value = value.replace(microsecond=0) + dt.timedelta(milliseconds=millis)
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
