@@ -285,6 +285,28 @@ def test_a_log_with_mixed_line_ends_is_checked_like_one_with_one_kind(library, l
     assert json.loads(both.stdout)["violations"] == json.loads(plain.stdout)["violations"]
 
 
+def test_a_unit_under_two_names_is_one_unit_with_a_mapping(library, tmp_path):
+    """城步县 and 城步县人民政府 were two units, each with its own notice; a mapping's
+    values makes them one, in the findings, the per-unit results and the notices."""
+    path = tmp_path / "events.csv"
+    path.write_text(LOG + "C3,咨询受理,2021-09-30 10:00,双清区人民政府\n"
+                          "C3,咨询答复,2021-10-15 09:00,双清区人民政府\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("values:\n  unit: {双清区人民政府: 双清区}\n", encoding="utf-8")
+    two = json.loads(invoke("check", path, "--rules", library, "--format", "json").stdout)
+    assert {u["unit"] for u in two["units"]} == {"双清区", "双清区人民政府", "市政务服务中心"}
+    result = invoke("check", path, "--rules", library, "--mapping", mapping, "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [(v["case_id"], v["unit"]) for v in data["violations"]] == [("C2", "双清区"), ("C3", "双清区")]
+    assert data["units"] == [
+        {"unit": "双清区", "checked": 2, "violations": 2, "warnings": 0},
+        {"unit": "市政务服务中心", "checked": 1, "violations": 0, "warnings": 0}]
+    out = tmp_path / "notices"
+    assert invoke("notices", path, "--rules", library, "--mapping", mapping, "-o", out).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["整改通知-双清区.html"]
+
+
 def test_a_sheet_is_found_or_named(library, tmp_path):
     import openpyxl
     path = tmp_path / "export.xlsx"

@@ -875,6 +875,11 @@ def test_mapping_timestamp_formats_come_first(con, tmp_path):
     ("timestamp_formats: ['%d.%m.%Y %z']\n", ":1:21", "zone directives"),
     ("timestamp_formats: ['%d.%m.%Y %Q']\n", ":1:21",
      "'%d.%m.%Y %Q' is not a timestamp format: use strptime's %Y, %m, %d, %H, %M, %S"),
+    ("values: {unit: [市局]}\n", ":1:16", "the values of 'unit' map a value to the value it"),
+    ("values: {timestamp: {a: b}}\n", ":1:10", "the values of timestamp are times"),
+    ("values: {unit: {a: b, b: c}}\n", ":1:20", "'b' is itself mapped, to 'c': map 'a' to 'c'"),
+    ("values: {unit: {a: ''}}\n", ":1:20", "the value it stands for cannot be blank"),
+    ("values: {unit: {1: a, '1': b}}\n", ":1:23", "the value '1' is given twice"),
     ("- a\n- b\n", ":1:1", "a mapping file is a YAML mapping"),
     ("columns: {a: case_id\n", ":2:1", "YAML syntax error"),
 ])
@@ -917,6 +922,41 @@ def test_mapping_rename_onto_an_existing_column_is_refused(con, tmp_path):
     mapping = write(tmp_path / "m.yaml", "columns: {编号: case_id}\n")
     with pytest.raises(DataError, match="two columns would be named 'case_id'"):
         ingest(con, [log], mapping=mapping)
+
+
+def test_mapping_values_put_one_name_in_place_of_others(con, tmp_path):
+    log = write(tmp_path / "e.csv", "case_id,event_type,timestamp,unit\n"
+                                    "C1,工单受理,2022-03-01 09:00,城步县人民政府\n"
+                                    "C1,工单完结,2022-03-04 09:00, 城步县人民政府 \n"
+                                    "C2,工单受理,2022-03-01 09:00,城步县\n"
+                                    "C2,工单受理,2022-03-01 09:00,城步县人民政府\n")
+    mapping = write(tmp_path / "m.yaml", "values:\n"
+                                         "  unit: {城步县人民政府: 城步县}\n"
+                                         "  event_type: {工单完结: 工单办结}\n")
+    result = ingest(con, [log], mapping=mapping)
+    assert (result.events, result.duplicates) == (3, 1)   # C2's two rows are one event now
+    assert rows(con, "SELECT case_id, event_type, unit, _row FROM events ORDER BY _row") == [
+        ("C1", "工单受理", "城步县", 2), ("C1", "工单办结", "城步县", 3), ("C2", "工单受理", "城步县", 4)]
+
+
+def test_mapping_values_apply_to_renamed_columns_constants_and_wide_exports(con, tmp_path):
+    mapping = write(tmp_path / "m.yaml", (DATA / "wide_mapping.yaml").read_text(encoding="utf-8")
+                    + "values:\n  unit: {市政务服务中心: 邵阳市政务服务中心}\n"
+                      "  event_type: {咨询答复: 答复}\n  user: {A001: 甲}\n")
+    ingest(con, [DATA / "wide_messages.csv"], mapping=mapping, bad_rows_path=tmp_path / "bad.csv")
+    assert rows(con, "SELECT DISTINCT event_type, unit FROM events ORDER BY 1") == [
+        ("咨询受理", "邵阳市政务服务中心"), ("答复", "邵阳市政务服务中心")]
+    assert rows(con, "SELECT DISTINCT user FROM events ORDER BY 1") == [("A002",), ("甲",)]
+
+
+def test_mapping_values_of_a_column_no_log_gives_is_located_in_the_mapping(con, tmp_path):
+    log = write(tmp_path / "e.csv", "编号,event_type,timestamp,承办单位\nC1,受理,2021-09-30,局\n")
+    mapping = write(tmp_path / "m.yaml", "columns: {编号: case_id, 承办单位: unit}\n"
+                                         "values:\n  承办单位: {局: 市局}\n")
+    with pytest.raises(DataError) as err:
+        ingest(con, [log], mapping=mapping)
+    assert str(err.value) == (f"{mapping}:3:3: values maps column '承办单位', which no log gives "
+                              "(columns after the mapping's renames: event_type, case_id, unit)")
 
 
 @pytest.mark.skipif(not REALDATA.exists(), reason="the 2020 泰迪杯 export is not on this machine")

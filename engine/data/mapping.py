@@ -13,6 +13,9 @@ Format (YAML; every key optional except that ``events`` entries need ``event_typ
     drop: [留言详情]            # source columns not loaded at all
     constants:                # a fixed value on every event
       unit: 市政务服务中心
+    values:                   # column (as named after renaming) -> {value: value it stands for}
+      unit: {城步县人民政府: 城步县, 城步县政府: 城步县}
+      event_type: {工单完结: 工单办结}
     events:                   # wide export: one event per entry whose time is not blank
       - event_type: 咨询受理
         timestamp: 留言时间     #   the source column holding this event's time
@@ -29,6 +32,14 @@ did not happen, a non-blank unreadable one makes the whole row a bad row, and a 
 no time at all is a bad row too. Columns not named anywhere are kept as attributes under
 their own names (on every event). Because one wide row gives several events, ``event_id``
 can only be mapped per entry there.
+
+``values`` puts one value in place of others, so that a unit exported under two names
+(城步县人民政府, 城步县) is one unit in every finding, ranking and notice, or a system's
+own word for a step is the vocabulary's. It applies to the trimmed value of any column of
+the events table but ``timestamp`` (constants and the event types of ``events`` included),
+once: a value it maps to is not itself mapped further. It applies as the log is loaded,
+before duplicates are looked for, and the bad-rows file keeps the original values. A
+column no log gives is an error located at its key.
 
 Every problem is reported at its ``file:line:column`` in the mapping file.
 """
@@ -48,7 +59,7 @@ RESERVED_COLUMNS = ("_src", "_row")
 #: Prefix of the working columns ingest uses while loading.
 INTERNAL_PREFIX = "__gc_"
 
-_TOP_KEYS = ("columns", "drop", "constants", "events", "timestamp_formats")
+_TOP_KEYS = ("columns", "drop", "constants", "values", "events", "timestamp_formats")
 _EVENT_KEYS = ("event_type", "timestamp", "columns", "constants")
 
 
@@ -73,11 +84,16 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     events: tuple[EventEntry, ...] = ()
     timestamp_formats: tuple[str, ...] = ()
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
     document: YamlDocument | None = None
 
     @property
     def wide(self) -> bool:
         return bool(self.events)
+
+    def canonical(self, column: str, value: str) -> str:
+        """The value ``values`` puts in place of ``value`` in ``column`` (itself if none)."""
+        return self.values.get(column, {}).get(value, value)
 
     def where(self, *key_path: Any) -> SourceLocation:
         """Location of a key in the mapping file, for errors found while loading logs."""
@@ -123,13 +139,15 @@ class _MappingReader:
         columns = self._renames(data.get("columns"), ("columns",))
         drop = self._names(data.get("drop"), ("drop",))
         constants = self._constants(data.get("constants"), ("constants",))
+        values = self._values(data.get("values"))
         events = self._events(data.get("events"))
         formats = self._formats(data.get("timestamp_formats"))
         self._check_targets(columns, constants, events)
         for source in drop:
             if source in columns:
                 raise self.fail(f"column {source!r} is both renamed and dropped", "drop")
-        return Mapping(self.doc.path, columns, tuple(drop), constants, events, formats, self.doc)
+        return Mapping(self.doc.path, columns, tuple(drop), constants, events, formats,
+                       values=values, document=self.doc)
 
     # -- pieces -------------------------------------------------------------
 
@@ -185,21 +203,64 @@ class _MappingReader:
                                 *path, name, at_key=True)
             if target.lower() in {t.lower() for t in out}:
                 raise self.fail(f"constant {target!r} is given twice", *path, name, at_key=True)
-            out[target] = self._constant_text(fixed, path + (name,))
+            out[target] = self._text(fixed, path + (name,), "a constant")
         return out
 
-    def _constant_text(self, value: Any, path: tuple) -> str:
+    def _text(self, value: Any, path: tuple, what: str, at_key: bool = False) -> str:
+        """A constant or a value of ``values`` as the text a log would hold."""
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-            raise self.fail("a constant is a single text, number or date (quote true/false/null)",
-                            *path)
+            raise self.fail(f"{what} is a single text, number or date (quote true/false/null)",
+                            *path, at_key=at_key)
         if isinstance(value, dt.datetime):
             return value.isoformat(sep=" ")
         if isinstance(value, dt.date):
             return value.isoformat()
         text = str(value).strip()
         if not text:
-            raise self.fail("a constant cannot be blank", *path)
+            raise self.fail(f"{what} cannot be blank", *path, at_key=at_key)
         return text
+
+    def _values(self, value: Any) -> dict[str, dict[str, str]]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("values maps column names to {value: the value it stands for}, "
+                            "such as {unit: {城步县人民政府: 城步县}}", "values")
+        out: dict[str, dict[str, str]] = {}
+        for name, aliases in value.items():
+            path = ("values", name)
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail("a column name must be non-empty text", *path, at_key=True)
+            column = _canonical_name(name.strip())
+            self._check_name(column, path)
+            if column == "timestamp":
+                raise self.fail("the values of timestamp are times: give other forms of time "
+                                "in timestamp_formats", *path, at_key=True)
+            if column.lower() in {c.lower() for c in out}:
+                raise self.fail(f"the values of {column!r} are given twice", *path, at_key=True)
+            if not isinstance(aliases, dict) or not aliases:
+                raise self.fail(f"the values of {column!r} map a value to the value it stands "
+                                "for, such as {城步县人民政府: 城步县}", *path)
+            out[column] = self._aliases(aliases, path)
+        return out
+
+    def _aliases(self, aliases: dict, path: tuple) -> dict[str, str]:
+        """One column's map: each value to the one it stands for, which is not itself mapped
+        to another (the map is applied once)."""
+        out: dict[str, str] = {}
+        keys: dict[str, Any] = {}
+        for alias, canonical in aliases.items():
+            text = self._text(alias, path + (alias,), "a value", at_key=True)
+            if text in out:
+                raise self.fail(f"the value {text!r} is given twice", *path, alias, at_key=True)
+            out[text] = self._text(canonical, path + (alias,), "the value it stands for")
+            keys[text] = alias
+        for text, canonical in out.items():
+            onward = out.get(canonical, canonical)
+            if onward != canonical:
+                raise self.fail(f"{canonical!r} is itself mapped, to {onward!r}: map {text!r} to "
+                                f"{onward!r} directly", *path, keys[text])
+        return out
 
     def _events(self, value: Any) -> tuple[EventEntry, ...]:
         if value is None:

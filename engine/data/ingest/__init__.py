@@ -46,7 +46,8 @@ from ..mapping import Mapping, load_mapping
 from ..sqltext import quote_ident
 from .badrows import bad_rows_query, raise_bad_rows, write_bad_rows
 from .events import adopt_rows, attribute_names, create_events, drop_empty_unnamed, events_query
-from .plan import Plan, check_mapping_names, header_needs, plan_columns
+from .plan import (Plan, check_mapping_names, check_value_columns, header_needs,
+                   plan_columns)
 from .readers import json_source, open_source, read_csv, unreadable
 from .rows import build_rows
 from .sources import Source, Workspace
@@ -140,6 +141,8 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
     if mapping is not None:
         check_mapping_names(mapping, sources)
     plans = [plan_columns(s, mapping) for s in sources]
+    if mapping is not None:
+        check_value_columns(mapping, plans)
     formats = mapping.timestamp_formats if mapping else ()
     if formats:
         _check_formats(con, mapping)

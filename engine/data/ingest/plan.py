@@ -7,7 +7,7 @@ with the columns that were found.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...errors import DataError, SourceLocation
 from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping
@@ -42,6 +42,7 @@ class Plan:
     shared: list[Output]
     events: list[EventPlan]
     wide: bool
+    value_maps: dict[int, dict[str, str]] = field(default_factory=dict)  # by source column
 
     def used_sources(self) -> list[int]:
         """The source columns some output reads: the only ones a rows table keeps."""
@@ -107,7 +108,8 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
             continue
         add(shared, Output(renames.get(name, name), source=j), taken, f"column {name!r}")
     for target, value in (mapping.constants.items() if mapping else ()):
-        add(shared, Output(target, constant=value), taken, f"constant {target!r}")
+        add(shared, Output(target, constant=mapping.canonical(target, value)), taken,
+            f"constant {target!r}")
     have = {o.target: o for o in shared}
 
     def missing(column: str) -> DataError:
@@ -122,7 +124,8 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
                 raise missing(column)
         time = have["timestamp"]
         shared = [o for o in shared if o.target not in ("event_type", "timestamp")]
-        return Plan(shared, [EventPlan(have["event_type"], time.source, [], 0)], wide=False)
+        return Plan(shared, [EventPlan(have["event_type"], time.source, [], 0)], wide=False,
+                    value_maps=_value_maps(source, shared + [have["event_type"]], mapping))
 
     for column in ("event_type", "timestamp", "event_id"):
         if column in have:
@@ -140,10 +143,47 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
             if src in names:
                 add(own, Output(target, source=names.index(src)), own_taken, f"column {src!r}")
         for target, value in entry.constants.items():
-            add(own, Output(target, constant=value), own_taken, f"constant {target!r}")
-        events.append(EventPlan(Output("event_type", constant=entry.event_type),
-                                names.index(entry.timestamp), own, entry.index))
-    return Plan(shared, events, wide=True)
+            add(own, Output(target, constant=mapping.canonical(target, value)), own_taken,
+                f"constant {target!r}")
+        events.append(EventPlan(
+            Output("event_type", constant=mapping.canonical("event_type", entry.event_type)),
+            names.index(entry.timestamp), own, entry.index))
+    outputs = shared + [o for e in events for o in e.outputs]
+    return Plan(shared, events, wide=True, value_maps=_value_maps(source, outputs, mapping))
+
+
+def _value_maps(source: Source, outputs: list[Output], mapping: Mapping | None,
+                ) -> dict[int, dict[str, str]]:
+    """The mapping's ``values`` of each source column, by the column of ``events`` it fills;
+    refused when one source column fills two columns that map values differently."""
+    maps: dict[int, dict[str, str]] = {}
+    filled: dict[int, str] = {}
+    for out in outputs:
+        if out.source is None or mapping is None:
+            continue
+        aliases = mapping.values.get(out.target, {})
+        if out.source in filled and maps.get(out.source, {}) != aliases:
+            raise DataError(f"column {source.columns[out.source]!r} fills both "
+                            f"{filled[out.source]!r} and {out.target!r}, whose values are mapped "
+                            "differently", mapping.where("values"))
+        filled[out.source] = out.target
+        if aliases:
+            maps[out.source] = aliases
+    return maps
+
+
+def check_value_columns(mapping: Mapping, plans: list[Plan]) -> None:
+    """A column the mapping maps the values of must be a column of ``events`` (a typo, or
+    a log's own name for a column the mapping renames, is an error)."""
+    have = dict.fromkeys(["event_type"])
+    for plan in plans:
+        have.update(dict.fromkeys(o.target for o in plan.shared))
+        have.update(dict.fromkeys(o.target for e in plan.events for o in e.outputs))
+    for column in mapping.values:
+        if column not in have:
+            raise DataError(f"values maps column {column!r}, which no log gives (columns after "
+                            f"the mapping's renames: {', '.join(have)})",
+                            mapping.where("values", column))
 
 
 def check_mapping_names(mapping: Mapping, sources: list[Source]) -> None:

@@ -17,7 +17,7 @@ from .plan import Plan, row_outputs
 from .skipped import account_for_skipped
 from .sources import Source, Workspace
 from .timestamps import fast_timestamp, timestamp_steps
-from .values import shown, trimmed
+from .values import canonical, shown, trimmed
 
 #: Names a column that holds the place of a column of ``events`` the file does not give
 #: (see ``_kept_columns``); ``events.adopt_rows`` renames it to that column.
@@ -99,7 +99,8 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
                    {source.raw} AS __gc_raw {',' if n else ''} {raw_cols}
             FROM {source.relation}),
         cleaned AS (SELECT *{',' if n else ''} {clean_cols} FROM source_rows),
-        kept AS (SELECT *, NOT (__gc_pre IS NOT NULL OR {any_value}) AS __gc_blank FROM cleaned),
+        mapped AS ({_mapped(plan)}),
+        kept AS (SELECT *, NOT (__gc_pre IS NOT NULL OR {any_value}) AS __gc_blank FROM mapped),
         {", ".join(layers)},
         judged AS (SELECT *, {problem} AS __gc_problem FROM step{len(steps) - 1})
         SELECT {"__gc_k, " if numbered else ""}__gc_blank, {kept}, __gc_problem,
@@ -120,6 +121,16 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
             return renumbered
     source.base = base
     return rows
+
+
+def _mapped(plan: Plan) -> str:
+    """SQL: the cleaned rows, with the values the mapping maps (``values``) replaced, before
+    anything reads them: checks, duplicates and rules see only the values they stand for."""
+    if not plan.value_maps:
+        return "SELECT * FROM cleaned"
+    replaced = ", ".join(f"{canonical(f'__gc_s{j}', aliases)} AS __gc_s{j}"
+                         for j, aliases in sorted(plan.value_maps.items()))
+    return f"SELECT * REPLACE ({replaced}) FROM cleaned"
 
 
 def placeholder(target: str) -> str:

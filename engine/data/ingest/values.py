@@ -3,7 +3,8 @@
 Every reader and every check treats values alike: the blanks around a value (among them
 the ideographic space and the stray BOMs of Chinese exports) are not part of it, a value
 of nothing but blanks is a missing one, and a message shows a value quoted, on one line,
-cut short. The streaming monitor trims the events it reads with the same ``BLANKS``.
+cut short; a mapping may put one value in place of others (``values``). The streaming
+monitor trims the events it reads with the same ``BLANKS``.
 """
 from __future__ import annotations
 
@@ -28,3 +29,10 @@ def shown(expr: str) -> str:
     flat = f"regexp_replace({expr}, '\\s+', ' ', 'g')"
     return (f"concat('(''', left({flat}, 60), CASE WHEN length({flat}) > 60 THEN '…' ELSE '' END,"
             f" ''')')")
+
+
+def canonical(expr: str, aliases: dict[str, str]) -> str:
+    """SQL: the value a mapping's ``values`` puts in place of the value of ``expr`` (the
+    value itself when it has none): one map lookup a row, however many values are mapped."""
+    entries = ", ".join(f"{quote_string(k)}: {quote_string(v)}" for k, v in aliases.items())
+    return f"coalesce(MAP {{{entries}}}[{expr}], {expr})"
