@@ -331,3 +331,16 @@ def test_a_sheet_is_found_or_named(library, tmp_path):
 
 def csv_rows(text: str) -> list[list[str]]:
     return [line.split(",") for line in text.splitlines()]
+
+
+def test_a_rule_file_may_write_its_dates_as_text(library, log):
+    path = library / "pack" / "T-CLI-1.yaml"
+    path.write_text(RULE.replace("{from: 2021-01-01, to: 2021-12-31}",
+                                 '{from: "2021-01-01", to: "2021-12-31"}'), encoding="utf-8")
+    assert invoke("validate", library).exit_code == 0
+    result = invoke("check", log, "--rules", library, "--format", "json")
+    assert [v["case_id"] for v in json.loads(result.stdout)["violations"]] == ["C2"]
+    path.write_text(RULE.replace("{from: 2021-01-01,", '{from: "2021-13-01",'), encoding="utf-8")
+    bad = invoke("check", log, "--rules", library)
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == f"{path}:6:19: 'from': '2021-13-01' is not a day of the calendar"
