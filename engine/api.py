@@ -245,11 +245,7 @@ def log_span(con, as_of: dt.datetime, start: dt.datetime | None = None,
                             {"as_of": as_of}).fetchone()[0]
         start = dt.datetime.combine((first or as_of).date(), dt.time())
     end = min(end, as_of) if end is not None else as_of
-    return Span(_text(start), _text(end), declared)
-
-
-def _text(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return Span.of(start, end, declared)
 
 
 def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: IngestResult,
@@ -259,7 +255,7 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
     moment = _as_of(con, loaded, as_of)
     span = span or log_span(con, moment)
     calendar.load_into(con)
-    outcomes = run_rules(con, rules, moment, calendar, loaded.files)
+    outcomes = run_rules(con, rules, moment, calendar, span.bounds(), loaded.files)
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '
         'FROM events WHERE "timestamp" <= $as_of', {"as_of": moment}).fetchone()

@@ -7,11 +7,12 @@ Every problem is collected, located at ``file:line:column``, and returned togeth
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .api import connect, parse_as_of
+from .api import connect, log_span, parse_as_of
 from .batch.run import run_rules
 from .data.calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
@@ -127,11 +128,36 @@ def run_example(con, item: LoadedRule, example: Example, calendar: WorkCalendar)
     as_of = example.as_of
     if as_of is None:
         as_of = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
-    outcome = run_rules(con, [item], parse_as_of(as_of), calendar)[0]
+    moment = parse_as_of(as_of)
+    outcome = run_rules(con, [item], moment, calendar, example_span(con, item, example, moment))[0]
     found = list(outcome.violations) + list(outcome.warnings)
     if item.rule.kind in AGGREGATE_KINDS:
         return {(v.unit, v.period, v.type) for v in found}
     return {(v.case_id, v.type) for v in found}
+
+
+def example_span(con, item: LoadedRule, example: Example,
+                 as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The span an example's log stands for: its ``span`` when given, else the whole story
+    its events tell (``story_span``)."""
+    given = example.span
+    start, end = story_span(con, item, as_of)
+    if given and given.from_:
+        start = dt.datetime.combine(given.from_, dt.time())
+    if given and given.to:
+        end = min(dt.datetime.combine(given.to, dt.time(23, 59, 59)), as_of)
+    return start, end
+
+
+def story_span(con, item: LoadedRule, as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of the rule's effective window (or the first event's date, if that is
+    earlier or there is no window) to ``as_of``: a small log written to show a rule's reading
+    stands for everything the rule looks at, not just the days its events fall on."""
+    start = log_span(con, as_of).bounds()[0]
+    eff = item.rule.effective
+    if eff and eff.from_:
+        start = min(start, dt.datetime.combine(eff.from_, dt.time()))
+    return start, as_of
 
 
 def _expect_key(kind: str, x: Any) -> tuple:

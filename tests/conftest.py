@@ -19,7 +19,9 @@ from hypothesis import settings
 
 from skip_guard import ENVIRONMENT, SkipGuard
 from support import rule_from
-from govcheck.engine.api import evaluate
+from govcheck.engine.api import evaluate, parse_as_of
+from govcheck.engine.findings.report import Span
+from govcheck.engine.validate import story_span
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.data.ingest import ingest_records
 
@@ -42,12 +44,18 @@ def calendar() -> WorkCalendar:
 def run(calendar):
     """``run(rule_yaml, events, as_of=None)`` → the Report of that rule over those events."""
 
-    def _run(rule_text: str, events: list[dict], as_of=None):
+    def _run(rule_text: str, events: list[dict], as_of=None, span=None):
+        """``span``: the (from, to) the log covers, as datetimes; default: the whole story the
+        events tell, from the rule's effective window (validate.story_span)."""
         loaded = rule_from(rule_text)
         con = duckdb.connect()
         try:
             result = ingest_records(con, events, name="inline events")
-            return evaluate(con, [loaded], calendar, result, as_of)
+            moment = parse_as_of(as_of) if as_of else None
+            if moment is None:
+                moment = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
+            bounds = span or story_span(con, loaded, moment)
+            return evaluate(con, [loaded], calendar, result, moment, span=Span.of(*bounds))
         finally:
             con.close()
 

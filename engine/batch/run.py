@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..data.calendar import WorkCalendar
@@ -24,13 +24,15 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """What one rule found: how many cases or groups it judged, and its findings."""
+    """What one rule found: how many cases or groups it judged, its findings, and how many
+    it did not judge, by reason (``findings.labels.NOT_JUDGED``)."""
 
     loaded: LoadedRule
     checked: int
     checked_by_unit: dict[str | None, int]
     violations: tuple[Violation, ...]
     warnings: tuple[Violation, ...]
+    not_judged: dict[str, int] = field(default_factory=dict)
 
 
 def table_columns(con, table: str = "events") -> list[str]:
@@ -38,8 +40,9 @@ def table_columns(con, table: str = "events") -> list[str]:
 
 
 def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
-              files: tuple[str, ...] = ()) -> list[RuleOutcome]:
-    """Evaluate every rule against the log as it stood at ``as_of``.
+              span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...] = ()) -> list[RuleOutcome]:
+    """Evaluate every rule against the log as it stood at ``as_of``, judging only what
+    happened inside ``span``, the stretch of time the logs cover.
 
     Every rule's query runs first; then the events of all the cases found are copied
     once into ``case_events``, so that each rule's evidence reads that small table
@@ -48,7 +51,8 @@ def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: Wo
     columns = table_columns(con)
     loaded = list(rules)
     compiled = [compile_rule(item.rule, columns) for item in loaded]
-    judged = [judge(con, c, as_of, calendar, files) for c in compiled]
+    moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
+    judged = [judge(con, c, moments, calendar, files) for c in compiled]
     gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None},
                        columns)
     try:
@@ -65,23 +69,29 @@ def execute(con, sql: str, params: dict[str, Any]) -> list[tuple]:
 
 @dataclass(frozen=True)
 class Judged:
-    """A rule's query result: checked counts per unit, and its violation and warning rows."""
+    """A rule's query result: checked counts per unit, its violation and warning rows, and
+    the counts it did not judge, by reason."""
 
     checked_by_unit: dict[str | None, int]
     found: list[tuple]
+    not_judged: dict[str, int] = field(default_factory=dict)
 
 
-def judge(con, compiled: CompiledRule, as_of: dt.datetime, calendar: WorkCalendar,
+def judge(con, compiled: CompiledRule, moments: dict[str, dt.datetime], calendar: WorkCalendar,
           files: tuple[str, ...] = ()) -> Judged:
-    """Run one rule's query; a calendar gap or a bad limit value stops the run."""
+    """Run one rule's query (``moments``: ``as_of``, ``span_from``, ``span_to``); a calendar
+    gap or a bad limit value stops the run."""
     rule = compiled.rule
-    rows = execute(con, compiled.sql, {**compiled.params, "as_of": as_of})
+    rows = execute(con, compiled.sql, {**compiled.params, **moments})
     checked_by_unit: dict[str | None, int] = {}
+    not_judged: dict[str, int] = {}
     found: list[tuple] = []
     for row in rows:
-        row_kind, case_id, unit, _period, _type, _due, actual, src, line = row
+        row_kind, case_id, unit, _period, vtype, _due, actual, src, line = row
         if row_kind == "checked":
             checked_by_unit[unit] = int(actual)
+        elif row_kind == "not_judged":
+            not_judged[vtype] = not_judged.get(vtype, 0) + int(actual)
         elif row_kind == "gap":
             _calendar_gap(calendar, dt.date.fromisoformat(actual), rule, case_id)
         elif row_kind == "bad_value":
@@ -91,7 +101,7 @@ def judge(con, compiled: CompiledRule, as_of: dt.datetime, calendar: WorkCalenda
                             f"(rule {rule.id})", where)
         else:
             found.append(row)
-    return Judged(checked_by_unit, found)
+    return Judged(checked_by_unit, found, not_judged)
 
 
 def gather_case_events(con, as_of: dt.datetime, cases: set[str], columns: list[str]) -> None:
@@ -124,7 +134,8 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
     violations.sort(key=Violation.sort_key)
     warnings.sort(key=Violation.sort_key)
     checked = judged.checked_by_unit
-    return RuleOutcome(loaded, sum(checked.values()), checked, tuple(violations), tuple(warnings))
+    return RuleOutcome(loaded, sum(checked.values()), checked, tuple(violations), tuple(warnings),
+                       dict(sorted(judged.not_judged.items())))
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,

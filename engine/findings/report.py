@@ -6,10 +6,14 @@ engines produce these and every renderer is a function of one ``Report``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+#: How every time in a report is written.
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 #: Keys an evidence event lists first, in this order; its other attributes follow by name.
 EVIDENCE_FIRST = ("event_type", "timestamp", "case_id", "unit", "event_id")
@@ -85,6 +89,8 @@ class RuleResult:
     violations: int
     warnings: int
     path: str = ""
+    #: cases or groups the rule did not judge, by reason (``findings.labels.NOT_JUDGED``)
+    not_judged: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,14 @@ class Span:
     start: str
     end: str
     declared: bool = False
+
+    @classmethod
+    def of(cls, start: dt.datetime, end: dt.datetime, declared: bool = False) -> "Span":
+        return cls(start.strftime(TIME_FORMAT), end.strftime(TIME_FORMAT), declared)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        return (dt.datetime.strptime(self.start, TIME_FORMAT),
+                dt.datetime.strptime(self.end, TIME_FORMAT))
 
 
 @dataclass(frozen=True)

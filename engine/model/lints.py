@@ -22,7 +22,7 @@ BINDING = ("确保", "必须", "一律", "达到", "全部", "確保", "必須",
 HEDGES = ("力争", "原则上", "探索", "力爭", "原則上")
 
 SOURCE_KEYS = ("document", "number", "clause", "quote")
-EXAMPLE_KEYS = ("name", "events", "as_of", "expect")
+EXAMPLE_KEYS = ("name", "events", "as_of", "span", "expect")
 
 
 @dataclass(frozen=True)

@@ -383,12 +383,23 @@ class Expectation(_Strict):
         return str(value) if isinstance(value, int) else value
 
 
+class ExampleSpan(_Strict):
+    """The span an example's log stands for (dates, inclusive): what happened before
+    ``from`` or after ``to`` is not in the log, so it cannot be judged."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+    from_: Date | None = Field(default=None, alias="from")
+    to: Date | None = None
+
+
 class Example(_Strict):
     """A small log and exactly what the rule must find in it (a test of the rule)."""
 
     name: Annotated[str, Field(min_length=1)]
     events: list[dict[str, Any]]
     as_of: Moment | None = None
+    span: ExampleSpan | None = None
     expect: list[Expectation]
 
 
