@@ -269,7 +269,7 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
     def keep(unit: str | None) -> bool:
         return not units or unit in units
 
-    results, violations, warnings = [], [], []
+    results, violations, warnings, quality = [], [], [], []
     per_unit: dict[str | None, list[int]] = {}   # unit → [checked, violations, warnings]
     for o in outcomes:
         rule = o.loaded.rule
@@ -277,10 +277,16 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         warned = [v for v in o.warnings if keep(v.unit)]
         violations.extend(found)
         warnings.extend(warned)
+        quality.extend(q for q in o.data_quality if keep(q.unit))
+        not_judged: dict[str, int] = {}
+        for (reason, unit), n in sorted(o.not_judged.items(), key=lambda x: (x[0][0], x[0][1] or "")):
+            if keep(unit) and n:
+                not_judged[reason] = not_judged.get(reason, 0) + n
+        checked = sum(n for unit, n in o.checked_by_unit.items() if keep(unit))
         results.append(RuleResult(
             id=rule.id, title=rule.title, kind=rule.kind, severity=rule.severity,
-            source=rule.source.model_dump(), checked=o.checked, violations=len(found),
-            warnings=len(warned), path=shown_path(o.loaded.path)))
+            source=rule.source.model_dump(), checked=checked, violations=len(found),
+            warnings=len(warned), path=shown_path(o.loaded.path), not_judged=not_judged))
         for unit, n in o.checked_by_unit.items():
             if keep(unit):
                 per_unit.setdefault(unit, [0, 0, 0])[0] += n
@@ -295,7 +301,8 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         bad_rows=loaded.bad_rows, duplicates=loaded.duplicates, files=tuple(loaded.files),
         calendar_years=years,
         units=tuple(UnitResult(u, *counts) for u, counts in
-                    sorted(per_unit.items(), key=lambda item: (item[0] is None, item[0] or ""))))
+                    sorted(per_unit.items(), key=lambda item: (item[0] is None, item[0] or ""))),
+        data_quality=tuple(sorted(quality, key=lambda q: q.sort_key())))
 
 
 def shown_path(path: str) -> str:

@@ -6,6 +6,8 @@ Dates use the official schedule: 2021 National Day 10-01..10-07 off, Saturday 10
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from govcheck.engine.errors import CalendarError, DataError
@@ -132,10 +134,39 @@ class TestDeadline:
                      + pair("B", "2021-03-01 09:00", "2021-03-05 09:00", 承诺时限="3"))
         assert found(report) == {("B", "late")}
 
-    def test_a_limit_that_is_not_a_number_is_an_error(self, run):
+    def test_a_limit_that_is_not_a_number_is_a_data_quality_finding(self, run):
+        """One case without a usable 承诺时限 is not judged and does not stop the others."""
         rule = DEADLINE.replace("{workdays: 5}", "{workdays_from: 承诺时限}")
-        with pytest.raises(DataError, match="承诺时限"):
-            run(rule, pair("A", "2021-03-01 09:00", "2021-03-04 17:00", 承诺时限="三天"))
+        report = run(rule, pair("A", "2021-03-01 09:00", "2021-03-04 17:00", 承诺时限="三天")
+                     + pair("B", "2021-03-01 09:00", "2021-03-05 09:00", 承诺时限="3")
+                     + pair("C", "2021-03-01 09:00", "2021-03-05 09:00", 承诺时限=""))
+        assert found(report) == {("B", "late")}
+        assert [(q.case_id, q.reason, q.detail, q.row) for q in report.data_quality] == \
+            [("A", "bad_limit", "承诺时限", 1), ("C", "bad_limit", "承诺时限", 5)]
+        assert "承诺时限为空或不是整数" in report.data_quality[0].message
+        assert report.rules[0].checked == 1 and report.rules[0].not_judged == {"data_quality": 2}
+
+    def test_an_end_before_the_start_is_a_data_quality_finding_not_overdue(self, run):
+        events = [ev("A", "咨询答复", "2021-03-01 09:00"), ev("A", "咨询受理", "2021-03-02 09:00"),
+                  ev("B", "咨询答复", "2021-03-01 09:00"), ev("B", "咨询受理", "2021-03-02 09:00"),
+                  ev("B", "咨询答复", "2021-03-03 09:00")]
+        report = run(DEADLINE, events, as_of="2021-06-01")
+        assert found(report) == set()
+        assert [(q.case_id, q.reason, q.detail) for q in report.data_quality] == \
+            [("A", "end_before_start", "2021-03-01 09:00:00")]
+        assert report.rules[0].checked == 1
+
+    def test_only_cases_opened_in_the_span_are_judged(self, run):
+        events = pair("A", "2021-03-01 09:00", "2021-03-20 09:00") + \
+            pair("B", "2021-04-01 09:00", "2021-04-20 09:00")
+        span = (dt.datetime(2021, 3, 15), dt.datetime(2021, 6, 1))
+        report = run(DEADLINE, events, as_of="2021-06-01", span=span)
+        assert found(report) == {("B", "late")}
+        assert report.rules[0].not_judged == {"outside_span": 1}
+
+    def test_open_cases_before_their_deadline_are_counted_as_not_due(self, run):
+        report = run(DEADLINE, [ev("A", "咨询受理", "2021-03-01 09:00")], as_of="2021-03-02 09:00")
+        assert found(report) == set() and report.rules[0].not_judged == {"not_due": 1}
 
     def test_calendar_days_and_hours_count_plainly(self, run):
         days = DEADLINE.replace("{workdays: 5}", "{days: 3}")

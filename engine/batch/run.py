@@ -14,10 +14,10 @@ from typing import Any, Iterable
 from ..data.calendar import WorkCalendar
 from ..data.sqltext import quote_ident
 from .compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
-from ..errors import CalendarError, DataError, SourceLocation
-from ..findings.report import Evidence, Violation
+from ..errors import CalendarError
+from ..findings.report import DataQuality, Evidence, Violation
 from ..model.rule import LoadedRule, RuleBase
-from ..findings.messages import describer
+from ..findings.messages import data_quality_message, describer
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -32,7 +32,9 @@ class RuleOutcome:
     checked_by_unit: dict[str | None, int]
     violations: tuple[Violation, ...]
     warnings: tuple[Violation, ...]
-    not_judged: dict[str, int] = field(default_factory=dict)
+    #: (reason, unit) → how many cases or groups were not judged
+    not_judged: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    data_quality: tuple[DataQuality, ...] = ()
 
 
 def table_columns(con, table: str = "events") -> list[str]:
@@ -74,34 +76,38 @@ class Judged:
 
     checked_by_unit: dict[str | None, int]
     found: list[tuple]
-    not_judged: dict[str, int] = field(default_factory=dict)
+    not_judged: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    data_quality: tuple[DataQuality, ...] = ()
 
 
 def judge(con, compiled: CompiledRule, moments: dict[str, dt.datetime], calendar: WorkCalendar,
           files: tuple[str, ...] = ()) -> Judged:
-    """Run one rule's query (``moments``: ``as_of``, ``span_from``, ``span_to``); a calendar
-    gap or a bad limit value stops the run."""
+    """Run one rule's query (``moments``: ``as_of``, ``span_from``, ``span_to``). A calendar
+    gap stops the run (a year no calendar covers is never guessed); what the log cannot
+    support (a blank limit, an end before the start) is a data-quality finding."""
     rule = compiled.rule
     rows = execute(con, compiled.sql, {**compiled.params, **moments})
     checked_by_unit: dict[str | None, int] = {}
-    not_judged: dict[str, int] = {}
+    not_judged: dict[tuple[str, str | None], int] = {}
+    quality: list[DataQuality] = []
     found: list[tuple] = []
     for row in rows:
         row_kind, case_id, unit, _period, vtype, _due, actual, src, line = row
         if row_kind == "checked":
             checked_by_unit[unit] = int(actual)
         elif row_kind == "not_judged":
-            not_judged[vtype] = not_judged.get(vtype, 0) + int(actual)
+            not_judged[(vtype, unit)] = not_judged.get((vtype, unit), 0) + int(actual)
         elif row_kind == "gap":
             _calendar_gap(calendar, dt.date.fromisoformat(actual), rule, case_id)
-        elif row_kind == "bad_value":
-            where = SourceLocation(files[src] if files and src is not None and src < len(files)
-                                   else "<log>", row=line)
-            raise DataError(f"case {case_id!r}: {actual!r} must be a whole number of working days "
-                            f"(rule {rule.id})", where)
+        elif row_kind == "data_quality":
+            quality.append(DataQuality(
+                rule_id=rule.id, case_id=case_id, unit=unit,
+                file=files[src] if files and src is not None and src < len(files) else None,
+                row=line, reason=vtype, detail=actual,
+                message=data_quality_message(vtype, actual)))
         else:
             found.append(row)
-    return Judged(checked_by_unit, found, not_judged)
+    return Judged(checked_by_unit, found, not_judged, tuple(sorted(quality, key=DataQuality.sort_key)))
 
 
 def gather_case_events(con, as_of: dt.datetime, cases: set[str], columns: list[str]) -> None:
@@ -135,7 +141,7 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
     warnings.sort(key=Violation.sort_key)
     checked = judged.checked_by_unit
     return RuleOutcome(loaded, sum(checked.values()), checked, tuple(violations), tuple(warnings),
-                       dict(sorted(judged.not_judged.items())))
+                       judged.not_judged, judged.data_quality)
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,

@@ -36,3 +36,24 @@ def type_label(vtype: str) -> str:
 
 def severity_label(severity: str) -> str:
     return SEVERITY_LABELS.get(severity, severity)
+
+
+#: Why a case, group or period was not judged (``RuleResult.not_judged``): the log could
+#: not have shown the duty done, so no finding is made either way.
+NOT_JUDGED = {
+    "outside_span": "不在日志覆盖期间内",
+    "not_due": "未到判定时间",
+    "paused": "计时中止，尚未恢复",
+    "data_quality": "数据质量问题，无法判断",
+}
+
+#: What makes a case impossible to judge (``DataQuality.reason``).
+DATA_QUALITY = {
+    "bad_limit": "期限字段为空或不是整数",
+    "bad_number": "数值字段不是数字",
+    "end_before_start": "办结早于起算",
+}
+
+
+def not_judged_label(reason: str) -> str:
+    return NOT_JUDGED.get(reason, reason)

@@ -58,6 +58,17 @@ def describer(rule: RuleBase, as_of: dt.datetime) -> Callable[[str, str | None, 
     return say
 
 
+def data_quality_message(reason: str, detail: str | None) -> str:
+    """The sentence of a data-quality finding (``findings.labels.DATA_QUALITY``)."""
+    if reason == "bad_limit":
+        return f"{detail}为空或不是整数，无法计算期限，本案不作判定"
+    if reason == "bad_number":
+        return f"{detail}不是数字，本条不计入比例"
+    if reason == "end_before_start":
+        return f"办结时间（{detail}）早于起算时间，其后无办结记录，本案不作判定"
+    return f"{reason}：{detail}"
+
+
 def _limit(rule: RuleBase) -> str:
     within = getattr(rule, "within", None)
     return within.describe() if within is not None else ""

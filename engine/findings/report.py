@@ -77,6 +77,25 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class DataQuality:
+    """A case a rule could not judge because the log is impossible or incomplete there (a
+    blank limit, an end before the start): never a violation, never a stop. ``reason`` is a
+    code of ``findings.labels.DATA_QUALITY``; ``file`` and ``row`` locate the event."""
+
+    rule_id: str
+    case_id: str | None
+    unit: str | None
+    file: str | None
+    row: int | None
+    reason: str
+    detail: str | None
+    message: str
+
+    def sort_key(self) -> tuple:
+        return (self.rule_id, self.case_id or "", self.file or "", self.row or 0, self.reason)
+
+
+@dataclass(frozen=True)
 class RuleResult:
     """How one rule fared: how many cases or groups it judged, how many failed."""
 
@@ -147,3 +166,4 @@ class Report:
     units: tuple[UnitResult, ...] = ()
     span: Span | None = None
     packs: tuple[PackUse, ...] = ()
+    data_quality: tuple[DataQuality, ...] = ()

@@ -52,6 +52,7 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
         "violations": r.violations,
         "warnings": r.warnings,
         "path": r.path,
+        "not_judged": dict(r.not_judged),
     }
 
 
@@ -92,6 +93,9 @@ def report_json(report: Report, findings=finding_json) -> dict[str, Any]:
         "span": ({"from": report.span.start, "to": report.span.end, "declared": report.span.declared}
                  if report.span else None),
         "packs": [{"name": p.name, "title": p.title} for p in report.packs],
+        "data_quality": [{"rule_id": q.rule_id, "case_id": q.case_id, "unit": q.unit, "file": q.file,
+                          "row": q.row, "reason": q.reason, "detail": q.detail, "message": q.message}
+                         for q in report.data_quality],
     }
 
 

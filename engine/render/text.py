@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from ..findings.labels import severity_label, type_label
+from ..findings.labels import not_judged_label, severity_label, type_label
 from ..findings.masking import mask_text
 from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
@@ -186,15 +186,31 @@ def _header(report: Report) -> list[str]:
 def _rule_summary(report: Report) -> list[str]:
     rules = sorted(report.rules, key=lambda r: r.id)
     rows = [(r.id, severity_label(r.severity), r.checked, r.violations,
-             _rate(r), r.warnings, r.title) for r in rules]
+             _rate(r), r.warnings, sum(r.not_judged.values()), r.title) for r in rules]
     total_checked = sum(r.checked for r in rules)
     total_viol = sum(r.violations for r in rules)
     rows.append(("合计", "", total_checked, total_viol,
                  f"{100 * total_viol / total_checked:.1f}%" if total_checked else EMPTY,
-                 sum(r.warnings for r in rules), f"{len(rules)} 条规则"))
+                 sum(r.warnings for r in rules), sum(sum(r.not_judged.values()) for r in rules),
+                 f"{len(rules)} 条规则"))
     return ["", "规则汇总", ""] + table(
-        ("规则编号", "级别", "检查数", "违规数", "违规率", "预警数", "标题"), rows,
-        right=(2, 3, 4, 5))
+        ("规则编号", "级别", "检查数", "违规数", "违规率", "预警数", "未判定", "标题"), rows,
+        right=(2, 3, 4, 5, 6)) + _not_judged_notes(rules)
+
+
+def _not_judged_notes(rules: Sequence[RuleResult]) -> list[str]:
+    """Why what was not judged was not judged, one line per rule that has any."""
+    lines = [f"  {r.id} 未判定：" + "，".join(f"{not_judged_label(k)} {n}" for k, n in r.not_judged.items())
+             for r in rules if r.not_judged]
+    return ["", "未判定的原因（日志不能说明义务是否履行的，不作判定）："] + lines if lines else []
+
+
+def _data_quality(report: Report) -> list[str]:
+    lines = ["", f"数据质量问题（共 {len(report.data_quality)} 条，不计为违规）"]
+    if not report.data_quality:
+        return lines + ["", "无。"]
+    rows = [(q.rule_id, q.case_id, q.unit, q.file, q.row, q.message) for q in report.data_quality]
+    return lines + [""] + table(("规则编号", "案件", "单位", "文件", "行", "说明"), rows, right=(4,))
 
 
 def _unit_summary(report: Report) -> list[str]:
@@ -251,5 +267,5 @@ def render(report: Report, *, mask: bool = True) -> bytes:
                        "未发现违规。")
     lines += _findings(report.warnings, rules,
                        f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。")
-    text = "\n".join(lines) + "\n"
-    return (mask_text(text) if mask else text).encode("utf-8")
+from ..findings.labels import not_judged_label, severity_label, type_label
+from ..findings.masking import mask_text
