@@ -6,7 +6,9 @@ import duckdb
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from govcheck.engine.api import evaluate, select_rules
+from govcheck.engine.api import evaluate, parse_as_of, select_rules
+from govcheck.engine.findings.report import Span
+from govcheck.engine.validate import story_span
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.data.ingest import ingest_records
 from govcheck.engine.model.loader import load_rule_file
@@ -52,7 +54,12 @@ def _check(world, work_calendar, as_of):
     con = duckdb.connect()
     try:
         loaded = ingest_records(con, world["events"], name="feature events")
-        world["report"] = evaluate(con, world["rules"], work_calendar, loaded, as_of)
+        moment = parse_as_of(as_of) if as_of else \
+            con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
+        # a scenario's events tell the whole story of its rules: the log covers their windows
+        start = min(story_span(con, r, moment)[0] for r in world["rules"])
+        world["report"] = evaluate(con, world["rules"], work_calendar, loaded, moment,
+                                   span=Span.of(start, moment))
     finally:
         con.close()
 

@@ -267,5 +267,6 @@ def render(report: Report, *, mask: bool = True) -> bytes:
                        "未发现违规。")
     lines += _findings(report.warnings, rules,
                        f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。")
-from ..findings.labels import not_judged_label, severity_label, type_label
-from ..findings.masking import mask_text
+    lines += _data_quality(report)
+    text = "\n".join(lines) + "\n"
+    return (mask_text(text) if mask else text).encode("utf-8")
