@@ -145,7 +145,9 @@ def _run_report(**options):
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
 @click.option("--fail-on", default="error", show_default=True,
               type=click.Choice(["error", "warning", "never"]))
-def check(fmt, output, html_path, fail_on, **run) -> None:
+@click.option("--strict", is_flag=True,
+              help="Exit 2 when the log has data-quality problems (cases that could not be judged).")
+def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     """Evaluate event logs against the rules and report the violations."""
     _one_shot()
     from govcheck.engine.api import exit_code
@@ -170,7 +172,21 @@ def check(fmt, output, html_path, fail_on, **run) -> None:
         write_atomic(html_path, render(report, "html", **options))
     if report.bad_rows:
         click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
+    if report.data_quality:
+        _data_quality_note(report, strict)
     sys.exit(exit_code(report, fail_on))
+
+
+def _data_quality_note(report, strict: bool) -> None:
+    """Say on stderr how many cases could not be judged; with --strict that is bad input."""
+    first = report.data_quality[:5]
+    lines = [f"{q.file or '<log>'}: row {q.row}: {q.rule_id}: {q.message}" for q in first]
+    more = len(report.data_quality) - len(first)
+    summary = (f"{len(report.data_quality)} case(s) could not be judged for data-quality "
+               "reasons (see the report's data-quality section)")
+    if strict:
+        raise BadInput("\n".join(lines + ([f"… and {more} more"] if more else []) + [summary]))
+    click.echo(f"govcheck: {summary}", err=True)
 
 
 @main.command()

@@ -218,11 +218,25 @@ def check(run: Run) -> Report:
         loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows,
                         mask_bad_rows=run.mask, sheet=run.sheet)
         moment = _as_of(con, loaded, run.as_of)
+        check_units(con, run.units, loaded)
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
         return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs)
     finally:
         con.close()
+
+
+def check_units(con, units: Sequence[str], loaded: IngestResult) -> None:
+    """``--unit`` values must name units of the log: a typo would otherwise report that the
+    unit has no violation."""
+    if not units:
+        return
+    known = [u for (u,) in con.execute("SELECT DISTINCT unit FROM events WHERE unit IS NOT NULL "
+                                        "ORDER BY unit").fetchall()]
+    for unit in units:
+        if unit not in known:
+            raise GovcheckError(f"--unit {unit!r}: no such unit in the log{did_you_mean(unit, known)}",
+                                SourceLocation(", ".join(loaded.files)))
 
 
 def _as_of(con, loaded: IngestResult, as_of: str | dt.datetime | None) -> dt.datetime:

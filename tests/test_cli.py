@@ -344,3 +344,25 @@ def test_a_rule_file_may_write_its_dates_as_text(library, log):
     bad = invoke("check", log, "--rules", library)
     assert bad.exit_code == 2
     assert bad.stderr.strip() == f"{path}:6:19: 'from': '2021-13-01' is not a day of the calendar"
+
+
+def test_a_unit_the_log_does_not_hold_is_refused_with_the_nearest(library, log):
+    result = invoke("check", log, "--rules", library, "--unit", "双清")
+    assert result.exit_code == 2
+    assert "'双清区'" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_case_that_cannot_be_judged_is_reported_and_strict_refuses_it(library, tmp_path):
+    path = tmp_path / "quality.csv"
+    path.write_text(LOG + "C3,咨询答复,2021-10-08 09:00,双清区\nC3,咨询受理,2021-10-09 09:00,双清区\n",
+                    encoding="utf-8")
+    result = invoke("check", path, "--rules", library, "--format", "json")
+    assert result.exit_code == 1                       # C2 is late; C3 is not judged
+    report = json.loads(result.stdout)
+    assert [(v["case_id"], v["type"]) for v in report["violations"]] == [("C2", "late")]
+    assert [(q["case_id"], q["reason"], q["row"]) for q in report["data_quality"]] == \
+        [("C3", "end_before_start", 7)]
+    assert "1 case(s) could not be judged" in result.stderr
+    strict = invoke("check", path, "--rules", library, "--strict")
+    assert strict.exit_code == 2
+    assert f"{path}: row 7: T-CLI-1:" in strict.stderr and "Traceback" not in strict.output
