@@ -130,11 +130,26 @@ def test_structure(html):
 
 
 def test_ranking_counts_units(html):
-    black = html.split('<div class="board black">')[1].split("</table>")[0]
+    """Four units with a case or two each: too few judged for the 红黑榜, all in the table."""
+    assert '<div class="board black">' not in html and "不设红黑榜" in html
+    table = html.split('<details class="all">')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td><button[^>]*>([^<]+)</button></td>"
-                      r"<td class=\"num\">(\d+)</td>", black)
-    assert rows[0] == ("1", "市政务服务中心", "1") and len(rows) == 2   # 4 units: 2 per board
-    assert "25.0%" in black
+                      r"<td class=\"num\">(\d+)</td>", table)
+    assert rows[0] == ("1", "市政务服务中心", "1") and len(rows) == 4
+
+
+def test_the_boards_rank_by_rate_among_units_with_enough_cases_judged():
+    from govcheck.engine.render.html import BOARD_MIN_CHECKED, boards
+
+    def unit(name, checked, violations):
+        return {"unit": name, "checked": checked, "violations": violations}
+
+    ranking = [unit("甲局", 100, 30), unit("乙局", 10, 5), unit("丙局", 40, 2), unit("丁局", 12, 0),
+               unit("戊局", 1, 0), unit("己局", BOARD_MIN_CHECKED - 1, 9)]
+    black, red = boards(ranking)
+    assert [e["unit"] for e in black] == ["乙局", "甲局"]      # 50 %, then 30 %
+    assert [e["unit"] for e in red] == ["丁局", "丙局"]        # 0 %, then 5 %: 1 of 1 is not enough
+    assert boards(ranking[:1]) == ([], [])
 
 
 # ---------------------------------------------------------------------------
@@ -368,7 +383,7 @@ def test_an_empty_report_renders():
     report = Report(as_of="2021-12-31 23:59:59", events=0, cases=0, rules=(), violations=(),
                     warnings=(), bad_rows=0)
     page = render(report, "html").decode()
-    assert "本次检查未发现违规或预警" in page and data_of(page)["n"] == 0
+    assert "本次检查未判定任何单位" in page and data_of(page)["n"] == 0
 
 
 def render_sample() -> str:
@@ -399,6 +414,4 @@ def test_equal_standing_shares_a_rank_and_the_boards_never_overlap():
     assert ranks["（未填写单位）"] == ranks["<img src=x onerror=\"window.__pwned=1\">"] == 2
     assert ranks["衡阳县人民政府"] == 4          # its one violation is only a warning
     boards = context(report)
-    black = [e["unit"] for e in boards["black"]]
-    red = [e["unit"] for e in boards["red"]]
-    assert not set(black) & set(red) and len(black) + len(red) == 4
+    assert boards["black"] == boards["red"] == []     # no unit had 10 cases judged

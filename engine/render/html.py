@@ -99,18 +99,38 @@ def unit_ranking(report: Report) -> list[dict[str, Any]]:
     return out
 
 
+#: Fewest cases (or unit-periods) judged for a unit to stand on the 红榜 or 黑榜: a unit
+#: with one case judged and none failed is not the best-run office of the city.
+BOARD_MIN_CHECKED = 10
+
+
+def boards(ranking: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The 黑榜 (highest violation rate) and 红榜 (lowest), among units with at least
+    ``BOARD_MIN_CHECKED`` judged; at most ten each, and never the same unit on both."""
+    eligible = [e for e in ranking if e["checked"] >= BOARD_MIN_CHECKED]
+    share = {e["unit"]: e["violations"] / e["checked"] for e in eligible}
+    size = 10 if len(eligible) >= 20 else len(eligible) // 2
+    black = sorted(eligible, key=lambda e: (-share[e["unit"]], -e["violations"], e["unit"]))[:size]
+    shown = {e["unit"] for e in black}
+    red = [e for e in sorted(eligible, key=lambda e: (share[e["unit"]], -e["checked"], e["unit"]))
+           if e["unit"] not in shown][:size]
+    return black, red
+
+
 def monthly_trend(report: Report) -> tuple[list[dict[str, Any]], int]:
-    """Violations per month of their deadline, by severity; and how many have no deadline."""
+    """Violations per month of their deadline, by severity, over the months of the span the
+    logs cover; and how many have no deadline in it."""
     counts: dict[str, Counter] = defaultdict(Counter)
     undated = 0
+    span = (report.span.start[:7], report.span.end[:7]) if report.span else None
     for v in report.violations:
-        if v.due and re.match(r"^\d{4}-\d{2}", v.due):
+        if v.due and re.match(r"^\d{4}-\d{2}", v.due) and (not span or span[0] <= v.due[:7] <= span[1]):
             counts[v.due[:7]][v.severity] += 1
         else:
             undated += 1
-    if not counts:
+    if not counts and not span:
         return [], undated
-    months = sorted(counts)
+    months = sorted(counts) if not span else list(span)
     first, last = (int(months[0][:4]), int(months[0][5:7])), (int(months[-1][:4]), int(months[-1][5:7]))
     out = []
     y, m = first
@@ -482,7 +502,7 @@ def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
     sections, quiet = rule_sections(report, masked)
     for e in ranking:
         e["unit"] = text_of(e["unit"], masked)
-    board = 10 if len(ranking) >= 20 else max(1, len(ranking) // 2)   # the boards never overlap
+    black, red = boards(ranking)
     return {
         "report": report,
         "header": header(report, masked),
@@ -493,8 +513,9 @@ def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
             "units": sum(1 for e in ranking if e["violations"]),
             "rules": sum(1 for s in sections if s["violations"]),
         },
-        "black": ranking[:board],
-        "red": ranking[::-1][:min(board, len(ranking) - board)],
+        "black": black,
+        "red": red,
+        "board_min_checked": BOARD_MIN_CHECKED,
         "ranking": ranking,
         "chart": trend_chart(months),
         "undated": undated,
