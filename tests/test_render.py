@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from govcheck.engine.model.rule import VIOLATION_TYPES
-from govcheck.engine.findings.report import Evidence, Report, RuleResult, Violation, PackUse, Span
+from govcheck.engine.findings.report import DataQuality, Evidence, PackUse, Report, RuleResult, Span, Violation
 from govcheck.engine.render import FORMATS, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -579,3 +579,36 @@ def test_text_is_plain_utf8_without_colour(report):
     assert b"\x1b" not in out
     assert out.endswith(b"\n")
     out.decode("utf-8")
+
+
+def test_every_format_shows_what_was_not_judged_and_why(report):
+    """Cases the log could not support are listed (never as violations), and the counts of
+    what was not judged, by reason, are in every format."""
+    from dataclasses import replace
+    quality = DataQuality("SY21-FW-28-1", "Q9", "双清区", "fixtures/shaoyang-2021.csv", 17,
+                          "bad_limit", "承诺时限", "承诺时限为空或不是整数，无法计算期限，本案不作判定")
+    rules = tuple(replace(r, not_judged={"data_quality": 1, "not_due": 3}) if r.id == "SY21-FW-28-1" else r
+                  for r in report.rules)
+    report = replace(report, rules=rules, data_quality=(quality,))
+    text = render(report, "text").decode()
+    assert "数据质量问题（共 1 条，不计为违规）" in text and "承诺时限为空或不是整数" in text
+    assert "SY21-FW-28-1 未判定：数据质量问题，无法判断 1，未到判定时间 3" in text
+    rows = render(report, "csv").decode("utf-8-sig").splitlines()
+    assert rows[-1].startswith("data_quality,SY21-FW-28-1,error,Q9,双清区,,bad_limit,,承诺时限,")
+    assert "fixtures/shaoyang-2021.csv 第17行" in rows[-1]
+    suite = [s for s in ET.fromstring(render(report, "junit")) if s.get("name") == "SY21-FW-28-1"][0]
+    assert suite.get("skipped") == "2"
+    assert [c.find("skipped").get("message") for c in suite if c.find("skipped") is not None] == [
+        "承诺时限为空或不是整数，无法计算期限，本案不作判定（fixtures/shaoyang-2021.csv: row 17）",
+        "未到判定时间 3"]
+    page = render(report, "html").decode()
+    assert "数据质量问题（1 条）" in page and "未判定 <b>4</b>（数据质量问题，无法判断 1，未到判定时间 3）" in page
+    data = json.loads(render(report, "json"))
+    assert data["data_quality"][0]["row"] == 17
+    assert [r["not_judged"] for r in data["rules"] if r["id"] == "SY21-FW-28-1"] == [
+        {"data_quality": 1, "not_due": 3}]
+    import io
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
+    cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
+    assert "承诺时限为空或不是整数，无法计算期限，本案不作判定" in cells

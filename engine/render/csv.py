@@ -2,7 +2,9 @@
 
 UTF-8 with a byte-order mark, because without it Excel decodes the file in the local
 ANSI code page and the Chinese turns to mojibake. The columns are the JSON field names
-plus ``kind`` (``violation`` or ``warning``); the evidence is summarised in one cell.
+plus ``kind`` (``violation``, ``warning``, or ``data_quality`` for a case the log could not
+support: ``type`` is then its reason and ``evidence`` the file and row); the evidence is
+summarised in one cell.
 
 Every text cell comes from an event log that someone else wrote, so a cell that a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -56,5 +58,11 @@ def render(report: Report, *, mask: bool = True) -> bytes:
         writer.writerow(_row("violation", v))
     for v in ordered(report.warnings):
         writer.writerow(_row("warning", v))
+    severity = {r.id: r.severity for r in report.rules}
+    for q in report.data_quality:
+        where = f"{q.file or ''} 第{q.row}行".strip() if q.row is not None else (q.file or "")
+        writer.writerow([_cell(x) for x in ("data_quality", q.rule_id, severity.get(q.rule_id),
+                                             q.case_id, q.unit, None, q.reason, None, q.detail,
+                                             q.message, where)])
     text = buf.getvalue()
     return (BOM + (mask_text(text) if mask else text)).encode("utf-8", "replace")

@@ -35,7 +35,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, type_label
+from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, not_judged_label, type_label
 from ..findings.masking import mask_text
 from ..findings.report import Report, RuleResult, Violation
 from ..resources import data_dir
@@ -181,6 +181,11 @@ def trend_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
     return {"width": width, "height": height, "left": left, "right": width - right,
             "top": top, "base": top + plot_h, "bars": bars, "ticks": ticks,
             "legend_y": height - 8}
+
+
+def not_judged_text(r: RuleResult) -> str:
+    """``未到判定时间 3，不在日志覆盖期间内 2``: what a rule did not judge, and why."""
+    return "，".join(f"{not_judged_label(k)} {n:,}" for k, n in r.not_judged.items())
 
 
 def rule_sections(report: Report, masked: bool = True) -> tuple[list[dict[str, Any]], list[RuleResult]]:
@@ -515,6 +520,10 @@ def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
         },
         "black": black,
         "red": red,
+        "quality": [{"rule_id": q.rule_id, "case_id": text_of(q.case_id or "-", masked),
+                     "unit": text_of(unit_name(q.unit), masked), "file": text_of(q.file or "-", masked),
+                     "row": q.row, "message": text_of(q.message, masked)} for q in report.data_quality],
+        "not_judged_text": not_judged_text,
         "board_min_checked": BOARD_MIN_CHECKED,
         "ranking": ranking,
         "chart": trend_chart(months),

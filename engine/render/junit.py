@@ -5,7 +5,9 @@ violations); each violation is a failing ``<testcase>`` named after its case, or
 unit and period, with a ``<failure>`` whose type is the violation type and whose text
 is the evidence. One passing ``<testcase name="(all other cases)">`` per rule keeps a
 clean rule visible: many dashboards hide a suite without test cases. At-risk warnings
-are not failures; they go to the suite's ``<system-out>``.
+are not failures; they go to the suite's ``<system-out>``. What a rule did not judge is
+``<skipped>``: one test case per data-quality finding, and one for the rest, with the
+reasons.
 
 Built with ``xml.etree`` so escaping is never hand-made; characters that XML 1.0 cannot
 carry at all are replaced. No timestamps or host names: equal Reports, equal bytes.
@@ -18,14 +20,14 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from ..findings.report import Report, RuleResult, Violation
-
-from ..findings.labels import type_label
+from ..findings.labels import not_judged_label, type_label
 from ..findings.masking import mask_text
+from ..findings.report import DataQuality, Report, RuleResult, Violation
 
 from .text import evidence_items, number, ordered, subject
 
 PASSING_NAME = "(all other cases)"
+NOT_JUDGED_NAME = "(not judged)"
 
 # Characters outside the XML 1.0 Char production (C0 controls except tab/LF/CR,
 # surrogates, U+FFFE/U+FFFF).
@@ -52,13 +54,16 @@ def _failure_text(v: Violation) -> str:
     return "\n".join(lines)
 
 
-def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violation]) -> ET.Element:
+def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violation],
+           quality: list[DataQuality]) -> ET.Element:
+    others = {k: n for k, n in rule.not_judged.items() if k != "data_quality"}
+    skipped = len(quality) + (1 if others else 0)
     suite = ET.Element("testsuite", {
         "name": _x(rule.id),
-        "tests": str(max(rule.checked, len(violations))),
+        "tests": str(max(rule.checked, len(violations)) + skipped),
         "failures": str(len(violations)),
         "errors": "0",
-        "skipped": "0",
+        "skipped": str(skipped),
     })
     props = ET.SubElement(suite, "properties")
     src = rule.source or {}
@@ -74,6 +79,14 @@ def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violati
         failure = ET.SubElement(case, "failure", {"type": _x(v.type), "message": _x(v.message)})
         failure.text = _x(_failure_text(v))
     ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": PASSING_NAME})
+    for q in quality:
+        case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": _x(q.case_id or "-")})
+        where = f"{q.file or '<log>'}: row {q.row}" if q.row is not None else (q.file or "")
+        ET.SubElement(case, "skipped", {"message": _x(f"{q.message}（{where}）")})
+    if others:
+        case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": NOT_JUDGED_NAME})
+        ET.SubElement(case, "skipped", {"message": _x("，".join(
+            f"{not_judged_label(k)} {n}" for k, n in others.items()))})
     if warnings:
         out = ET.SubElement(suite, "system-out")
         out.text = _x("\n\n".join(f"预警 {subject(w)}:\n{_failure_text(w)}" for w in warnings))
@@ -93,11 +106,14 @@ def render(report: Report, *, mask: bool = True) -> bytes:
             first = (vs or ws)[0]
             rules[rule_id] = RuleResult(rule_id, "", "", first.severity, {}, len(vs), len(vs),
                                         len(ws))
+    quality: dict[str, list[DataQuality]] = {}
+    for q in report.data_quality:
+        quality.setdefault(q.rule_id, []).append(q)
     root = ET.Element("testsuites", {"name": "govcheck"})
     tests = failures = 0
     for rule_id in sorted(rules):
         vs, ws = by_rule.get(rule_id, ([], []))
-        suite = _suite(rules[rule_id], vs, ws)
+        suite = _suite(rules[rule_id], vs, ws, quality.get(rule_id, []))
         tests += int(suite.get("tests"))
         failures += len(vs)
         root.append(suite)

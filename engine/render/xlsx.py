@@ -27,7 +27,7 @@ from ..findings.labels import kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
 
 from .csv import neutralise
-from .html import header, rate, text_of, unit_name, unit_ranking
+from .html import header, not_judged_text, rate, text_of, unit_name, unit_ranking
 from .text import evidence_text, ordered
 
 SUMMARY = "汇总"
@@ -152,12 +152,19 @@ def render(report: Report, *, mask: bool = True) -> bytes:
     out.append([])
     out.append([("分规则情况", bold)])
     out.append([(label, head) for label in ("规则编号", "标题", "类型", "级别", "检查", "违规",
-                                           "违规率", "预警", "依据", "原文")])
+                                           "违规率", "预警", "依据", "原文", "未判定")])
     for r in sorted(report.rules, key=lambda r: r.id):
         cite, quote = _source(r)
         out.append([r.id, (r.title, wrap), kind_label(r.kind),
                     severity_label(r.severity), r.checked, r.violations,
-                    rate(r.violations, r.checked), r.warnings, (cite, wrap), (quote, wrap)])
+                    rate(r.violations, r.checked), r.warnings, (cite, wrap), (quote, wrap),
+                    (not_judged_text(r), wrap)])
+    if report.data_quality:
+        out.append([])
+        out.append([(f"数据质量问题（{len(report.data_quality)} 条，不计为违规，也不计入检查数）", bold)])
+        out.append([(label, head) for label in ("规则编号", "案件", "单位", "文件", "行", "说明")])
+        for q in report.data_quality:
+            out.append([q.rule_id, q.case_id, unit_name(q.unit), q.file, q.row, (q.message, wrap)])
 
     # -- one sheet per unit -------------------------------------------------------------
     findings: dict[str, list[tuple[str, Violation]]] = {e["unit"]: [] for e in ranking}
