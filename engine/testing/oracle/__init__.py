@@ -42,11 +42,15 @@ __all__ = ["evaluate", "JUDGES", "Judge", "Workdays", "Event", "Finding", "read_
 
 
 def evaluate(rules: Sequence[RuleBase], events: Sequence[Event], workdays: Workdays | None = None,
-             as_of: dt.datetime | None = None) -> list[Finding]:
-    """Every violation and warning the rules give on the log, as the contract means them.
+             as_of: dt.datetime | None = None,
+             span: tuple[dt.datetime, dt.datetime] | None = None) -> list[Finding]:
+    """Every violation, warning and data-quality finding the rules give on the log, as the
+    contract means them.
 
     ``workdays`` defaults to chinese_calendar and the shipped calendars; ``as_of`` to the
-    latest timestamp in the log (later events are ignored).
+    latest timestamp in the log (later events are ignored); ``span``, the stretch of time
+    the log covers (only what happened inside it is judged), to the first event's date up
+    to ``as_of``.
     """
     events = deduplicated(events)
     if as_of is None:
@@ -56,6 +60,10 @@ def evaluate(rules: Sequence[RuleBase], events: Sequence[Event], workdays: Workd
     if workdays is None:
         workdays = Workdays.load()
     log = Log(events, as_of)
+    if span is None:
+        seen = [e.timestamp for e in events if e.timestamp <= as_of]
+        span = (dt.datetime.combine(min(seen).date() if seen else as_of.date(), dt.time()), as_of)
+    log.span = span
     out: list[Finding] = []
     for rule in rules:
         out.extend(JUDGES[rule.kind].find(rule, log, as_of, workdays))

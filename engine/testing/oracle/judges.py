@@ -14,11 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
-from ...errors import DataError
 from ...model.rule import Duration, Matcher, RuleBase
 from .log import Event, Log
 from .matching import Criterion, candidates, criteria, meets, number, text
-from .truth import Finding
+from .truth import DATA_QUALITY, Finding
 from .workdays import END_OF_DAY, Workdays
 
 #: A judge's function: (rule, log, as_of, working days) → its findings.
@@ -73,13 +72,15 @@ def window_label(rule: RuleBase) -> str | None:
 
 
 def openings(rule: RuleBase, log: Log) -> list[Event]:
-    """Per case, the first event meeting the opening, if it falls in the window."""
+    """Per case, the first event meeting the opening, if it falls in the window and in the
+    span the log covers (a case opened outside the span is not judged)."""
     tests = opening(rule)
     first: dict[str, Event] = {}
     for e in candidates(log, tests):
         if e.case_id not in first and meets(tests, e):
             first[e.case_id] = e
-    return [e for e in first.values() if in_window(rule, e.timestamp)]
+    return [e for e in first.values()
+            if in_window(rule, e.timestamp) and log.covers(e.timestamp, e.timestamp)]
 
 
 def unit_of(duration: Duration) -> str:
@@ -91,20 +92,33 @@ def unit_of(duration: Duration) -> str:
     return "workdays"
 
 
+class Unjudgeable(Exception):
+    """The log cannot support judging this case: a data-quality finding, not a violation."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def limit(duration: Duration, start: Event, rule: RuleBase) -> float:
     """The count a duration allows for a case: fixed, or read from its opening event."""
     if duration.workdays_from:
-        return _whole(start.get(duration.workdays_from), start, rule, duration.workdays_from)
+        return _whole(start.get(duration.workdays_from))
     return next(v for v in (duration.workdays, duration.days, duration.hours) if v is not None)
 
 
-def _whole(raw_value: Any, event: Event, rule: RuleBase, name: str) -> int:
-    """A number of working days read from the log: bad input unless it is whole."""
+def _whole(raw_value: Any) -> int:
+    """A number of working days read from the log; blank or not whole: the case cannot be
+    judged."""
     try:
         return int(str(raw_value).strip())
     except (TypeError, ValueError):
-        raise DataError(f"case {event.case_id!r}: {raw_value!r} must be a whole number of "
-                        f"working days (rule {rule.id}, {name})") from None
+        raise Unjudgeable("bad_limit") from None
+
+
+def quality(rule, case: Event, reason: str) -> Finding:
+    """A data-quality finding, typed as the truth compares it."""
+    return Finding(rule.id, case.case_id, case.unit, None, DATA_QUALITY + reason)
 
 
 class Clock:
@@ -148,10 +162,16 @@ def deadline(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
     extend_test = criteria(extension)
     for start in openings(rule, log):
         case = log.by_case[start.case_id]
-        allowed = limit(rule.within, start, rule)
+        problems = []
+        try:
+            allowed = limit(rule.within, start, rule)
+        except Unjudgeable as exc:
+            problems.append(exc.reason)
         end = next((e for e in case if e.timestamp >= start.timestamp and meets(end_test, e)),
                    None)
         end_ts = end.timestamp if end else None
+        if end is None and any(e.timestamp < start.timestamp and meets(end_test, e) for e in case):
+            problems.append("end_before_start")     # it ended before it started, never after
 
         def before_close(e: Event, since: dt.datetime) -> bool:
             return e.timestamp >= since and (end_ts is None or e.timestamp <= end_ts)
@@ -166,7 +186,15 @@ def deadline(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
         if granted_by is not None:
             for e in case:
                 if before_close(e, base) and meets(extend_test, e):
-                    extra += _whole(e.get(granted_by), e, rule, granted_by)
+                    try:
+                        extra += _whole(e.get(granted_by))
+                    except Unjudgeable as exc:
+                        if exc.reason not in problems:
+                            problems.append(exc.reason)
+        if problems:
+            for reason in problems:
+                yield quality(rule, start, reason)
+            continue
         paused, still_paused = 0.0, False
         if rule.pause is not None:
             for p in case:
@@ -207,8 +235,12 @@ def sequence(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
         complete = all(t is not None for t in firsts)
         due = None
         if rule.within is not None:
-            due = Clock(unit_of(rule.within), workdays).due(start.timestamp,
-                                                            limit(rule.within, start, rule))
+            try:
+                allowed = limit(rule.within, start, rule)
+            except Unjudgeable as exc:
+                yield quality(rule, start, exc.reason)
+                continue
+            due = Clock(unit_of(rule.within), workdays).due(start.timestamp, allowed)
             if not complete and not as_of > due:
                 continue            # not judged before its time is up
         if not complete:
@@ -229,8 +261,12 @@ def min_count(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterato
     for start in openings(rule, log):
         due = None
         if rule.within is not None:
-            due = Clock(unit_of(rule.within), workdays).due(start.timestamp,
-                                                            limit(rule.within, start, rule))
+            try:
+                allowed = limit(rule.within, start, rule)
+            except Unjudgeable as exc:
+                yield quality(rule, start, exc.reason)
+                continue
+            due = Clock(unit_of(rule.within), workdays).due(start.timestamp, allowed)
         counted = [e for e in log.by_case[start.case_id]
                    if meets(count_test, e) and (due is None or e.timestamp <= due)]
         if rule.distinct:
@@ -250,17 +286,19 @@ def due_by(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator[F
     due = dt.datetime.combine(rule.by, END_OF_DAY)
     required = criteria(raw(rule.required))
     if rule.subjects_list is not None:
-        subjects = [(s.case_id, s.unit) for s in rule.subjects_list]
+        eff = rule.effective
+        since = dt.datetime.combine(eff.from_, dt.time()) if eff and eff.from_ else log.span[0]
+        subjects = [(s.case_id, s.unit, since) for s in rule.subjects_list]
     else:
-        subjects = [(e.case_id, e.unit) for e in openings(rule, log)]
-    for case_id, unit in subjects:
+        subjects = [(e.case_id, e.unit, e.timestamp) for e in openings(rule, log)]
+    for case_id, unit, since in subjects:
         done = next((e.timestamp for e in log.by_case.get(case_id, []) if meets(required, e)),
                     None)
-        if done is None:
-            if as_of > due:
-                yield Finding(rule.id, case_id, unit, None, "missing_by_date")
-        elif done > due:
-            yield Finding(rule.id, case_id, unit, None, "late")
+        if done is not None and done <= due:
+            continue                      # done in time: whatever the span, it passes
+        if not (log.covers(since, due) and as_of > due):
+            continue                      # the log cannot show the whole window: not judged
+        yield Finding(rule.id, case_id, unit, None, "missing_by_date" if done is None else "late")
 
 
 def required_fields(rule, log: Log, as_of, workdays) -> Iterator[Finding]:
@@ -270,7 +308,8 @@ def required_fields(rule, log: Log, as_of, workdays) -> Iterator[Finding]:
     flagged: set[str] = set()
     tests = opening(rule)
     for e in candidates(log, tests):
-        if e.case_id in flagged or not meets(tests, e) or not in_window(rule, e.timestamp):
+        if e.case_id in flagged or not meets(tests, e) or not in_window(rule, e.timestamp) \
+                or not log.covers(e.timestamp, e.timestamp):
             continue
         for name in rule.fields:
             value = e.get(name)
@@ -286,7 +325,8 @@ def forbidden(rule, log: Log, as_of, workdays) -> Iterator[Finding]:
     flagged: set[str] = set()
     tests = opening(rule)
     for e in candidates(log, tests):
-        if e.case_id not in flagged and meets(tests, e) and in_window(rule, e.timestamp):
+        if e.case_id not in flagged and meets(tests, e) and in_window(rule, e.timestamp) \
+                and log.covers(e.timestamp, e.timestamp):
             flagged.add(e.case_id)
             yield Finding(rule.id, e.case_id, e.unit, None, "forbidden")
 
@@ -346,12 +386,12 @@ def ratio(rule, log: Log, as_of: dt.datetime, workdays) -> Iterator[Finding]:
         tests = opening(rule)
         members = []
         for e in candidates(log, tests):
-            if meets(tests, e) and in_window(rule, e.timestamp):
+            if meets(tests, e) and in_window(rule, e.timestamp) and e.case_id not in excluded:
                 num = number(e.get(rule.value.numerator))
                 den = number(e.get(rule.value.denominator))
                 if num is None or den is None:
-                    raise DataError(f"case {e.case_id!r}: {rule.value.numerator}/"
-                                    f"{rule.value.denominator} must be numbers (rule {rule.id})")
+                    yield Finding(rule.id, e.case_id, None, None, DATA_QUALITY + "bad_number")
+                    continue
                 members.append((e, num, den))
     sums: dict[tuple, list] = {}
     for e, num, den in members:
@@ -360,18 +400,22 @@ def ratio(rule, log: Log, as_of: dt.datetime, workdays) -> Iterator[Finding]:
         group = _group(e, rule.group_by) if rule.group_by else None
         if rule.period:
             period = period_label(rule.period, e.timestamp.date())
-            end = period_bounds(rule.period, e.timestamp.date())[1]
+            start, end = period_bounds(rule.period, e.timestamp.date())
         else:
             period = window_label(rule)
-            end = rule.effective.to if rule.effective else None
-        acc = sums.setdefault((group, period), [0.0, 0.0, end])
+            eff = rule.effective
+            start, end = (eff.from_, eff.to) if eff else (None, None)
+        acc = sums.setdefault((group, period), [0.0, 0.0, start, end])
         acc[0] += num
         acc[1] += den
-    for (group, period), (num, den, end) in sums.items():
+    for (group, period), (num, den, start, end) in sums.items():
         if den <= 0:
             continue
         if end is not None and not as_of > dt.datetime.combine(end, END_OF_DAY):
             continue
+        if not log.covers(dt.datetime.combine(start, dt.time()) if start else log.span[0],
+                          dt.datetime.combine(end, END_OF_DAY) if end else log.span[1]):
+            continue                      # the log does not cover the whole period
         if num / den < rule.at_least:
             yield Finding(rule.id, None, group, period, "below_threshold")
 
@@ -416,7 +460,10 @@ def periodic(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
         end = period_bounds(rule.every, start)[1]
         close = _close(rule, end, workdays)
         label = period_label(rule.every, start)
-        if as_of > close:
+        # a report about a period comes out once it is over: the log must hold the days from
+        # the period's end to its close; otherwise the whole period and its grace
+        since = end + dt.timedelta(days=1) if rule.period_of else start
+        if as_of > close and log.covers(dt.datetime.combine(since, dt.time()), close):
             for g in groups:
                 n = sum(1 for ts in counts.get((g, label), ()) if ts <= close)
                 if n < rule.at_least:

@@ -101,11 +101,18 @@ def deduplicated(events: Iterable[Event]) -> list[Event]:
 class Log:
     """The events as they stood at as_of, in log order, by case and by event type."""
 
-    def __init__(self, events: Sequence[Event], as_of: dt.datetime):
+    def __init__(self, events: Sequence[Event], as_of: dt.datetime,
+                 span: tuple[dt.datetime, dt.datetime] | None = None):
         kept = sorted((e for e in events if e.timestamp <= as_of), key=lambda e: e.key)
         self.events = kept
+        #: the stretch of time the log covers (set by ``evaluate``)
+        self.span = span or (dt.datetime.min, as_of)
         self.by_case: dict[str, list[Event]] = defaultdict(list)
         self.by_type: dict[str, list[Event]] = defaultdict(list)
         for e in kept:
             self.by_case[e.case_id].append(e)
             self.by_type[e.event_type].append(e)
+
+    def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Does the log cover all of ``start``…``end``?"""
+        return self.span[0] <= start and end <= self.span[1]

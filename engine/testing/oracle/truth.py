@@ -41,7 +41,14 @@ def read_truth(path: str | Path) -> list[Finding]:
                         r["period"] or None, r["type"]) for r in csv.DictReader(f)]
 
 
+#: The type a data-quality finding carries here: ``data_quality:<reason>``.
+DATA_QUALITY = "data_quality:"
+
+
 def findings_of(report) -> list[Finding]:
-    """The findings of an engine ``Report``, in the same shape (violations and warnings)."""
+    """The findings of an engine ``Report``, in the same shape (violations, warnings and
+    data-quality findings, the last typed ``data_quality:<reason>``)."""
     return sorted({Finding(v.rule_id, v.case_id, v.unit, v.period, v.type)
-                   for v in (*report.violations, *report.warnings)})
+                   for v in (*report.violations, *report.warnings)}
+                  | {Finding(q.rule_id, q.case_id, q.unit, None, DATA_QUALITY + q.reason)
+                     for q in report.data_quality})
