@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from govcheck.engine.errors import CalendarError, DataError
+from govcheck.engine.errors import CalendarError
 from support import found, warned
 
 DEADLINE = """
