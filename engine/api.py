@@ -23,6 +23,8 @@ from .data.ingest import IngestResult, ingest
 from .data.sqltext import quote_string
 from .model.loader import load_rules
 from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
+from .model.vocabulary import VOCABULARY_FILE, Vocabulary, find_vocabulary, load_vocabulary
+from .plan import plan_rule
 from .model.rule import LoadedRule
 from .findings.report import PackUse, Report, RuleResult, Span, UnitResult
 from .resources import data_dir
@@ -104,6 +106,17 @@ def _only(rules: list[LoadedRule], rule_ids: Sequence[str]) -> list[LoadedRule]:
     return [r for r in rules if r.rule.id in wanted]
 
 
+def vocabulary_for(places: Sequence[str | Path]) -> Vocabulary:
+    """The shipped vocabulary, with the one beside or above the rule files added when that is
+    a rules repository's own (its names may add to the shipped ones, never contradict them)."""
+    shipped_path = default_rules_dir() / VOCABULARY_FILE
+    shipped = load_vocabulary(shipped_path)
+    local = find_vocabulary(places)
+    if local is None or local.resolve() == shipped_path.resolve():
+        return shipped
+    return shipped.extended(load_vocabulary(local))
+
+
 @dataclass(frozen=True)
 class Library:
     """The rules a run may use and the packs they lie in. ``shipped``: the default library,
@@ -112,12 +125,13 @@ class Library:
     rules: list[LoadedRule]
     packs: list[Pack]
     shipped: bool
+    vocabulary: Vocabulary
 
     @classmethod
     def load(cls, rule_paths: Sequence[str | Path] | None) -> "Library":
         places = rule_places(rule_paths)
         return cls(load_rules(places), find_packs([p for p in places if p.is_dir()]),
-                   shipped=not rule_paths)
+                   shipped=not rule_paths, vocabulary=vocabulary_for(places))
 
     def choose(self, pack_names: Sequence[str], city: str | None, rule_ids: Sequence[str],
                span: Span) -> tuple[list[LoadedRule], tuple[PackUse, ...]]:
@@ -219,11 +233,53 @@ def check(run: Run) -> Report:
                         mask_bad_rows=run.mask, sheet=run.sheet)
         moment = _as_of(con, loaded, run.as_of)
         check_units(con, run.units, loaded)
+        present = event_types_of(con, library.vocabulary, loaded, moment)
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
-        return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs)
+        return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs,
+                        fit=RuleFit(library.vocabulary, present))
     finally:
         con.close()
+
+
+def event_types_of(con, vocabulary: Vocabulary, loaded: IngestResult,
+                   as_of: dt.datetime) -> frozenset[str]:
+    """The event types of the log (up to ``as_of``), each declared in the vocabulary: a type
+    no vocabulary knows is a typo in a mapping or an export until a vocabulary says what it
+    means (``工单完结`` for ``工单办结`` once made every case overdue)."""
+    rows = con.execute('SELECT event_type, min(_src), min_by(_row, _src * 4294967296 + _row) '
+                       'FROM events GROUP BY event_type ORDER BY event_type').fetchall()
+    for event_type, src, row in rows:
+        if event_type not in vocabulary.event_types:
+            where = SourceLocation(loaded.files[src] if src is not None and src < len(loaded.files)
+                                   else ", ".join(loaded.files), row=row)
+            raise DataError(f"event type {event_type!r} is not in the vocabulary"
+                            f"{did_you_mean(event_type, vocabulary.event_types)}; declare it in "
+                            "a vocabulary.yaml beside your rules, or map it to a known type",
+                            where)
+    at = con.execute('SELECT DISTINCT event_type FROM events WHERE "timestamp" <= $as_of',
+                     {"as_of": as_of}).fetchall()
+    return frozenset(t for (t,) in at)
+
+
+@dataclass(frozen=True)
+class RuleFit:
+    """What decides whether a rule can speak to a log: the systems its event types come from
+    must all be in the log; and whether the log holds any event the rule reads."""
+
+    vocabulary: Vocabulary
+    present: frozenset[str]
+
+    def status(self, rule) -> tuple[str, str | None]:
+        """``judged``, ``not_applicable`` (with the systems missing) or ``no_data``."""
+        types = plan_rule(rule).event_types
+        if types is None:
+            return ("judged", None) if self.present else ("no_data", None)
+        have = {self.vocabulary.system(t) for t in self.present}
+        missing = sorted({s for t in types if (s := self.vocabulary.system(t)) and s not in have})
+        if missing:
+            return "not_applicable", "、".join(missing)
+        return ("judged", None) if set(types) & self.present else ("no_data", None)
 
 
 def check_units(con, units: Sequence[str], loaded: IngestResult) -> None:
@@ -264,18 +320,26 @@ def log_span(con, as_of: dt.datetime, start: dt.datetime | None = None,
 
 def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: IngestResult,
              as_of: str | dt.datetime | None = None, units: Sequence[str] = (),
-             span: Span | None = None, packs: tuple[PackUse, ...] = ()) -> Report:
-    """Run ``rules`` over the ``events`` table already in ``con``."""
+             span: Span | None = None, packs: tuple[PackUse, ...] = (),
+             fit: RuleFit | None = None) -> Report:
+    """Run ``rules`` over the ``events`` table already in ``con``. With ``fit``, a rule whose
+    systems the log lacks is not run (``not_applicable``), and one that read no event is
+    marked ``no_data``."""
     moment = _as_of(con, loaded, as_of)
     span = span or log_span(con, moment)
     calendar.load_into(con)
-    outcomes = run_rules(con, rules, moment, calendar, span.bounds(), loaded.files)
+    statuses = {r.rule.id: fit.status(r.rule) for r in rules} if fit else {}
+    runnable = [r for r in rules if statuses.get(r.rule.id, ("judged",))[0] != "not_applicable"]
+    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files)
+    outcomes += [RuleOutcome(r, 0, {}, (), ()) for r in rules if r not in runnable]
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '
         'FROM events WHERE "timestamp" <= $as_of', {"as_of": moment}).fetchone()
     years = tuple(y for y in range(first.year, moment.year + 1) if calendar.covers(y)) if first else ()
     report = _report(outcomes, moment, events, cases, loaded, years, set(units))
-    return replace(report, span=span, packs=packs)
+    rules_out = tuple(replace(r, status=statuses[r.id][0], status_reason=statuses[r.id][1])
+                      if r.id in statuses else r for r in report.rules)
+    return replace(report, rules=rules_out, span=span, packs=packs)
 
 
 def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases: int,

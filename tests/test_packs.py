@@ -87,3 +87,37 @@ def test_periods(period, start, end):
 def test_bad_periods_are_refused(period):
     with pytest.raises(GovcheckError, match="--period"):
         parse_span(period, None, None)
+
+
+def hotline_log(tmp_path, typo: str | None = None):
+    """The 12345 tickets of the sample: a log of one system only."""
+    import csv
+    rows = [r for r in csv.DictReader((ROOT / "fixtures/sample/events.csv").open(encoding="utf-8"))
+            if r["event_type"].startswith("工单")]
+    if typo:
+        rows[0]["event_type"] = typo
+    path = tmp_path / "hotline.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(path)
+
+
+def test_rules_that_read_systems_the_log_lacks_are_not_applied(tmp_path):
+    result = CliRunner().invoke(main, ["check", hotline_log(tmp_path), "--city", "邵阳",
+                                       "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0 and report["violations"] == []
+    statuses = {r["id"]: (r["status"], r["status_reason"]) for r in report["rules"]}
+    assert statuses["GB-OGI-26-1"] == ("not_applicable", "政务公开平台")
+    assert statuses["SY22-GK-05-1"][0] == "not_applicable"      # no daily bulletins asked of it
+    assert all(r["checked"] == 0 for r in report["rules"] if r["status"] == "not_applicable")
+
+
+def test_an_event_type_no_vocabulary_declares_is_refused_with_the_nearest(tmp_path):
+    path = hotline_log(tmp_path, typo="工单完结")
+    result = CliRunner().invoke(main, ["check", path, "--city", "邵阳"])
+    assert result.exit_code == 2
+    assert f"{path}: row 2: event type '工单完结' is not in the vocabulary (did you mean '工单办结'" \
+        in result.stderr

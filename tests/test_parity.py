@@ -127,7 +127,11 @@ REQUIRED = {"延期": {"延长工作日"}}
 
 
 def write_rules(folder: Path, rules: dict[str, str] = RULES) -> Path:
+    """The rules, with a vocabulary that declares the random logs' event types."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocabulary.yaml").write_text(
+        "event_types:\n" + "".join(f"  {t}: {{description: 测试事件{t}, system: 测试系统}}\n"
+                                    for t in TYPES), encoding="utf-8")
     for rid, body in rules.items():
         text = textwrap.dedent(body).strip()
         (folder / f"{rid}.yaml").write_text(

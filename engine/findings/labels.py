@@ -57,3 +57,18 @@ DATA_QUALITY = {
 
 def not_judged_label(reason: str) -> str:
     return NOT_JUDGED.get(reason, reason)
+
+
+#: Whether a rule could speak to the log at all (``RuleResult.status``).
+RULE_STATUS = {
+    "judged": "已判定",
+    "not_applicable": "不适用",
+    "no_data": "无数据",
+}
+
+
+def rule_status_text(status: str, reason: str | None) -> str:
+    """``不适用（日志不含 12345热线 系统的事件）``, ``无数据``, or ``已判定``."""
+    if status == "not_applicable":
+        return f"不适用（日志不含 {reason} 系统的事件）"
+    return RULE_STATUS.get(status, status)

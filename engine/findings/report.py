@@ -110,6 +110,10 @@ class RuleResult:
     path: str = ""
     #: cases or groups the rule did not judge, by reason (``findings.labels.NOT_JUDGED``)
     not_judged: dict[str, int] = field(default_factory=dict)
+    #: ``judged``; ``not_applicable`` (the log holds no event of a system the rule reads:
+    #: ``status_reason`` names them; the rule was not run); ``no_data`` (it read no event)
+    status: str = "judged"
+    status_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import RuleError, RuleErrors
+from ..errors import RuleError, RuleErrors, SourceLocation
 from .yamlsource import YamlDocument, load_yaml
 
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -41,6 +41,24 @@ class Vocabulary:
         """The system that records an event type; None when the vocabulary lacks it."""
         term = self.event_types.get(event_type)
         return term.system if term is not None else None
+
+    def extended(self, local: "Vocabulary") -> "Vocabulary":
+        """This vocabulary with a rules repository's own added: new names are welcome; a name
+        both give must come from the same system (the local description may word it its own
+        way)."""
+        problems = []
+        for section in SECTIONS:
+            ours, theirs = getattr(self, section), getattr(local, section)
+            for name, term in theirs.items():
+                if name in ours and ours[name].system != term.system:
+                    problems.append(RuleError(
+                        f"{section[:-1].replace('_', ' ')} {name!r} is already declared in "
+                        f"{self.path} with system {ours[name].system!r}: give it another name, "
+                        "or the same system", SourceLocation(local.path)))
+        if problems:
+            raise RuleErrors(problems)
+        return Vocabulary({**self.event_types, **local.event_types},
+                          {**self.attributes, **local.attributes}, f"{self.path} + {local.path}")
 
 
 def find_vocabulary(paths: Sequence[str | Path]) -> Path | None:

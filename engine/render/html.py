@@ -35,7 +35,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, not_judged_label, type_label
+from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, not_judged_label, rule_status_text, type_label
 from ..findings.masking import mask_text
 from ..findings.report import Report, RuleResult, Violation
 from ..resources import data_dir
@@ -184,7 +184,10 @@ def trend_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def not_judged_text(r: RuleResult) -> str:
-    """``未到判定时间 3，不在日志覆盖期间内 2``: what a rule did not judge, and why."""
+    """``未到判定时间 3，不在日志覆盖期间内 2``: what a rule did not judge, and why; or why it
+    could not judge at all (``不适用（日志不含 … 系统的事件）``, ``无数据``)."""
+    if r.status != "judged":
+        return rule_status_text(r.status, r.status_reason)
     return "，".join(f"{not_judged_label(k)} {n:,}" for k, n in r.not_judged.items())
 
 

@@ -53,6 +53,8 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
         "warnings": r.warnings,
         "path": r.path,
         "not_judged": dict(r.not_judged),
+        "status": r.status,
+        "status_reason": r.status_reason,
     }
 
 

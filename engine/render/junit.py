@@ -20,7 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from ..findings.labels import not_judged_label, type_label
+from ..findings.labels import not_judged_label, rule_status_text, type_label
 from ..findings.masking import mask_text
 from ..findings.report import DataQuality, Report, RuleResult, Violation
 
@@ -57,7 +57,7 @@ def _failure_text(v: Violation) -> str:
 def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violation],
            quality: list[DataQuality]) -> ET.Element:
     others = {k: n for k, n in rule.not_judged.items() if k != "data_quality"}
-    skipped = len(quality) + (1 if others else 0)
+    skipped = len(quality) + (1 if others else 0) + (1 if rule.status != "judged" else 0)
     suite = ET.Element("testsuite", {
         "name": _x(rule.id),
         "tests": str(max(rule.checked, len(violations)) + skipped),
@@ -83,6 +83,9 @@ def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violati
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": _x(q.case_id or "-")})
         where = f"{q.file or '<log>'}: row {q.row}" if q.row is not None else (q.file or "")
         ET.SubElement(case, "skipped", {"message": _x(f"{q.message}（{where}）")})
+    if rule.status != "judged":
+        case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": NOT_JUDGED_NAME})
+        ET.SubElement(case, "skipped", {"message": _x(rule_status_text(rule.status, rule.status_reason))})
     if others:
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": NOT_JUDGED_NAME})
         ET.SubElement(case, "skipped", {"message": _x("，".join(

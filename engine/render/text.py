@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from ..findings.labels import not_judged_label, severity_label, type_label
+from ..findings.labels import not_judged_label, rule_status_text, severity_label, type_label
 from ..findings.masking import mask_text
 from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
@@ -199,10 +199,19 @@ def _rule_summary(report: Report) -> list[str]:
 
 
 def _not_judged_notes(rules: Sequence[RuleResult]) -> list[str]:
-    """Why what was not judged was not judged, one line per rule that has any."""
+    """Rules the log cannot speak to, and why what was not judged was not judged."""
+    out = []
+    for status, heading in (("not_applicable", "不适用的规则（日志不含其所读系统的事件，未运行）"),
+                            ("no_data", "无数据的规则（日志中没有它读取的事件）")):
+        listed = [r for r in rules if r.status == status]
+        if listed:
+            out += ["", f"{heading}：{len(listed)} 条"]
+            out += [f"  {r.id} {rule_status_text(r.status, r.status_reason)}" for r in listed]
     lines = [f"  {r.id} 未判定：" + "，".join(f"{not_judged_label(k)} {n}" for k, n in r.not_judged.items())
              for r in rules if r.not_judged]
-    return ["", "未判定的原因（日志不能说明义务是否履行的，不作判定）："] + lines if lines else []
+    if lines:
+        out += ["", "未判定的原因（日志不能说明义务是否履行的，不作判定）："] + lines
+    return out
 
 
 def _data_quality(report: Report) -> list[str]:
