@@ -401,6 +401,8 @@ def ratio(rule, log: Log, as_of: dt.datetime, workdays) -> Iterator[Finding]:
         if rule.period:
             period = period_label(rule.period, e.timestamp.date())
             start, end = period_bounds(rule.period, e.timestamp.date())
+            if rule.effective and rule.effective.from_:
+                start = max(start, rule.effective.from_)
         else:
             period = window_label(rule)
             eff = rule.effective
@@ -460,9 +462,9 @@ def periodic(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
         end = period_bounds(rule.every, start)[1]
         close = _close(rule, end, workdays)
         label = period_label(rule.every, start)
-        # a report about a period comes out once it is over: the log must hold the days from
-        # the period's end to its close; otherwise the whole period and its grace
-        since = end + dt.timedelta(days=1) if rule.period_of else start
+        # the log must hold the whole period (from the day the rule applies, if later) and
+        # its grace: an event that counts may come at any time in it
+        since = max(start, eff.from_) if eff and eff.from_ else start
         if as_of > close and log.covers(dt.datetime.combine(since, dt.time()), close):
             for g in groups:
                 n = sum(1 for ts in counts.get((g, label), ()) if ts <= close)
