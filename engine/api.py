@@ -20,6 +20,7 @@ from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
 from .data.ingest import IngestResult, ingest
+from .data.mapping import load_mapping
 from .data.sqltext import quote_string
 from .model.loader import load_rules
 from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
@@ -225,6 +226,7 @@ class Run:
 def check(run: Run) -> Report:
     """Evaluate event logs against rules and return the report."""
     library = Library.load(run.rules)
+    check_mapping(run.mapping, library.vocabulary)
     declared = parse_span(run.period, run.span_from, run.span_to)
     calendar = WorkCalendar.load(run.calendars)
     con = connect(run.memory_limit)
@@ -240,6 +242,20 @@ def check(run: Run) -> Report:
                         fit=RuleFit(library.vocabulary, present))
     finally:
         con.close()
+
+
+def check_mapping(mapping: str | Path | None, vocabulary: Vocabulary) -> None:
+    """Every event type a mapping writes must be one the vocabulary knows, refused at its
+    place in the mapping file before any log is read."""
+    if mapping is None:
+        return
+    loaded = load_mapping(mapping)
+    for event_type, key in loaded.event_types():
+        if event_type not in vocabulary.event_types:
+            raise DataError(f"event type {event_type!r} is not in the vocabulary"
+                            f"{did_you_mean(event_type, vocabulary.event_types)}",
+                            loaded.document.location(key) if loaded.document else
+                            SourceLocation(str(mapping)))
 
 
 def event_types_of(con, vocabulary: Vocabulary, loaded: IngestResult,

@@ -366,3 +366,14 @@ def test_a_case_that_cannot_be_judged_is_reported_and_strict_refuses_it(library,
     strict = invoke("check", path, "--rules", library, "--strict")
     assert strict.exit_code == 2
     assert f"{path}: row 7: T-CLI-1:" in strict.stderr and "Traceback" not in strict.output
+
+
+def test_a_typo_in_a_mapped_event_type_is_refused_at_its_place_in_the_mapping(library, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    text = (ROOT / "tests" / "data" / "ingest" / "wide_mapping.yaml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace("event_type: 咨询答复", "event_type: 咨询答付"), encoding="utf-8")
+    log = ROOT / "tests" / "data" / "ingest" / "wide_messages.csv"
+    result = invoke("check", log, "--rules", library, "--mapping", mapping)
+    assert result.exit_code == 2
+    assert f"{mapping}:10:17: event type '咨询答付' is not in the vocabulary (did you mean '咨询答复'" \
+        in result.stderr

@@ -101,6 +101,16 @@ class Mapping:
             return SourceLocation(self.path)
         return self.document.key_location(key_path)
 
+    def event_types(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """Every event type the mapping writes into the log, with the key path that writes
+        it: a wide entry's type, a constant, or a value ``values`` maps event types to."""
+        named = [(entry.event_type, ("events", entry.index, "event_type")) for entry in self.events]
+        if "event_type" in self.constants:
+            named.append((self.constants["event_type"], ("constants", "event_type")))
+        named += [(target, ("values", "event_type", source))
+                  for source, target in self.values.get("event_type", {}).items()]
+        return named
+
     def source_columns(self) -> dict[str, tuple[Any, ...]]:
         """Every source column the mapping names, with the key path that names it."""
         named: dict[str, tuple[Any, ...]] = {}
