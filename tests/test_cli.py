@@ -377,3 +377,19 @@ def test_a_typo_in_a_mapped_event_type_is_refused_at_its_place_in_the_mapping(li
     assert result.exit_code == 2
     assert f"{mapping}:10:17: event type '咨询答付' is not in the vocabulary (did you mean '咨询答复'" \
         in result.stderr
+
+
+def test_a_wide_row_whose_start_time_is_blank_is_a_data_quality_finding(library, tmp_path):
+    """Before, such a message dropped out of what was checked without a word."""
+    log = tmp_path / "wide.csv"
+    log.write_text("留言编号,留言用户,留言时间,答复时间,答复意见\n"
+                   "101,A001,2021/9/30 10:00,2021/10/8 9:00,已办理\n"
+                   "102,A002,,2021/10/20 9:00,已办理\n", encoding="utf-8")
+    mapping = ROOT / "tests" / "data" / "ingest" / "wide_mapping.yaml"
+    result = invoke("check", log, "--rules", library, "--mapping", mapping, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [(q["case_id"], q["reason"], q["row"], q["detail"]) for q in report["data_quality"]] == \
+        [("102", "no_start", 3, "咨询受理")]
+    assert report["rules"][0]["checked"] == 1
+    assert report["rules"][0]["not_judged"] == {"data_quality": 1}

@@ -39,9 +39,10 @@ EVIDENCE_OWN = ("case_id", "event_type", "timestamp")
 
 #: What every kind's query returns, one row each.
 #: ``row_kind`` is ``checked`` (per unit: how many cases/groups were judged, in
-#: ``actual``), ``violation``, ``warning``, ``gap`` (a working-day count needed a date
-#: no calendar covers: ``actual`` is that date) or ``bad_value`` (a limit attribute
-#: that is not a whole number: ``src``/``row`` locate the event).
+#: ``actual``), ``violation``, ``warning``, ``not_judged`` (per unit and reason, in
+#: ``type``: how many were not judged, in ``actual``), ``data_quality`` (a case the log
+#: cannot support: ``type`` the reason, ``src``/``row`` locate the event) or ``gap`` (a
+#: working-day count needed a date no calendar covers: ``actual`` is that date).
 OUTPUT_COLUMNS = ("row_kind", "case_id", "unit", "period", "type", "due", "actual", "src", "row")
 
 _env = jinja2.Environment(

@@ -52,6 +52,7 @@ DATA_QUALITY = {
     "bad_limit": "期限字段为空或不是整数",
     "bad_number": "数值字段不是数字",
     "end_before_start": "办结早于起算",
+    "no_start": "起算时间为空",
 }
 
 

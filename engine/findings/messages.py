@@ -66,6 +66,8 @@ def data_quality_message(reason: str, detail: str | None) -> str:
         return f"{detail}不是数字，本条不计入比例"
     if reason == "end_before_start":
         return f"办结时间（{detail}）早于起算时间，其后无办结记录，本案不作判定"
+    if reason == "no_start":
+        return f"“{detail}”的时间为空，无法起算，本案不作判定"
     return f"{reason}：{detail}"
 
 

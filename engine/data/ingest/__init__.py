@@ -45,7 +45,8 @@ from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import Mapping, load_mapping
 from ..sqltext import quote_ident
 from .badrows import bad_rows_query, raise_bad_rows, write_bad_rows
-from .events import adopt_rows, attribute_names, create_events, drop_empty_unnamed, events_query
+from .events import (adopt_rows, attribute_names, create_blank_times, create_events,
+                     drop_empty_unnamed, events_query)
 from .plan import (Plan, check_mapping_names, check_value_columns, header_needs,
                    plan_columns)
 from .readers import json_source, open_source, read_csv, unreadable
@@ -165,6 +166,7 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
     else:
         kept, duplicates = create_events(con, table, events_query(sources, plans, rows_tables,
                                                                   attributes), attributes)
+    create_blank_times(con, sources, plans, rows_tables, attributes)
     return IngestResult(files, kept, bad, duplicates, tuple(attributes))
 
 

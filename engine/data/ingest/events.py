@@ -44,12 +44,34 @@ def attribute_names(plans: list[Plan]) -> list[str]:
     return list(seen.values())
 
 
+#: A wide export's steps whose time column is blank, with the row's other values: the
+#: rules that open cases on such a step say so (a data-quality finding) instead of the case
+#: dropping out of what was checked.
+BLANK_TIMES = "blank_times"
+
+
+def create_blank_times(con, sources: list[Source], plans: list[Plan], rows_tables: list[str],
+                       attributes: list[str]) -> None:
+    """``blank_times``: the columns of ``events`` (``timestamp`` NULL), one row per step of a
+    usable wide row whose time is blank; empty for logs with one event per row."""
+    query = events_query(sources, [p for p in plans], rows_tables, attributes, blank=True)
+    body = query or ("SELECT " + ", ".join(f"CAST(NULL AS {'TIMESTAMP' if c == 'timestamp' else 'VARCHAR'}) "
+                                           f"AS {quote_ident(c)}" for c in CANONICAL_COLUMNS)
+                     + "".join(f", CAST(NULL AS VARCHAR) AS {quote_ident(a)}" for a in attributes)
+                     + ", CAST(NULL AS INTEGER) AS _src, CAST(NULL AS INTEGER) AS _row, 0 AS __gc_e"
+                     + " WHERE FALSE")
+    con.execute(f"CREATE OR REPLACE TABLE {BLANK_TIMES} AS SELECT * EXCLUDE (__gc_e) FROM ({body})")
+
+
 def events_query(sources: list[Source], plans: list[Plan], rows_tables: list[str],
-                 attributes: list[str]) -> str:
+                 attributes: list[str], blank: bool = False) -> str:
     """SQL: every event of every usable row of every file, in the columns of ``events``,
-    with ``__gc_e`` (the event's place among the mapping's) to keep the first of copies."""
+    with ``__gc_e`` (the event's place among the mapping's) to keep the first of copies.
+    ``blank``: instead, the steps of wide rows whose time is blank (``timestamp`` NULL)."""
     selects = []
     for source, plan, rows in zip(sources, plans, rows_tables):
+        if blank and not plan.wide:
+            continue
         for i, event in enumerate(plan.events):
             outs = {o.target: _value_sql(o) for o in plan.shared}
             outs.update({o.target: _value_sql(o) for o in event.outputs})
@@ -61,7 +83,7 @@ def events_query(sources: list[Source], plans: list[Plan], rows_tables: list[str
                      for a in attributes]
             selects.append(f"SELECT {', '.join(cols)}, _src, _row, {event.index} AS __gc_e "
                            f"FROM {quote_ident(rows)} WHERE __gc_problem IS NULL "
-                           f"AND __gc_t{i} IS NOT NULL")
+                           f"AND __gc_t{i} IS {'' if blank else 'NOT '}NULL")
     return " UNION ALL ".join(selects)
 
 
