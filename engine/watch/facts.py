@@ -112,8 +112,6 @@ class Facts:
         for g, s, mid in closed:
             closing[(g, s)].append(mid)
         for (g, s), ids in closing.items():
-            # a negated pattern may become true again for a retained event; those events
-            # were counted when they came, so the matches are not needed
             engine.retract(engine.sessions[g][s], ids)
 
     def restore(self, cases: Iterable[Case], retained: list[dict]) -> None:

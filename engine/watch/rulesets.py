@@ -213,7 +213,8 @@ class RulesetRole:
 
     ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
     ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``) or
-    ``count_pre``: a counted event of a case not open yet (the subject may come later).
+    ``count_pre``: a counted event, kept if its case is not open yet (the subject may come
+    later).
     """
 
     rule: int
@@ -302,7 +303,9 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     its own type's rules and the engine's alpha stack of 64 entries is not overrun), then the
     join on the case id, then the rest. A join after an ``$or`` is ignored by the engine, and
     a second join condition that fails after one that held crashes it, so "at or after the
-    start" is checked in Python.
+    start" is checked in Python. No pattern is negated: a negated pattern that stops holding
+    loses other matches of the same assert, so whether a counted event's case is open yet
+    (``count_pre``) is looked up in Python too.
     """
     rule = loaded.rule
     plan = plan_rule(rule)
@@ -326,11 +329,8 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
             compiled.slots.add(et_slot)
         heads = [[{"t": "e"}, {et_slot: t}] for t in sorted(own)] if own is not None else [[{"t": "e"}]]
         for k, head in enumerate(heads):
-            if role.name in ("open", "hit"):
+            if role.name in ("open", "hit", "count_pre"):
                 definition = {"all": [{"e": _all(head + conds)}]}
-            elif role.name == "count_pre":
-                definition = {"all": [{"e": _all(head + conds)}, {"o$not": {"$and": [
-                    {"t": "o"}, {"r": index}, {"c": {"e": "c"}}]}}]}
             else:
                 definition = {"all": [{"o": {"$and": [{"t": "o"}, {"r": index}]}},
                                       {"e": _all(head + [{"c": {"o": "c"}}] + conds)}]}
@@ -577,7 +577,7 @@ class Engine:
         self.release(session, ids)
         if code not in (0, 1):
             raise EngineLimit(f"durable-rules could not retract facts in {session.name} (code {code})")
-        # a retracted open-case fact can make a negated pattern true again: collect those
+        # no pattern is negated, so a retraction matches nothing; its state is drained all the same
         return self._actions(session, state)
 
     def _actions(self, session: Session, state: int) -> list[tuple[str, list[dict]]]:
