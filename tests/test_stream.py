@@ -179,11 +179,126 @@ def test_an_end_listed_before_its_start_at_the_same_time_closes_the_case(tmp_pat
     assert lines == []
 
 
-def test_an_end_before_the_start_does_not_close_the_case(tmp_path):
-    lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("S2", "咨询答复", "2021-03-01 08:00"), ev("S2", "咨询受理", "2021-03-01 09:00"),
+# -- data quality: what the log cannot show is not judged -----------------------------------
+
+def test_a_case_that_ended_only_before_it_started_is_not_judged(tmp_path):
+    lines, err = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
+        ev("S2", "咨询答复", "2021-03-01 08:00", unit="市长信箱"),
+        ev("S2", "咨询受理", "2021-03-01 09:00", unit="市长信箱"),
         tick("2021-04-01 00:00")])
-    assert brief(lines) == [("violation", "S2", "overdue_open")]
+    assert brief(lines) == [("data_quality", "S2", "end_before_start")]     # not overdue
+    line = lines[0]
+    assert line == {**line, "rule_id": "DL", "unit": "市长信箱", "detail": "2021-03-01 08:00:00",
+                    "line": 2, "at": "2021-03-01 09:00:00", "seq": 1}
+    assert "早于起算时间" in line["message"] and line["source"]["clause"] == "一、"
+    assert "severity" not in line and " 0 bad" in err.splitlines()[-1]
+
+
+def test_an_end_after_the_start_makes_the_case_judged_again(tmp_path):
+    rules = rules_dir(tmp_path, DL=DEADLINE)
+    early = [ev("S3", "咨询答复", "2021-03-01 08:00"), ev("S3", "咨询受理", "2021-03-01 09:00")]
+    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "咨询答复", "2021-03-02 09:00")])
+    assert brief(lines) == [("data_quality", "S3", "end_before_start"),
+                            ("resolved", "S3", "end_before_start")]
+    assert lines[1]["reason"] == "closed" and "恢复判定" in lines[1]["message"]
+    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "咨询答复", "2021-03-15 09:00")])
+    assert brief(lines) == [("data_quality", "S3", "end_before_start"),
+                            ("resolved", "S3", "end_before_start"), ("violation", "S3", "late")]
+
+
+def test_an_end_before_the_start_is_found_however_the_input_is_batched(tmp_path):
+    rules = rules_dir(tmp_path, DL=DEADLINE)
+    events = [ev("S4", "咨询答复", "2021-03-01 08:00"), ev("S5", "咨询受理", "2021-03-01 08:30"),
+              ev("S4", "咨询受理", "2021-03-01 09:00"), ev("S5", "咨询答复", "2021-03-01 08:45"),
+              tick("2021-04-01 00:00")]
+    whole, _ = run_watch(tmp_path, rules, events)
+    one_by_one, _ = run_watch(tmp_path, rules, events, batch_lines=1)
+    assert whole == one_by_one
+    # S5's reply arrives late, but with a time after its start: an ordinary end
+    assert brief(whole) == [("data_quality", "S4", "end_before_start")]
+
+
+BAD_LIMIT_RULES = {
+    "DL": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays_from: 承诺时限}
+        restart: {event_type: 补正}
+        extend: {event_type: 延期, workdays_from: 延长工作日}
+        warn_at: 0.6
+    """,
+    "SQ": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 办结}]
+        within: {workdays_from: 承诺时限}
+    """,
+    "MC": """
+        kind: min_count
+        subject: {event_type: 受理}
+        count: {event_type: 回访}
+        at_least: 1
+        within: {workdays_from: 承诺时限}
+    """,
+}
+
+
+def test_a_limit_that_is_not_a_whole_number_is_not_judged_and_does_not_stop(tmp_path):
+    lines, err = run_watch(tmp_path, rules_dir(tmp_path, **BAD_LIMIT_RULES), [
+        ev("L1", "受理", "2021-03-01 09:00", 承诺时限="五"),
+        ev("L2", "受理", "2021-03-01 09:00"),
+        ev("L3", "受理", "2021-03-01 09:00", 承诺时限="5"),
+        tick("2021-06-01 00:00")])
+    found = sorted((x["rule_id"], x["case_id"], x["type"], x["detail"], x["line"]) for x in lines
+                   if x["finding"] == "data_quality")
+    assert found == [(r, c, "bad_limit", "承诺时限", n) for r in ("DL", "MC", "SQ")
+                     for c, n in (("L1", 1), ("L2", 2))]
+    assert {x["case_id"] for x in lines if x["finding"] != "data_quality"} == {"L3"}
+    assert " 0 bad" in err.splitlines()[-1] and "6 not judged" in err.splitlines()[-1]
+
+
+def test_an_unreadable_extension_stops_the_judgement_until_a_restart_passes_it(tmp_path):
+    lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=BAD_LIMIT_RULES["DL"]), [
+        ev("X2", "受理", "2021-03-01 09:00", 承诺时限="5"),
+        tick("2021-03-05 00:00"),                               # 3 of 5 days gone: at risk
+        ev("X2", "延期", "2021-03-05 09:00", 延长工作日="若干"),
+        tick("2021-03-20 00:00"),                               # long past due: not judged
+        ev("X2", "补正", "2021-03-22 09:00"),                     # counting again from 03-22
+        ev("X2", "办结", "2021-03-23 10:00")])
+    assert brief(lines) == [("warning", "X2", "at_risk"), ("resolved", "X2", "at_risk"),
+                            ("data_quality", "X2", "bad_limit"),
+                            ("resolved", "X2", "bad_limit")]
+    assert [x.get("reason") for x in lines] == [None, "extended", None, "restarted"]
+    assert (lines[2]["detail"], lines[2]["line"]) == ("延长工作日", 3)
+
+
+def test_data_quality_survives_a_restart(tmp_path):
+    """With --state, an end seen before its case opened, a case not judged, and an
+    unreadable extension are all taken back by the next run."""
+    rules = rules_dir(tmp_path, DL=BAD_LIMIT_RULES["DL"])
+    log, state = tmp_path / "grow.jsonl", tmp_path / "state.json"
+
+    def run(*events):
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(lines_of(events))
+        out = io.BytesIO()
+        watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
+              out=out, err=io.StringIO())
+        return [json.loads(x) for x in out.getvalue().decode().splitlines()]
+
+    assert run(ev("R1", "办结", "2021-03-01 08:00")) == []
+    lines = run(ev("R1", "受理", "2021-03-01 09:00", 承诺时限="5"),
+                ev("R2", "受理", "2021-03-01 09:00", 承诺时限="5"),
+                ev("R2", "延期", "2021-03-02 09:00", 延长工作日="两"))
+    assert brief(lines) == [("data_quality", "R1", "end_before_start"),
+                            ("data_quality", "R2", "bad_limit")]
+    assert [(x["line"], x["seq"]) for x in lines] == [(2, 1), (4, 2)]
+    lines = run(ev("R1", "办结", "2021-03-02 09:00"), ev("R2", "补正", "2021-03-03 09:00"),
+                ev("R2", "办结", "2021-03-04 09:00"))
+    assert brief(lines) == [("resolved", "R1", "end_before_start"),
+                            ("resolved", "R2", "bad_limit")]
+    assert [x["seq"] for x in lines] == [3, 4]
 
 
 # -- the other kinds -------------------------------------------------------------------
@@ -492,6 +607,9 @@ def _big_log(path: Path, cases: int) -> None:
         if i % 3:
             end = start + dt.timedelta(days=(i % 11))
             rows.append((end, ev(f"K{i:05d}", "咨询答复", end.strftime("%Y-%m-%d %H:%M"))))
+        if i % 7 == 0:          # a reply before the case started: not judged until a real one
+            early = start - dt.timedelta(minutes=3)
+            rows.append((early, ev(f"K{i:05d}", "咨询答复", early.strftime("%Y-%m-%d %H:%M"))))
     rows.sort(key=lambda r: r[0])
     path.write_text(lines_of([r[1] for r in rows]), encoding="utf-8")
 
@@ -510,6 +628,7 @@ def test_killed_mid_stream_and_restarted_loses_nothing_and_says_nothing_twice(tm
     reference = subprocess.run(_watch_cmd(rules, None, str(log)), capture_output=True, check=True)
     expected = [json.loads(x) for x in reference.stdout.decode().splitlines()]
     assert len(expected) > 1000
+    assert {x["finding"] for x in expected} == {"warning", "violation", "resolved", "data_quality"}
 
     state, out_path = tmp_path / "state.json", tmp_path / "out.jsonl"
     with open(out_path, "ab") as out:

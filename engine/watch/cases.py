@@ -91,13 +91,19 @@ class Positions:
             d -= dt.timedelta(days=1)
 
 
+#: Why a case cannot be judged, as ``check``'s data-quality findings give it: (reason,
+#: detail, input line of the event at fault); reasons of ``findings.labels.DATA_QUALITY``.
+Quality = tuple[str, "str | None", int]
+
+
 @dataclass(slots=True)
 class Verdict:
     """What ``check`` would say about a case at ``as_of``.
 
     ``type``: the finding (a violation type, ``at_risk``, or None); ``final``: nothing that
     can still happen changes it; ``due``/``actual``: as the report gives them; ``next_at``:
-    the verdict may change once the clock is past this time, with no new event.
+    the verdict may change once the clock is past this time, with no new event;
+    ``quality``: why the case is not judged at all (then ``type`` is None).
     """
 
     type: str | None
@@ -105,43 +111,56 @@ class Verdict:
     due: int | None = None
     actual: Any = None
     next_at: int | None = None
+    quality: tuple[Quality, ...] = ()
 
 
 class Case:
     """One open case of one rule."""
 
     kind = ""
-    __slots__ = ("serial", "rule", "case_id", "unit", "start", "limit", "fact", "group",
-                 "shard", "announced", "version", "alive", "seen")
+    __slots__ = ("serial", "rule", "case_id", "unit", "start", "limit", "line", "fact", "group",
+                 "shard", "announced", "noted", "version", "alive", "seen")
 
     def __init__(self, serial: int, rule: int, case_id: str, unit: str | None, start: int,
-                 limit: float | None):
+                 limit: float | None, line: int):
         self.serial = serial
         self.rule = rule
         self.case_id = case_id
         self.unit = unit
         self.start = start
-        self.limit = limit
+        self.limit = limit                         # None with ``within``: not readable
+        self.line = line                           # input line of the opening event
         self.fact: tuple[str, int] | None = None   # durable-rules id of its open-case fact
         self.group = 0
         self.shard = 0
         self.announced: str | None = None          # the finding last announced, if any
+        self.noted: tuple[str, ...] = ()           # data-quality reasons announced, standing
         self.version = 0
         self.alive = True
         self.seen: set[bytes] = set()              # events applied once only (duplicates)
 
     @classmethod
-    def open(cls, rule: RuleBase, args: tuple, pos: Positions | None, early: set | None) -> Case:
+    def open(cls, rule: RuleBase, args: tuple, pos: Positions | None,
+             early: set | list | None) -> Case:
         """The case an opening event starts. ``args`` are the constructor's (serial, rule
-        number, case id, unit, start, limit); ``pos`` counts the rule's units; ``early``
-        holds what was counted for the case before it opened."""
+        number, case id, unit, start, limit, line); ``pos`` counts the rule's units;
+        ``early`` holds what the case's events did before it opened (counted items, ends)."""
         return cls(*args)
+
+    def unreadable_limit(self, rule: RuleBase) -> Quality | None:
+        """A ``within`` read from the opening event's attribute that is blank or not a whole
+        number: the case cannot be judged (``check``'s ``bad_limit``)."""
+        within = getattr(rule, "within", None)
+        if within is not None and self.limit is None:
+            return ("bad_limit", within.workdays_from, self.line)
+        return None
 
     # -- persistence ------------------------------------------------------------------
     def dump(self) -> dict:
         out = {"kind": self.kind, "serial": self.serial, "rule": self.rule, "case": self.case_id,
-               "unit": self.unit, "start": self.start, "limit": self.limit,
-               "announced": self.announced, "seen": sorted(s.hex() for s in self.seen)}
+               "unit": self.unit, "start": self.start, "limit": self.limit, "line": self.line,
+               "announced": self.announced, "noted": list(self.noted),
+               "seen": sorted(s.hex() for s in self.seen)}
         out.update(self._dump())
         return out
 
@@ -155,8 +174,9 @@ class Case:
     def load(data: dict) -> "Case":
         cls = CASE_CLASSES[data["kind"]]
         case = cls(data["serial"], data["rule"], data["case"], data["unit"], data["start"],
-                   data["limit"])
+                   data["limit"], data["line"])
         case.announced = data["announced"]
+        case.noted = tuple(data["noted"])
         case.seen = {bytes.fromhex(s) for s in data["seen"]}
         case._load(data)
         return case
@@ -170,31 +190,53 @@ class DeadlineCase(Case):
 
     Events are kept as times and paired when judged, so the order in which events of the
     same time arrive does not matter (a resume listed before its pause at the same time
-    still resumes it, as in the SQL)."""
+    still resumes it, as in the SQL). An end before the start is kept apart (``early``):
+    while no end at or after the start has come, the log contradicts itself and the case
+    is not judged."""
 
     kind = "deadline"
-    __slots__ = ("end", "restarts", "pauses", "resumes", "extensions")
+    __slots__ = ("end", "early", "restarts", "pauses", "resumes", "extensions")
 
     def __init__(self, *args):
         super().__init__(*args)
         self.end: int | None = None
+        self.early: int | None = None                # the first end before the start
         self.restarts: list[int] = []
         self.pauses: list[int] = []
         self.resumes: list[int] = []                 # sorted
-        self.extensions: list[tuple[int, int]] = []  # (time, working days granted)
+        #: (time, working days granted or None when unreadable, input line)
+        self.extensions: list[tuple[int, int | None, int]] = []
+
+    @classmethod
+    def open(cls, rule: DeadlineRule, args: tuple, pos: Positions | None,
+             early: list[int] | None) -> DeadlineCase:
+        """``early``: the times of the case's end events seen before it opened."""
+        case = cls(*args)
+        for ts in early or ():
+            case.on_end(ts)
+        return case
 
     def _dump(self):
-        return {"end": self.end, "restarts": self.restarts, "pauses": self.pauses,
-                "resumes": self.resumes, "extensions": [list(x) for x in self.extensions]}
+        return {"end": self.end, "early": self.early, "restarts": self.restarts,
+                "pauses": self.pauses, "resumes": self.resumes,
+                "extensions": [list(x) for x in self.extensions]}
 
     def _load(self, data):
         self.end = data["end"]
+        self.early = data["early"]
         self.restarts = list(data["restarts"])
         self.pauses = list(data["pauses"])
         self.resumes = list(data["resumes"])
         self.extensions = [tuple(x) for x in data["extensions"]]
 
     def on_end(self, ts: int) -> bool:
+        """The first end at or after the start closes the case; the first one before it
+        only matters while none closes it."""
+        if ts < self.start:
+            if self.early is None or ts < self.early:
+                self.early = ts
+                return self.end is None
+            return False
         if self.end is None or ts < self.end:
             self.end = ts
             return True
@@ -212,8 +254,8 @@ class DeadlineCase(Case):
         bisect.insort(self.resumes, ts)
         return True
 
-    def on_extend(self, ts: int, days: int) -> bool:
-        self.extensions.append((ts, days))
+    def on_extend(self, ts: int, days: int | None, line: int) -> bool:
+        self.extensions.append((ts, days, line))
         return True
 
     def _within(self, ts: int, base: int) -> bool:
@@ -223,8 +265,25 @@ class DeadlineCase(Case):
         restarts = [r for r in self.restarts if self._within(r, self.start)]
         return max(restarts) if restarts else self.start
 
+    def quality(self, rule: DeadlineRule, base: int) -> tuple[Quality, ...]:
+        """Why ``check`` would not judge the case (``deadline.sql.j2``, ``bad_limit`` and
+        ``early``): its limit or an extension counted for it is unreadable; it ended only
+        before it started."""
+        found: list[Quality] = []
+        bad = [line for ts, days, line in self.extensions
+               if days is None and self._within(ts, base)]
+        if self.limit is None or bad:      # named as the SQL names it: the limit first
+            attribute = rule.within.workdays_from if self.limit is None else rule.extend.attribute
+            found.append(("bad_limit", attribute, min(bad) if bad else self.line))
+        if self.end is None and self.early is not None:
+            found.append(("end_before_start", sql_time_text(self.early), self.line))
+        return tuple(found)
+
     def judge(self, rule: DeadlineRule, pos: Positions, as_of: int, at_end: bool) -> Verdict:
         base = self.base()
+        quality = self.quality(rule, base)
+        if quality:
+            return Verdict(None, final=self.end is not None, quality=quality)
         pauses = []
         for p in self.pauses:
             if self._within(p, base):
@@ -234,7 +293,8 @@ class DeadlineCase(Case):
                 pauses.append((p, self.resumes[i]))
         base_pos = pos.pos(base)
         pause_added = sum(pos.pos(r) - pos.pos(p) for p, r in pauses)
-        total = self.limit + sum(days for ts, days in self.extensions if self._within(ts, base))
+        total = self.limit + sum(days for ts, days, _line in self.extensions
+                                 if self._within(ts, base))
         due = pos.time_at(base_pos + total + pause_added, base_pos, base)
         if self.end is not None:
             late = self.end > due
@@ -279,6 +339,9 @@ class SequenceCase(Case):
         return False
 
     def judge(self, rule: SequenceRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        bad = self.unreadable_limit(rule)
+        if bad is not None:
+            return Verdict(None, final=True, quality=(bad,))
         due = None
         if rule.within is not None:
             base_pos = pos.pos(self.start)
@@ -319,8 +382,9 @@ class CountCase(Case):
     def open(cls, rule: MinCountRule, args: tuple, pos: Positions | None,
              early: set | None) -> CountCase:
         """With ``within``, counted events count up to the due time, fixed when it opens."""
-        _serial, _rule, _case_id, _unit, start, limit = args
-        case = cls(*args, due=count_due(pos, start, limit) if rule.within is not None else None)
+        _serial, _rule, _case_id, _unit, start, limit, _line = args
+        timed = rule.within is not None and limit is not None
+        case = cls(*args, due=count_due(pos, start, limit) if timed else None)
         case.items.update(early or ())
         return case
 
@@ -349,6 +413,9 @@ class CountCase(Case):
         return True
 
     def judge(self, rule: MinCountRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        bad = self.unreadable_limit(rule)
+        if bad is not None:
+            return Verdict(None, final=True, quality=(bad,))
         n = len(self.items)
         if n >= rule.at_least:
             return Verdict(None, final=True, due=self.due, actual=n)

@@ -17,7 +17,8 @@ from typing import Callable, Iterable
 from .cases import Case
 from .input import Casts, StreamEvent
 from .lifecycle import Record
-from .rulesets import Engine, EngineLimit, Rulesets, RulesetRole, Slot, flag_value
+from .rulesets import (BEFORE_OPENING, Engine, EngineLimit, Rulesets, RulesetRole, Slot,
+                       flag_value)
 from .times import from_us, sql_time_text
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -197,7 +198,7 @@ class Facts:
             role = roles[name]
             if role.name == "open":
                 opens.extend((fr["e"]["i"], role) for fr in frames)
-            elif role.name in ("hit", "count_pre"):
+            elif role.name == "hit" or role.name in BEFORE_OPENING.values():
                 out.extend((fr["e"]["i"], role, None) for fr in frames)
             else:
                 at_or_after = role.name != "count"     # counted events may precede the subject

@@ -24,7 +24,7 @@ from .input import Line
 if TYPE_CHECKING:
     from .monitor import Monitor
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class Journal:

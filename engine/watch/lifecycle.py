@@ -10,7 +10,6 @@ different batches. Times a case named (its due time, its warning time) wait in a
 from __future__ import annotations
 
 import heapq
-import json
 from typing import Sequence
 
 from ..data.calendar import WorkCalendar
@@ -18,7 +17,7 @@ from ..errors import CalendarError, WatchStop
 from ..model.rule import RuleBase
 from ..plan import Limit
 from .cases import CASE_CLASSES, Case, Positions, Verdict
-from .input import BadLines, Casts, StreamEvent
+from .input import Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
 from .rulesets import RulesetRule, RulesetRole
@@ -28,11 +27,11 @@ from .times import to_us
 #: times: a case opens before anything else at its start time counts for it, a pause
 #: before a resume at the same time, and a case closes after everything else then.
 PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 1,
-          "count_pre": 1, "hit": 1, "resume": 2, "end": 3}
+          "count_pre": 1, "hit": 1, "resume": 2, "end": 3, "end_pre": 3}
 #: The reason a ``resolved`` line gives, by the role of the event that changed the case.
 REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
            "extend": "extended", "step": "step", "count": "counted", "count_pre": "counted",
-           "open": "opened", None: "clock"}
+           "end_pre": "closed", "open": "opened", None: "clock"}
 
 #: A match of an event with a role: (event serial, role, the case it joins or None).
 Record = tuple[int, RulesetRole, "Case | None"]
@@ -42,13 +41,12 @@ class Lifecycle:
     """The open cases of every rule, the clock, and what is remembered of closed cases."""
 
     def __init__(self, compiled: Sequence[RulesetRule], calendar: WorkCalendar,
-                 remember_days: int, casts: Casts, bad: BadLines, writer: FindingWriter):
+                 remember_days: int, casts: Casts, writer: FindingWriter):
         self.compiled = compiled
         self.rule_of: list[RuleBase] = [r.rule for r in compiled]
         self.rule_ids = [r.rule.id for r in compiled]
         self.judges = [CASE_CLASSES[r.kind] for r in compiled]     # by rule number
         self.casts = casts
-        self.bad = bad
         self.writer = writer
         self.positions: dict[int, Positions] = {}
         self.within: dict[int, Limit | None] = {}
@@ -71,6 +69,8 @@ class Lifecycle:
         self.opened = Remembered(remember_days)      # (rule, case) opened once
         self.reported = Remembered(remember_days)    # event findings given
         self.early = Remembered(remember_days)       # counted before the subject
+        self.ended = Remembered(remember_days)       # ends (their times) before the start
+        self.memories = (self.opened, self.reported, self.early, self.ended)
         self.expired: set[int] = set()               # rules whose window is over
         self.dirty: dict[int, tuple[Case, str]] = {}     # changed at the current time
         self.closed: list[tuple[int, int, tuple[str, int]]] = []   # their open-case facts
@@ -90,24 +90,15 @@ class Lifecycle:
         rule = self.compiled[r].rule
         within = self.within[r]
         limit: float | None = None
-        if within is not None:
-            if within.attribute:
-                raw = ev.values.get(within.attribute)
-                limit = self.casts.integer(raw)
-                if limit is None:
-                    self.bad.add(ev.line, f"rule {rule.id}: {within.attribute} "
-                                 f"{raw!r} is not a whole number of working days; case "
-                                 f"{ev.case_id!r} is not judged by this rule", json.dumps(
-                                     ev.values, ensure_ascii=False))
-                    return None
-            else:
-                limit = within.amount
+        if within is not None:      # None when unreadable: the case is a data-quality finding
+            limit = self.casts.integer(ev.values.get(within.attribute)) if within.attribute \
+                else within.amount
         # numbered by the opening event, so that ties are broken the same way however the
         # input was cut into batches
-        args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit)
+        args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit, ev.line)
         try:
             case = self.judges[r].open(rule, args, self.positions.get(r),
-                                       self.early.pop(r, ev.case_id))
+                                       self._before_opening(r, ev.case_id))
         except CalendarError as exc:
             raise _calendar_stop(rule, ev.case_id, exc) from None
         self.cases[case.serial] = case
@@ -138,7 +129,9 @@ class Lifecycle:
             if role is None:
                 continue
             changed = self._effect(role, case, ev)
-            if changed is not None and changed.serial not in dirty:
+            # a change at a time before the case opened (an event of the batch that opened
+            # it) is judged when it opens, as if it came then
+            if changed is not None and changed.serial not in dirty and current >= changed.start:
                 dirty[changed.serial] = (changed, REASONS[role.name])
         last = max([ev.proc for ev in events] + [proc for proc, _ in ticks])
         self.advance(last)          # events that matched nothing move the clock too
@@ -151,15 +144,13 @@ class Lifecycle:
             return
         self.judge_changed()        # the previous time is complete
         self.clock = t
-        self.opened.tick(t)
-        self.reported.tick(t)
-        self.early.tick(t)
+        for memory in self.memories:
+            memory.tick(t)
         for r, end in self.window_end.items():
             if t >= end and r not in self.expired:
                 self.expired.add(r)
-                self.opened.forget_rule(r)
-                self.reported.forget_rule(r)
-                self.early.forget_rule(r)
+                for memory in self.memories:
+                    memory.forget_rule(r)
         due: list[Case] = []
         while self.heap and self.heap[0][0] < t:
             _at, serial, version = heapq.heappop(self.heap)
@@ -206,6 +197,7 @@ class Lifecycle:
             "reported": self.reported.dump(ids),
             "early": self.early.dump(ids, encode=lambda s: sorted(
                 i.hex() if isinstance(i, bytes) else "v:" + i for i in s)),
+            "ended": self.ended.dump(ids),
             "expired": [ids[r] for r in sorted(self.expired)],
             "dirty": [[serial, reason] for serial, (_c, reason) in sorted(self.dirty.items())],
         }
@@ -218,6 +210,7 @@ class Lifecycle:
         self.reported.load(data["reported"], idx)
         self.early.load(data["early"], idx, decode=lambda s: {
             bytes.fromhex(i) if not i.startswith("v:") else i[2:] for i in s})
+        self.ended.load(data["ended"], idx)
         self.expired = {idx[r] for r in data["expired"]}
         for item in data["cases"]:
             case = Case.load(item)
@@ -241,23 +234,16 @@ class Lifecycle:
         if name == "hit":
             self._hit(role, ev)
             return None
-        if name == "count_pre":
+        if name in ("count_pre", "end_pre"):
             case = self.open.get((r, ev.case_id))
             if case is None:
-                if (r, ev.case_id) not in self.opened and r not in self.expired:
-                    item = self.judges[r].item(self.rule_of[r], ev)
-                    if item is not None:
-                        items = self.early.get(r, ev.case_id)
-                        if items is None:
-                            items = set()
-                            self.early.put(r, ev.case_id, items)
-                        items.add(item)
+                self._keep_for_opening(role, ev)
                 return None
         if case is None or not case.alive:
             return None
         if name == "open":
             return case
-        if name == "end":
+        if name in ("end", "end_pre"):
             return case if case.on_end(ev.ts) else None
         if name == "resume":
             return case if case.on_resume(ev.ts) else None
@@ -274,20 +260,33 @@ class Lifecycle:
         if name == "pause":
             case.seen.add(fp)
             return case if case.on_pause(ev.ts) else None
-        if name == "extend":
-            rule = self.compiled[r].rule
-            attribute = self.compiled[r].plan.extension.attribute
-            raw = ev.values.get(attribute)
-            days = self.casts.integer(raw)
-            if days is None:
-                if ev.ts >= case.start:
-                    self.bad.add(ev.line, f"rule {rule.id}: {attribute} {raw!r} is "
-                                 f"not a whole number of working days; the extension is not "
-                                 f"counted", json.dumps(ev.values, ensure_ascii=False))
-                return None
+        if name == "extend":        # days None when unreadable: a data-quality finding
+            days = self.casts.integer(ev.values.get(self.compiled[r].plan.extension.attribute))
             case.seen.add(fp)
-            return case if case.on_extend(ev.ts, days) else None
+            return case if case.on_extend(ev.ts, days, ev.line) else None
         return None
+
+    def _keep_for_opening(self, role: RulesetRole, ev: StreamEvent) -> None:
+        """An event of a case not open yet, kept in case it opens later: a counted item (the
+        subject may come after it), or an end (then the case ended before it started)."""
+        r = role.rule
+        if (r, ev.case_id) in self.opened or r in self.expired:
+            return
+        if role.name == "end_pre":
+            times = self.ended.setdefault(r, ev.case_id, [])
+            if ev.ts not in times:
+                times.append(ev.ts)
+            return
+        item = self.judges[r].item(self.rule_of[r], ev)
+        if item is not None:
+            self.early.setdefault(r, ev.case_id, set()).add(item)
+
+    def _before_opening(self, r: int, case_id: str):
+        """What the case's events did before it opened (``_keep_for_opening``): the items
+        counted for a min_count case, the times of a deadline case's ends."""
+        counted = self.early.pop(r, case_id)
+        ended = self.ended.pop(r, case_id)
+        return counted if counted is not None else ended
 
     def _hit(self, role: RulesetRole, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""
@@ -306,6 +305,11 @@ class Lifecycle:
             verdict: Verdict = case.judge(rule, self.positions.get(case.rule), self.clock, at_end)
         except CalendarError as exc:
             raise _calendar_stop(rule, case.case_id, exc) from None
+        standing = tuple(q[0] for q in verdict.quality)
+        for gone in case.noted:
+            if gone not in standing:
+                self.writer.emit("resolved", rule, case.case_id, case.unit, gone, None, None,
+                                 self.clock, reason=reason)
         old, new = case.announced, verdict.type
         if new != old:
             if new is None:
@@ -316,6 +320,10 @@ class Lifecycle:
                                  case.case_id, case.unit, new, verdict.due, verdict.actual,
                                  self.clock, supersedes=old)
             case.announced = new
+        for quality in verdict.quality:
+            if quality[0] not in case.noted:
+                self.writer.emit_quality(rule, case.case_id, case.unit, quality, self.clock)
+        case.noted = standing
         if verdict.final:
             self._finish(case)
         else:

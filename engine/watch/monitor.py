@@ -9,7 +9,10 @@ soon as it is known:
   its time (or at the end of the input without ``within``), too few counted events,
   a forbidden event, a missing field;
 - ``resolved``: an earlier warning or violation no longer holds (closed in time, the clock
-  stopped by a pause, an extension, a restart, the missing step or count arrived).
+  stopped by a pause, an extension, a restart, the missing step or count arrived), or an
+  earlier data-quality line;
+- ``data_quality``: a case the rule cannot judge (it ended only before it started, its limit
+  or an extension is blank or not a whole number), as ``check``'s data-quality findings.
 
 A finding is what ``check --as-of T`` says about the case at the clock's time T; a line that
 replaces an earlier finding of the same case names it in ``supersedes``. So replaying a log
@@ -137,7 +140,7 @@ class Monitor:
         self.writer = FindingWriter(out, [r.rule for r in compiled], options.clock == "event",
                                     self.stats)
         self.life = Lifecycle(compiled, WorkCalendar.load(options.calendars),
-                              options.remember_days, self.parser.casts, self.bad, self.writer)
+                              options.remember_days, self.parser.casts, self.writer)
         self.journal = (Journal(options.state, options.source, [r.rule for r in compiled])
                         if options.state else None)
         self.engine: Engine | None = None
@@ -188,7 +191,8 @@ class Monitor:
             f"govcheck watch: {'done' if final else 'running'}: {s.lines} lines, {s.events} events, "
             f"{s.bad} bad, {s.ticks} clock lines, {s.late_arrivals} out of order; "
             f"{len(self.life.cases)} open cases ({facts} facts in durable-rules); "
-            f"{s.warnings} warnings, {s.violations} violations, {s.resolved} resolved; "
+            f"{s.warnings} warnings, {s.violations} violations, {s.resolved} resolved, "
+            f"{s.quality} not judged (data quality); "
             f"clock {time_text(self.life.clock) or '-'}\n")
         self.err.flush()
 

@@ -1,5 +1,5 @@
-"""What ``watch`` writes: one JSON line per finding, each written once, and the counts the
-status line reports.
+"""What ``watch`` writes: one JSON line per finding (and per case it cannot judge, a
+data-quality line), each written once, and the counts the status line reports.
 
 A finding line is spelled by hand (its key order is the contract's, docs/watch.md), worded
 as ``check`` words it (``findings.messages``), and numbered (``seq``). After a restart
@@ -15,9 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Sequence
 
-from ..findings.labels import type_label
-from ..findings.messages import describer
+from ..findings.labels import DATA_QUALITY, type_label
+from ..findings.messages import data_quality_message, describer
 from ..model.rule import RuleBase
+from .cases import Quality
 from .times import time_text
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -44,6 +45,7 @@ class Stats:
     warnings: int = 0
     violations: int = 0
     resolved: int = 0
+    quality: int = 0
 
 
 class FindingWriter:
@@ -73,7 +75,9 @@ class FindingWriter:
         self.seq += 1
         due_text = time_text(due)
         at_text = self._clock_text(at)
-        if finding == "resolved":
+        if finding == "resolved" and vtype in DATA_QUALITY:
+            message = f"数据质量问题（{DATA_QUALITY[vtype]}）已消除，本案恢复判定"
+        elif finding == "resolved":
             message = (f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
         else:
             say = self._describers.get(rule.id)
@@ -87,13 +91,31 @@ class FindingWriter:
                 f'"case_id":{enc(case_id)},"unit":{enc(unit)},"type":"{vtype}","due":{enc(due_text)},'
                 f'"actual":{enc(actual)},"at":{enc(at_text)},"message":{enc(message)},'
                 f'{self.static[rule.id]},"seq":{self.seq}{extra}}}\n')
-        key = [rule.id, case_id, finding, vtype]
         if finding == "warning":
             self.stats.warnings += 1
         elif finding == "violation":
             self.stats.violations += 1
         else:
             self.stats.resolved += 1
+        self._keep(text, [rule.id, case_id, finding, vtype])
+
+    def emit_quality(self, rule: RuleBase, case_id: str, unit: str | None, quality: Quality,
+                     at: int | None) -> None:
+        """A case the rule cannot judge, as ``check`` words its data-quality finding: the
+        reason as ``type``, its ``detail``, and the input ``line`` of the event at fault."""
+        self.seq += 1
+        reason, detail, line = quality
+        enc = _ENCODE
+        text = (f'{{"finding":"data_quality","rule_id":{enc(rule.id)},"case_id":{enc(case_id)},'
+                f'"unit":{enc(unit)},"type":"{reason}","detail":{enc(detail)},"line":{line},'
+                f'"at":{enc(self._clock_text(at))},'
+                f'"message":{enc(data_quality_message(reason, detail))},'
+                f'{self.static[rule.id]},"seq":{self.seq}}}\n')
+        self.stats.quality += 1
+        self._keep(text, [rule.id, case_id, "data_quality", reason])
+
+    def _keep(self, text: str, key: list) -> None:
+        """Keep a numbered line for the next ``flush``, unless it was written before a crash."""
         if self._written_before(tuple(key)):
             return
         self.pending.append(text)

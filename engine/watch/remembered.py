@@ -2,10 +2,10 @@
 are gone, bounded by the clock.
 
 A case opens once (a later start of the same case is ignored, as in ``check``), an
-event finding is given once per case, and a counted event may come before its case's
-subject; so the keys of cases already opened, of findings already given and of early
-counts are kept, per rule, for at least ``--remember-days`` of clock time, in two
-generations.
+event finding is given once per case, and a counted event or an end may come before its
+case's subject or start; so the keys of cases already opened, of findings already given,
+of early counts and of ends before the start are kept, per rule, for at least
+``--remember-days`` of clock time, in two generations.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 
 
 class Remembered:
-    """Keys per rule (cases already opened, findings already given, early counts), kept for
-    at least ``days`` of clock time and at most twice that, and dropped for good once the
-    rule's effective window is over (nothing can open after it)."""
+    """Keys per rule (cases already opened, findings already given, early counts and ends),
+    kept for at least ``days`` of clock time and at most twice that, and dropped for good
+    once the rule's effective window is over (nothing can open after it)."""
 
     def __init__(self, days: int):
         self.span = days * 86_400 * 1_000_000
@@ -39,6 +39,14 @@ class Remembered:
 
     def put(self, rule: int, key: str, value: Any = True) -> None:
         self.current[rule][key] = value
+
+    def setdefault(self, rule: int, key: str, default: Any) -> Any:
+        """The value kept for ``key``, or ``default``, now kept."""
+        found = self.get(rule, key)
+        if found is None:
+            self.put(rule, key, default)
+            return default
+        return found
 
     def pop(self, rule: int, key: str, default=None):
         found = self.current.get(rule, {}).pop(key, None)

@@ -212,9 +212,11 @@ class RulesetRole:
     number ``rule``.
 
     ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
-    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``) or
-    ``count_pre``: a counted event, kept if its case is not open yet (the subject may come
-    later).
+    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``), or
+    the role an event of a case not open yet plays (``BEFORE_OPENING``): ``count_pre``, a
+    counted event, kept if its case has not opened (the subject may come later), and
+    ``end_pre``, an end event, kept likewise (if the start comes later, the case ended
+    before it started).
     """
 
     rule: int
@@ -260,13 +262,18 @@ def _window(window: Window) -> list[dict]:
     return out
 
 
+#: Roles that also match an event of a case not open yet: the role it then plays.
+BEFORE_OPENING = {"count": "count_pre", "end": "end_pre"}
+
+
 def _roles(index: int, plan: RulePlan) -> list[tuple[RulesetRole, Role]]:
-    """The rule's roles, and for a counted event also ``count_pre``."""
+    """The rule's roles, and for a counted event or an end also the role it plays before
+    its case opens (``BEFORE_OPENING``)."""
     out = []
     for role in plan.roles:
         out.append((RulesetRole(index, role.name, role.step), role))
-        if role.name == "count":
-            out.append((RulesetRole(index, "count_pre"), role))
+        if role.name in BEFORE_OPENING:
+            out.append((RulesetRole(index, BEFORE_OPENING[role.name]), role))
     return out
 
 
@@ -304,8 +311,8 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     join on the case id, then the rest. A join after an ``$or`` is ignored by the engine, and
     a second join condition that fails after one that held crashes it, so "at or after the
     start" is checked in Python. No pattern is negated: a negated pattern that stops holding
-    loses other matches of the same assert, so whether a counted event's case is open yet
-    (``count_pre``) is looked up in Python too.
+    loses other matches of the same assert, so whether the case of a counted event or an end
+    is open yet (``BEFORE_OPENING``) is looked up in Python too.
     """
     rule = loaded.rule
     plan = plan_rule(rule)
@@ -329,7 +336,7 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
             compiled.slots.add(et_slot)
         heads = [[{"t": "e"}, {et_slot: t}] for t in sorted(own)] if own is not None else [[{"t": "e"}]]
         for k, head in enumerate(heads):
-            if role.name in ("open", "hit", "count_pre"):
+            if role.name in ("open", "hit") or role.name in BEFORE_OPENING.values():
                 definition = {"all": [{"e": _all(head + conds)}]}
             else:
                 definition = {"all": [{"o": {"$and": [{"t": "o"}, {"r": index}]}},
