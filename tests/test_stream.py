@@ -576,10 +576,10 @@ print(" ".join(fired))
 
 
 def test_durable_rules_still_drops_matches_when_a_negation_is_undone():
-    """The reason no pattern is negated (``count_pre`` is a plain pattern, kept in Python
-    only while its case is not open): o0 makes "no case of rule 0 yet" false for e1, and the
-    step o1 ⋈ e1 found just before it in the same batch is lost. If this starts failing,
-    the engine was fixed."""
+    """The reason no pattern is negated (a counted event or an end is matched alone, and
+    Python keeps it while its case is not open): o0 makes "no case of rule 0 yet" false for
+    e1, and the step o1 ⋈ e1 found just before it in the same batch is lost. If this starts
+    failing, the engine was fixed."""
     out = subprocess.run([sys.executable, "-c", _NEGATION_UNDONE], capture_output=True, text=True)
     assert out.stdout.split() == ["none_yet"]       # "step" is missing: the bug
 

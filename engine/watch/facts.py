@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from .cases import Case
 from .input import Casts, StreamEvent
 from .lifecycle import Record
-from .rulesets import (BEFORE_OPENING, Engine, EngineLimit, Rulesets, RulesetRole, Slot,
+from .rulesets import (MATCHED_ALONE, Engine, EngineLimit, Rulesets, RulesetRole, Slot,
                        flag_value)
 from .times import from_us, sql_time_text
 
@@ -198,13 +198,12 @@ class Facts:
             role = roles[name]
             if role.name == "open":
                 opens.extend((fr["e"]["i"], role) for fr in frames)
-            elif role.name == "hit" or role.name in BEFORE_OPENING.values():
+            elif role.name in MATCHED_ALONE:     # the case, if any, is found in Python
                 out.extend((fr["e"]["i"], role, None) for fr in frames)
             else:
-                at_or_after = role.name != "count"     # counted events may precede the subject
                 for fr in frames:
                     e, o = fr["e"], fr["o"]
-                    if at_or_after and e["ts"] < o["ts"]:
+                    if e["ts"] < o["ts"]:           # at or after the start only
                         continue
                     case = cases.get(o["k"])
                     if case is not None:

@@ -20,18 +20,18 @@ from .cases import CASE_CLASSES, Case, Positions, Verdict
 from .input import Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
-from .rulesets import RulesetRule, RulesetRole
+from .rulesets import KEPT_BEFORE_OPENING, RulesetRule, RulesetRole
 from .times import to_us
 
 #: Effects at one time are applied in this order (then by arrival), as the SQL compares
 #: times: a case opens before anything else at its start time counts for it, a pause
 #: before a resume at the same time, and a case closes after everything else then.
 PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 1,
-          "count_pre": 1, "hit": 1, "resume": 2, "end": 3, "end_pre": 3}
+          "hit": 1, "resume": 2, "end": 3}
 #: The reason a ``resolved`` line gives, by the role of the event that changed the case.
 REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
-           "extend": "extended", "step": "step", "count": "counted", "count_pre": "counted",
-           "end_pre": "closed", "open": "opened", None: "clock"}
+           "extend": "extended", "step": "step", "count": "counted", "open": "opened",
+           None: "clock"}
 
 #: A match of an event with a role: (event serial, role, the case it joins or None).
 Record = tuple[int, RulesetRole, "Case | None"]
@@ -234,7 +234,7 @@ class Lifecycle:
         if name == "hit":
             self._hit(role, ev)
             return None
-        if name in ("count_pre", "end_pre"):
+        if name in KEPT_BEFORE_OPENING:     # matched alone: its case, open or not yet
             case = self.open.get((r, ev.case_id))
             if case is None:
                 self._keep_for_opening(role, ev)
@@ -243,7 +243,7 @@ class Lifecycle:
             return None
         if name == "open":
             return case
-        if name in ("end", "end_pre"):
+        if name == "end":
             return case if case.on_end(ev.ts) else None
         if name == "resume":
             return case if case.on_resume(ev.ts) else None
@@ -251,7 +251,7 @@ class Lifecycle:
             return case if case.on_restart(ev.ts) else None
         if name == "step":
             return case if case.on_step(role.step, ev.ts) else None
-        if name in ("count", "count_pre"):
+        if name == "count":
             item = self.judges[r].item(self.rule_of[r], ev)
             return case if item is not None and case.on_count(ev.ts, item) else None
         fp = ev.fingerprint()
@@ -272,7 +272,7 @@ class Lifecycle:
         r = role.rule
         if (r, ev.case_id) in self.opened or r in self.expired:
             return
-        if role.name == "end_pre":
+        if role.name == "end":
             times = self.ended.setdefault(r, ev.case_id, [])
             if ev.ts not in times:
                 times.append(ev.ts)

@@ -212,11 +212,7 @@ class RulesetRole:
     number ``rule``.
 
     ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
-    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``), or
-    the role an event of a case not open yet plays (``BEFORE_OPENING``): ``count_pre``, a
-    counted event, kept if its case has not opened (the subject may come later), and
-    ``end_pre``, an end event, kept likewise (if the start comes later, the case ended
-    before it started).
+    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``).
     """
 
     rule: int
@@ -262,19 +258,13 @@ def _window(window: Window) -> list[dict]:
     return out
 
 
-#: Roles that also match an event of a case not open yet: the role it then plays.
-BEFORE_OPENING = {"count": "count_pre", "end": "end_pre"}
-
-
-def _roles(index: int, plan: RulePlan) -> list[tuple[RulesetRole, Role]]:
-    """The rule's roles, and for a counted event or an end also the role it plays before
-    its case opens (``BEFORE_OPENING``)."""
-    out = []
-    for role in plan.roles:
-        out.append((RulesetRole(index, role.name, role.step), role))
-        if role.name in BEFORE_OPENING:
-            out.append((RulesetRole(index, BEFORE_OPENING[role.name]), role))
-    return out
+#: Roles whose events matter before their case opens (a counted event may precede the
+#: subject; an end before the start makes the case one the log contradicts): matched
+#: alone, not joined to the open-case fact; Python finds the case, or keeps the event
+#: until the case opens.
+KEPT_BEFORE_OPENING = ("count", "end")
+#: Roles matched by the event alone.
+MATCHED_ALONE = ("open", "hit") + KEPT_BEFORE_OPENING
 
 
 def _offending(demands: list[tuple[str, tuple[str, ...] | None]], slots: Slots) -> dict:
@@ -312,12 +302,13 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     a second join condition that fails after one that held crashes it, so "at or after the
     start" is checked in Python. No pattern is negated: a negated pattern that stops holding
     loses other matches of the same assert, so whether the case of a counted event or an end
-    is open yet (``BEFORE_OPENING``) is looked up in Python too.
+    is open yet (``KEPT_BEFORE_OPENING``) is looked up in Python.
     """
     rule = loaded.rule
     plan = plan_rule(rule)
     mc = MatcherCompiler(slots)
-    compiled = RulesetRule(index, loaded, plan, _roles(index, plan))
+    compiled = RulesetRule(index, loaded, plan,
+                           [(RulesetRole(index, r.name, r.step), r) for r in plan.roles])
     et_slot = slots.text("event_type")
     for role, part in compiled.roles:
         own, matchers = _split_type(part)
@@ -336,7 +327,7 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
             compiled.slots.add(et_slot)
         heads = [[{"t": "e"}, {et_slot: t}] for t in sorted(own)] if own is not None else [[{"t": "e"}]]
         for k, head in enumerate(heads):
-            if role.name in ("open", "hit") or role.name in BEFORE_OPENING.values():
+            if role.name in MATCHED_ALONE:
                 definition = {"all": [{"e": _all(head + conds)}]}
             else:
                 definition = {"all": [{"o": {"$and": [{"t": "o"}, {"r": index}]}},
