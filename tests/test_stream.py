@@ -53,6 +53,23 @@ def run_watch(tmp: Path, rules: Path, events, **options) -> tuple[list[dict], st
     return [json.loads(x) for x in out.getvalue().decode("utf-8").splitlines()], err.getvalue()
 
 
+def restarting_on(tmp: Path, rules: Path):
+    """``run(*events)``: append the events to one log and run watch over it with one
+    ``--state`` file, as a monitor stopped and started again on a growing file; returns the
+    lines that run wrote."""
+    log, state = tmp / "grow.jsonl", tmp / "state.json"
+
+    def run(*events) -> list[dict]:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(lines_of(events))
+        out = io.BytesIO()
+        watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
+              out=out, err=io.StringIO())
+        return [json.loads(x) for x in out.getvalue().decode().splitlines()]
+
+    return run
+
+
 def brief(lines: list[dict]) -> list[tuple]:
     return [(x["finding"], x["case_id"], x["type"]) for x in lines]
 
@@ -276,17 +293,7 @@ def test_an_unreadable_extension_stops_the_judgement_until_a_restart_passes_it(t
 def test_data_quality_survives_a_restart(tmp_path):
     """With --state, an end seen before its case opened, a case not judged, and an
     unreadable extension are all taken back by the next run."""
-    rules = rules_dir(tmp_path, DL=BAD_LIMIT_RULES["DL"])
-    log, state = tmp_path / "grow.jsonl", tmp_path / "state.json"
-
-    def run(*events):
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(lines_of(events))
-        out = io.BytesIO()
-        watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
-              out=out, err=io.StringIO())
-        return [json.loads(x) for x in out.getvalue().decode().splitlines()]
-
+    run = restarting_on(tmp_path, rules_dir(tmp_path, DL=BAD_LIMIT_RULES["DL"]))
     assert run(ev("R1", "办结", "2021-03-01 08:00")) == []
     lines = run(ev("R1", "受理", "2021-03-01 09:00", 承诺时限="5"),
                 ev("R2", "受理", "2021-03-01 09:00", 承诺时限="5"),
@@ -336,21 +343,12 @@ def test_without_within_a_missing_step_is_judged_at_the_end_of_the_input(tmp_pat
 def test_a_missing_step_said_at_the_end_stands_until_the_steps_come(tmp_path):
     """With --state the input can go on after an end: a case judged missing at that end is
     not withdrawn by one more step while another is still missing."""
-    rules = rules_dir(tmp_path, SQ="kind: sequence\ntrigger: {event_type: 受理}\n"
-                                   "steps: [{event_type: 交办}, {event_type: 反馈}]\n")
-    log, state = tmp_path / "grow.jsonl", tmp_path / "state.json"
-
-    def run(*events):
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(lines_of(events))
-        out = io.BytesIO()
-        watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
-              out=out, err=io.StringIO())
-        return brief([json.loads(x) for x in out.getvalue().decode().splitlines()])
-
-    assert run(ev("G1", "受理", "2021-03-01 09:00")) == [("violation", "G1", "missing_step")]
-    assert run(ev("G1", "交办", "2021-03-02 09:00")) == []
-    assert run(ev("G1", "反馈", "2021-03-03 09:00")) == [("resolved", "G1", "missing_step")]
+    run = restarting_on(tmp_path, rules_dir(
+        tmp_path, SQ="kind: sequence\ntrigger: {event_type: 受理}\n"
+                     "steps: [{event_type: 交办}, {event_type: 反馈}]\n"))
+    assert brief(run(ev("G1", "受理", "2021-03-01 09:00"))) == [("violation", "G1", "missing_step")]
+    assert brief(run(ev("G1", "交办", "2021-03-02 09:00"))) == []
+    assert brief(run(ev("G1", "反馈", "2021-03-03 09:00"))) == [("resolved", "G1", "missing_step")]
 
 
 MIN_COUNT = """
