@@ -131,6 +131,20 @@ def test_the_clock_gives_the_yellow_then_the_red_card_then_late(tmp_path):
     assert [x["seq"] for x in lines] == [1, 2, 3]
 
 
+def test_a_due_time_is_judged_at_the_first_line_past_it(tmp_path):
+    """Lines no rule reads move the clock too, so when a finding is known does not depend
+    on what else the input holds or on how it was cut into batches."""
+    rules = rules_dir(tmp_path, DL=DEADLINE)
+    events = [ev("C1", "咨询受理", "2021-03-01 09:00"),            # due 03-08 23:59:59
+              ev("N1", "网站访问", "2021-03-09 08:00"), ev("N2", "网站访问", "2021-03-09 10:00"),
+              ev("C2", "咨询受理", "2021-03-10 09:00")]
+    whole, _ = run_watch(tmp_path, rules, events)
+    one_by_one, _ = run_watch(tmp_path, rules, events, batch_lines=1)
+    assert whole == one_by_one
+    assert [(x["case_id"], x["type"], x["at"]) for x in whole] == [
+        ("C1", "overdue_open", "2021-03-09 08:00:00")]
+
+
 def test_a_warned_case_closed_in_time_is_resolved(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
         ev("C3", "咨询受理", "2021-09-30 10:00"), tick("2021-10-13 09:00"),

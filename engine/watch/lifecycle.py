@@ -116,8 +116,11 @@ class Lifecycle:
             ev = by_serial[serial]
             items.append(((ev.proc, PHASES[role.name], serial, role.rule, role.step or 0, i),
                           role, case, ev))
-        for i, (proc, n) in enumerate(ticks):
-            items.append(((proc, -1, 0, n, 0, i), None, None, None))
+        # every line moves the clock, an event that matched nothing as much as a clock line:
+        # a time a case named is judged at the first line past it, however the input was
+        # cut into batches
+        for i, proc in enumerate([ev.proc for ev in events] + [proc for proc, _ in ticks]):
+            items.append(((proc, -1, 0, 0, 0, i), None, None, None))
         items.sort(key=_first)
         current = None
         dirty = self.dirty
@@ -133,8 +136,6 @@ class Lifecycle:
             # it) is judged when it opens, as if it came then
             if changed is not None and changed.serial not in dirty and current >= changed.start:
                 dirty[changed.serial] = (changed, REASONS[role.name])
-        last = max([ev.proc for ev in events] + [proc for proc, _ in ticks])
-        self.advance(last)          # events that matched nothing move the clock too
         # the cases changed at the last time stay unjudged: more events of that same time may
         # be in the next batch, and a time is judged once, whole (see advance)
 
