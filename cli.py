@@ -192,21 +192,25 @@ def _data_quality_note(report, strict: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @CALENDAR_OPTION
-def validate(paths, calendars) -> None:
+@click.option("--strict", is_flag=True,
+              help="Fail on warnings too (a rule that is valid but will not do what it says).")
+def validate(paths, calendars, strict) -> None:
     """Validate rule files and run every rule's own examples (default: the shipped library)."""
     from govcheck.engine.api import default_rules_dir
     from govcheck.engine.validate import validate as run_validate
 
     targets = list(paths) or [str(default_rules_dir())]
     problems = run_validate(targets, calendars)
-    if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        raise BadInput(f"{len(problems)} problem(s) in {', '.join(targets)}")
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    failing = [p for p in problems if strict or p.severity == "error"]
+    if failing:
+        raise BadInput(f"{len(failing)} problem(s) in {', '.join(targets)}")
     from govcheck.engine.model.loader import load_rules
     rules = load_rules(targets)
     examples = sum(len(r.rule.examples) for r in rules)
-    click.echo(f"{len(rules)} rules valid, {examples} examples pass")
+    warned = f", {len(problems)} warning(s)" if problems else ""
+    click.echo(f"{len(rules)} rules valid, {examples} examples pass{warned}")
 
 
 @main.group()

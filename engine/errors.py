@@ -34,6 +34,9 @@ class SourceLocation:
 class GovcheckError(Exception):
     """Base class: bad input or a bad rule. The CLI maps it to exit code 2."""
 
+    #: ``error`` fails the command; ``warning`` (``RuleWarning``) only with ``--strict``.
+    severity = "error"
+
     def __init__(self, message: str, location: SourceLocation | None = None):
         super().__init__(message)
         self.message = message
@@ -45,6 +48,17 @@ class GovcheckError(Exception):
 
 class RuleError(GovcheckError):
     """A rule file breaks the rule language (syntax, schema, unknown key)."""
+
+
+class RuleWarning(RuleError):
+    """A rule that is valid but will not do what its author most likely meant (a ``warn_at``
+    that can never fire): ``validate`` reports it and fails on it only with ``--strict``."""
+
+    severity = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.location}: warning: {self.message}" if self.location else \
+            f"warning: {self.message}"
 
 
 class RuleErrors(GovcheckError):

@@ -3,7 +3,8 @@
 * ``warn_at`` whose share of the working days is not whole: the warning comes once
   ``ceil(warn_at × days)`` working days have fully passed (docs/contract.md), so rounding
   down, or warning a second early, is caught; ``0.67 × 3`` rounds up to the deadline itself
-  and never warns.
+  and never warns; a product that is whole on paper (0.14 × 50 = 7) is whole in both
+  engines, though floating point makes it 7.000000000000001.
 * ordered sequence steps at the same instant are in order, whatever order the log lists
   them in; one second apart the wrong way round they are not.
 
@@ -83,6 +84,9 @@ WARN_AT = [
     (0.5, 1, "2021-03-02 23:59:59", "2021-03-03 00:00:00", "overdue_open"),
     # ceil(1.02) = 2
     (0.34, 3, "2021-03-03 23:59:59", "2021-03-04 00:00:00", "at_risk"),
+    # 0.14 × 50 is 7.000000000000001 in floating point: still 7 working days (03-10), not 8
+    (0.14, 50, "2021-03-10 23:59:59", "2021-03-11 00:00:00", "at_risk"),
+    (0.07, 100, "2021-03-10 23:59:59", "2021-03-11 00:00:00", "at_risk"),
 ]
 
 

@@ -159,6 +159,18 @@ def test_validate_runs_the_examples(library):
     assert "第6个工作日才答复" in bad.stderr and "C2 late" in bad.stderr
 
 
+def test_validate_warns_of_a_warn_at_that_never_fires_and_fails_only_when_strict(library):
+    path = library / "pack" / "T-CLI-1.yaml"
+    path.write_text(RULE.replace("within: {workdays: 5}", "within: {workdays: 5}\nwarn_at: 0.9"),
+                    encoding="utf-8")
+    lenient = invoke("validate", library)
+    assert lenient.exit_code == 0, lenient.output
+    assert f"{path}:10:10: warning: warn_at 0.9 of 5个工作日 rounds up to 5" in lenient.stderr
+    assert "1 rules valid, 2 examples pass, 1 warning(s)" in lenient.stdout
+    strict = invoke("validate", "--strict", library)
+    assert strict.exit_code == 2 and "warning: warn_at 0.9" in strict.stderr
+
+
 def test_validate_lists_every_problem(library):
     (library / "pack" / "T-CLI-2.yaml").write_text(
         RULE.replace("T-CLI-1", "T-CLI-2").replace("咨询答复}", "答复}"), encoding="utf-8")

@@ -109,3 +109,32 @@ def test_the_key_order_comes_from_the_model():
 ])
 def test_mechanical_severity_reads_hedged_targets_as_hedges(quote, severity):
     assert mechanical_severity(quote) == severity
+
+
+@pytest.mark.parametrize("share, days, fires", [
+    (0.67, 3, False),   # ceil(2.01) = 3: the deadline itself
+    (0.66, 3, True),
+    (0.5, 1, False),    # one working day leaves none to warn in
+    (0.14, 50, True),   # 7.000000000000001 in floating point, 7 on paper
+    (0.99, 50, False),
+])
+def test_a_warn_at_that_can_never_fire_is_a_warning(tmp_path, share, days, fires):
+    text = GOOD.replace("within: {workdays: 5}", f"within: {{workdays: {days}}}\nwarn_at: {share}")
+    path = tmp_path / "shaoyang-2021-service" / "SY21-FW-28-1.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    item = load_rule_file(path)
+    found = lint(RuleFile(item.rule, path, load_yaml(path)))
+    if fires:
+        assert found == []
+    else:
+        (problem,) = found
+        assert problem.severity == "warning"
+        assert str(problem).startswith(f"{path}:10:10: warning: warn_at {share:g}")
+        assert "never warns" in str(problem)
+
+
+def test_the_largest_share_that_warns_is_named(tmp_path):
+    text = GOOD.replace("within: {workdays: 5}", "within: {workdays: 3}\nwarn_at: 0.67")
+    (found,) = problems(tmp_path, text)
+    assert "largest warn_at that warns: 0.66" in found

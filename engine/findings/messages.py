@@ -24,7 +24,7 @@ def describer(rule: RuleBase, as_of: dt.datetime) -> Callable[[str, str | None, 
     label = {key: matcher.label() for key in ("count", "required", "event")
              if (matcher := getattr(rule, key, None)) is not None}
     at_least = getattr(rule, "at_least", None)
-    share = f"{rule.warn_at:.0%}" if getattr(rule, "warn_at", None) else ""
+    used = _used_at_warning(rule) if getattr(rule, "warn_at", None) else ""
 
     def say(vtype: str, due: str | None, actual: Any) -> str:
         if vtype == "late" and kind == "due_by":
@@ -36,7 +36,7 @@ def describer(rule: RuleBase, as_of: dt.datetime) -> Callable[[str, str | None, 
         if vtype == "overdue_open":
             return f"应于{due}前办结（时限{limit}），截至{when}仍未办结"
         if vtype == "at_risk":
-            return f"已用去{share}时限仍未办结，期限{due}"
+            return f"已用去{used}仍未办结（预警时点{actual}），期限{due}"
         if vtype == "missing_step":
             return f"缺少环节：{actual}"
         if vtype == "out_of_order":
@@ -76,6 +76,18 @@ def _limit(rule: RuleBase) -> str:
     return within.describe() if within is not None else ""
 
 
+_UNIT_WORDS = {"workdays": "个工作日", "days": "日", "hours": "小时"}
+
+
+def _used_at_warning(rule: Any) -> str:
+    """How much of the limit has passed when a deadline rule warns, as a supervisor counts it:
+    `` 2/3 个工作日`` for a fixed limit, else the share of a limit each case reads for itself."""
+    within = rule.within
+    if within.amount is None or rule.extend is not None:
+        return f"时限（{within.describe()}）的{rule.warn_at:.0%}"
+    return f" {rule.warn_after(within.amount)}/{within.amount:g} {_UNIT_WORDS[within.unit]}"
+
+
 def _percent(value: Any) -> str:
     try:
         return f"{float(value):.1%}"
@@ -105,7 +117,7 @@ def _deadline_lines(r: Any) -> list[str]:
     if r.extend:
         out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}）")
     if r.warn_at:
-        out.append(f"预警：已用去{r.warn_at:.0%}时限仍未办结")
+        out.append(f"预警：已用去{_used_at_warning(r)}仍未办结")
     return out
 
 

@@ -3,16 +3,19 @@
 A rule that breaks a convention still runs; ``govcheck validate`` (what a rules
 repository's CI runs) reports it, so an author meets the same conventions as the shipped
 library's tests. Each lint is a function ``(RuleFile) → [RuleError]`` whose docstring
-states the convention; ``LINTS`` lists them all, and ``validate`` runs that tuple.
+states the convention; ``LINTS`` lists them all, and ``validate`` runs that tuple. A
+problem has a severity: a ``RuleError`` fails ``validate``, a ``RuleWarning`` (valid, but
+not what its author meant) fails it only with ``--strict``.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import RuleError
+from ..errors import RuleError, RuleWarning
 from .rule import RULE_CLASSES, RuleBase
 from .yamlsource import YamlDocument
 
@@ -122,6 +125,29 @@ def effective_fits_the_pack(f: RuleFile) -> list[RuleError]:
     return []
 
 
+def warning_can_fire(f: RuleFile) -> list[RuleError]:
+    """A ``warn_at`` warns before the deadline: with a fixed limit, ``warn_at × limit``
+    rounded up must fall short of the limit (0.67 × 3 working days rounds up to 3, the
+    deadline itself, so it never warns). A warning, not an error: the rule still judges."""
+    rule = f.rule
+    if getattr(rule, "warn_at", None) is None or rule.within.amount is None:
+        return []
+    limit = rule.within.amount
+    if rule.warn_after(limit) < limit:
+        return []
+    return [RuleWarning(f"warn_at {rule.warn_at:g} of {rule.within.describe()} rounds up to "
+                        f"{rule.warn_after(limit)}, the deadline itself: it never warns "
+                        f"(largest warn_at that warns: {_largest_share(limit)})",
+                        f.doc.location(("warn_at",)))]
+
+
+def _largest_share(limit: float) -> str:
+    """The largest two-decimal ``warn_at`` that still warns a whole unit before ``limit``."""
+    if limit <= 1:
+        return "none: a limit of one unit or less leaves no unit to warn in"
+    return f"{math.floor(round((math.ceil(limit) - 1) / limit * 100, 9)) / 100:.2f}"
+
+
 #: Every house convention ``validate`` checks, in the order it reports them.
 LINTS: tuple[Lint, ...] = (
     named_after_its_id,
@@ -129,6 +155,7 @@ LINTS: tuple[Lint, ...] = (
     severity_follows_the_quote,
     examples_pass_and_violate,
     effective_fits_the_pack,
+    warning_can_fire,
 )
 
 

@@ -11,6 +11,7 @@ can point at the offending key in the file.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
@@ -543,6 +544,13 @@ class DeadlineRule(RuleBase):
 
     def _extra_attributes(self) -> list[str]:
         return [self.extend.attribute] if self.extend and self.extend.attribute else []
+
+    def warn_after(self, total: float) -> int:
+        """How many units of a ``total``-unit limit pass before ``at_risk``: ``warn_at ×
+        total`` rounded up, the product first rounded to 9 decimals so that a float such as
+        0.14 × 50 = 7.000000000000001 warns after 7 days, not 8 (``deadline.sql.j2`` rounds
+        the same way)."""
+        return math.ceil(round(self.warn_at * total, 9))
 
     def _kind_problems(self):
         out = []

@@ -235,7 +235,9 @@ def _unit_summary(report: Report) -> list[str]:
 
 
 def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
-              heading: str, none: str) -> list[str]:
+              heading: str, none: str, actual: str = "实际") -> list[str]:
+    """The findings grouped by rule; ``actual`` heads the column of each finding's time
+    (a warning's is its 预警时点, not something that happened)."""
     lines = ["", heading]
     if not findings:
         return lines + ["", none]
@@ -256,7 +258,7 @@ def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
                 lines.append("  依据：" + clean(cite))
         rows = [(v.case_id, v.unit, v.period, type_label(v.type), v.due,
                  number(v.actual), v.message) for v in group]
-        body = table(("案件", "单位", "期间", "类型", "期限", "实际", "说明"), rows,
+        body = table(("案件", "单位", "期间", "类型", "期限", actual, "说明"), rows,
                      indent="  ")
         lines += body[:2]
         for v, row in zip(group, body[2:]):
@@ -275,7 +277,8 @@ def render(report: Report, *, mask: bool = True) -> bytes:
     lines += _findings(report.violations, rules, f"违规明细（共 {len(report.violations)} 条）",
                        "未发现违规。")
     lines += _findings(report.warnings, rules,
-                       f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。")
+                       f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。",
+                       actual="预警时点")
     lines += _data_quality(report)
     text = "\n".join(lines) + "\n"
     return (mask_text(text) if mask else text).encode("utf-8")

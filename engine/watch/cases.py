@@ -303,7 +303,7 @@ class DeadlineCase(Case):
         if as_of > due:
             return Verdict("overdue_open", due=due)
         if rule.warn_at:
-            warn = pos.time_at(base_pos + pause_added + math.ceil(rule.warn_at * total),
+            warn = pos.time_at(base_pos + pause_added + rule.warn_after(total),
                                base_pos, base)
             if as_of > warn:
                 return Verdict("at_risk", due=due, actual=time_text(warn), next_at=due)

@@ -153,7 +153,8 @@ class Clock:
 def deadline(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator[Finding]:
     """The end event by the end of the limit (after the last restart, plus extensions and
     paused time): ``late`` when it came after, ``overdue_open`` when it has not come and the
-    limit has passed, ``at_risk`` once ``ceil(warn_at × limit)`` has passed."""
+    limit has passed, ``at_risk`` once ``ceil(warn_at × limit)`` has passed (the product
+    rounded to 9 decimals first: 0.14 × 50 is 7, as on paper)."""
     clock = Clock(unit_of(rule.within), workdays)
     end_test, restart_test = criteria(raw(rule.end)), criteria(raw(rule.restart))
     pause_test, resume_test = criteria(raw(rule.pause)), criteria(raw(rule.resume))
@@ -216,7 +217,7 @@ def deadline(rule, log: Log, as_of: dt.datetime, workdays: Workdays) -> Iterator
         elif as_of > due:
             yield Finding(rule.id, start.case_id, start.unit, None, "overdue_open")
         elif rule.warn_at is not None:
-            warn = clock.due(base, paused + math.ceil(rule.warn_at * total))
+            warn = clock.due(base, paused + math.ceil(round(rule.warn_at * total, 9)))
             if as_of > warn:
                 yield Finding(rule.id, start.case_id, start.unit, None, "at_risk")
 
