@@ -221,20 +221,23 @@ def rules() -> None:
 @rules.command("list")
 @RULES_OPTION
 @click.option("--pack", help="Only rules of this pack (folder), e.g. shaoyang-2021-service.")
-@click.option("--kind", help="Only rules of this kind.")
+@click.option("--kind", help="Only rules of this kind (deadline, ratio, …).")
 @click.option("--severity", type=click.Choice(["error", "warning"]))
 def rules_list(rules, pack, kind, severity) -> None:
-    """One line per rule: id, kind, severity, clause, title."""
-    from govcheck.engine.api import select_rules
+    """A header, then one line per rule: id, pack, kind, severity, effective period, clause,
+    title (tab-separated)."""
+    from govcheck.engine.api import list_rules
+    from govcheck.engine.findings.messages import effective_text
 
-    for item in select_rules(rules or None):
+    found = list_rules(rules or None, pack, kind, severity)
+    click.echo("规则编号\t规则包\t类型\t级别\t适用期间\t依据\t标题")
+    for item in found:
         rule = item.rule
-        if pack and Path(item.path).parent.name != pack:
-            continue
-        if (kind and rule.kind != kind) or (severity and rule.severity != severity):
-            continue
-        click.echo(f"{rule.id}\t{rule.kind}\t{rule.severity}\t{rule.source.number} "
-                   f"{rule.source.clause}\t{rule.title}")
+        click.echo(f"{rule.id}\t{Path(item.path).parent.name}\t{rule.kind}\t{rule.severity}\t"
+                   f"{effective_text(rule)}\t{rule.source.number} {rule.source.clause}\t"
+                   f"{rule.title}")
+    if not found:
+        click.echo("govcheck: no rule matches these filters", err=True)
 
 
 @rules.command("show")
@@ -244,7 +247,7 @@ def rules_show(rule_id, rules) -> None:
     """A rule with its clause, exact quote and examples."""
     from govcheck.engine.api import select_rules, shown_path
     from govcheck.engine.findings.labels import SEVERITY_WORDS, kind_label, severity_label
-    from govcheck.engine.findings.messages import rule_lines
+    from govcheck.engine.findings.messages import effective_text, rule_lines
 
     item = select_rules(rules or None, [rule_id])[0]
     rule = item.rule
@@ -254,9 +257,7 @@ def rules_show(rule_id, rules) -> None:
     click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
     click.echo(f"原文：“{rule.source.quote}”")
     if rule.effective:
-        start, end = rule.effective.from_, rule.effective.to
-        click.echo("适用期间：" + (f"{start} 至 {end}" if start and end else
-                                   f"{start} 起" if start else f"至 {end}"))
+        click.echo(f"适用期间：{effective_text(rule)}")
     for line in rule_lines(rule):
         click.echo(line)
     click.echo(f"规则文件：{shown_path(item.path)}")

@@ -26,7 +26,7 @@ from .model.loader import load_rules
 from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
 from .model.vocabulary import VOCABULARY_FILE, Vocabulary, find_vocabulary, load_vocabulary
 from .plan import plan_rule
-from .model.rule import LoadedRule
+from .model.rule import RULE_CLASSES, LoadedRule
 from .findings.report import PackUse, Report, RuleResult, Span, UnitResult
 from .resources import data_dir
 
@@ -77,6 +77,24 @@ def select_rules(rule_paths: Sequence[str | Path] | None,
                  rule_ids: Sequence[str] = ()) -> list[LoadedRule]:
     """Load the rule files (default: the shipped library), keeping only ``rule_ids`` if given."""
     return _only(load_rules(rule_places(rule_paths)), rule_ids)
+
+
+def list_rules(rule_paths: Sequence[str | Path] | None, pack: str | None = None,
+               kind: str | None = None, severity: str | None = None) -> list[LoadedRule]:
+    """The rules ``rules list`` shows: those of ``pack``, ``kind`` and ``severity`` when given.
+    A pack or kind that no rule has is an error that suggests the nearest, never an empty
+    list that reads as "no such rules"."""
+    rules = select_rules(rule_paths)
+    packs = sorted({Path(r.path).parent.name for r in rules})
+    if pack is not None and pack not in packs:
+        raise RuleError(f"no pack named {pack!r}{did_you_mean(pack, packs)}; "
+                        f"packs: {', '.join(packs)}")
+    if kind is not None and kind not in RULE_CLASSES:
+        raise RuleError(f"no rule kind {kind!r}{did_you_mean(kind, RULE_CLASSES)}; "
+                        f"kinds: {', '.join(RULE_CLASSES)}")
+    return [r for r in rules if (pack is None or Path(r.path).parent.name == pack)
+            and (kind is None or r.rule.kind == kind)
+            and (severity is None or r.rule.severity == severity)]
 
 
 def rule_places(rule_paths: Sequence[str | Path] | None) -> list[Path]:

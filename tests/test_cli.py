@@ -184,9 +184,39 @@ def test_validate_lists_every_problem(library):
 
 def test_rules_list_and_show(library):
     listing = invoke("rules", "list", "--rules", library, "--kind", "deadline")
-    assert "T-CLI-1\tdeadline\terror" in listing.stdout
-    shown = invoke("rules", "show", "T-CLI-1", "--rules", library)
-    assert "确保网民咨询问题5个工作日回复" in shown.stdout
+    assert listing.stdout.splitlines() == [
+        "规则编号\t规则包\t类型\t级别\t适用期间\t依据\t标题",
+        "T-CLI-1\tpack\tdeadline\terror\t2021-01-01 至 2021-12-31\t邵市政办函〔2021〕21号 "
+        "八、（二十八）\t网民咨询问题5个工作日内回复"]
+    shown = invoke("rules", "show", "t-cli-1", "--rules", library)
+    assert shown.exit_code == 0 and "确保网民咨询问题5个工作日回复" in shown.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("rules", "list", "--pack", "shaoyang-2022-servce"),
+     "no pack named 'shaoyang-2022-servce' (did you mean 'shaoyang-2022-service'"),
+    (("rules", "list", "--kind", "dedline"), "no rule kind 'dedline' (did you mean 'deadline'?)"),
+    (("rules", "show", "sy22-gk-10-9"), "no rule with id 'sy22-gk-10-9'"),
+])
+def test_rules_list_and_show_refuse_what_no_rule_has(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2 and message in result.stderr and not result.stdout
+
+
+def test_rules_list_of_the_shipped_packs_by_name():
+    """The shipped packs are found by folder name wherever govcheck is installed."""
+    listing = invoke("rules", "list", "--rules", "shaoyang-2022-service")
+    lines = listing.stdout.splitlines()
+    assert listing.exit_code == 0 and len(lines) > 1
+    assert all(line.split("\t")[1] == "shaoyang-2022-service" for line in lines[1:])
+    shown = invoke("rules", "show", "sy22-gk-10-1")
+    assert shown.stdout.startswith("SY22-GK-10-1  ") and "适用期间：2022-01-01 至 2022-12-31" in shown.stdout
+
+
+def test_rules_list_says_when_filters_leave_nothing():
+    result = invoke("rules", "list", "--pack", "national", "--kind", "due_by")
+    assert result.exit_code == 0 and result.stdout.startswith("规则编号")
+    assert "no rule matches" in result.stderr
 
 
 def test_calendar_explain():

@@ -98,6 +98,14 @@ def _percent(value: Any) -> str:
 _EVERY = {"day": "每日", "week": "每周", "month": "每月", "quarter": "每季度", "year": "每年"}
 
 
+def effective_text(rule: RuleBase) -> str:
+    """When a rule applies, as ``rules list`` and ``rules show`` print it."""
+    if rule.effective is None:
+        return "长期"
+    start, end = rule.effective.from_, rule.effective.to
+    return f"{start} 至 {end}" if start and end else f"{start} 起" if start else f"至 {end}"
+
+
 def rule_lines(rule: RuleBase) -> list[str]:
     """What a rule checks, one line per part, in a supervisor's words (``rules show``)."""
     out = [f"适用范围：{rule.where.label()}"] if rule.where is not None else []
