@@ -213,6 +213,22 @@ def validate(paths, calendars, strict) -> None:
     click.echo(f"{len(rules)} rules valid, {examples} examples pass{warned}")
 
 
+@main.command()
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
+              help="Lay out a rules repository in this folder: a sample rule, its vocabulary, "
+                   "the schema for editors, CI for GitHub and GitLab, a pre-commit hook.")
+def init(rules_dir) -> None:
+    """Start a rules repository (--rules DIR)."""
+    from govcheck.engine.scaffold import init_rules
+
+    if rules_dir is None:
+        raise click.UsageError("give --rules DIR: the folder of the new rules repository")
+    for path in init_rules(rules_dir):
+        click.echo(str(path))
+    click.echo(f"govcheck: rules repository written; check it with: govcheck validate {rules_dir}",
+               err=True)
+
+
 @main.group()
 def rules() -> None:
     """Browse the rule library."""

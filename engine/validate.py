@@ -1,6 +1,7 @@
 """``govcheck validate``: lint rule files and run every rule's own examples.
 
-The schema is the loader's; here are the checks across the library (vocabulary,
+The schema is the loader's; here are the checks across the library (vocabulary: the
+shipped one, with a rules repository's own ``vocabulary.yaml`` added as ``check`` does;
 examples present) and the examples themselves, run through the same batch engine
 that ``check`` uses, so a rule file that passes here behaves as its examples say.
 Every problem is collected, located at ``file:line:column``, and returned together.
@@ -12,15 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .api import connect, log_span, parse_as_of
+from .api import connect, log_span, parse_as_of, vocabulary_for
 from .batch.run import run_rules
 from .data.calendar import WorkCalendar
-from .errors import GovcheckError, RuleError, RuleErrors, SourceLocation
+from .errors import GovcheckError, RuleError, RuleErrors
 from .data.ingest import ingest_records
 from .model.lints import RuleFile, lint
 from .model.loader import load_rules, rule_files
 from .model.rule import AGGREGATE_KINDS, CANONICAL_COLUMNS, WARNING_TYPE, Example, LoadedRule
-from .model.vocabulary import VOCABULARY_FILE, Vocabulary, find_vocabulary, load_vocabulary
+from .model.vocabulary import Vocabulary
 from .model.yamlsource import YamlDocument, load_yaml
 
 def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] = ()) -> list[GovcheckError]:
@@ -31,18 +32,13 @@ def validate(paths: Sequence[str | Path], calendar_files: Sequence[str | Path] =
     except RuleErrors as exc:
         problems.extend(exc.errors)
         rules = _loadable(paths)
-    vocabulary_path = find_vocabulary(paths)
     vocabulary = None
-    if vocabulary_path is None:
-        problems.append(RuleError(f"no {VOCABULARY_FILE} found beside or above the rule files",
-                                  SourceLocation(", ".join(map(str, paths)))))
-    else:
-        try:
-            vocabulary = load_vocabulary(vocabulary_path)
-        except RuleErrors as exc:
-            problems.extend(exc.errors)
-        except RuleError as exc:
-            problems.append(exc)
+    try:
+        vocabulary = vocabulary_for(paths)
+    except RuleErrors as exc:
+        problems.extend(exc.errors)
+    except RuleError as exc:
+        problems.append(exc)
     calendar = WorkCalendar.load(calendar_files)
     con = connect()  # one database for every example: only `events` changes
     try:

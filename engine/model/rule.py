@@ -122,9 +122,12 @@ Moment = Annotated[Union[dt.datetime, dt.date], BeforeValidator(_moment_from_tex
 
 
 class _Strict(BaseModel):
-    """Frozen, strict (no silent type coercion) and closed (unknown keys are errors)."""
+    """Frozen, strict (no silent type coercion) and closed (unknown keys are errors). The
+    string under each field is its description in the JSON Schema (rules/rule.schema.json),
+    in Chinese: an editor shows it to the rule's author."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True,
+                              use_attribute_docstrings=True)
 
 
 # ---------------------------------------------------------------------------
@@ -277,9 +280,13 @@ class Duration(_Strict):
     # at most about a hundred years: a limit beyond that is a typo, and a count that large
     # overflows the date arithmetic of both engines
     workdays: Annotated[int, Field(ge=0, le=MAX_WORKDAYS)] | None = None
+    """工作日数（按法定节假日和调休计算）"""
     days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
+    """自然日数"""
     hours: Annotated[float, Field(ge=0, le=MAX_DAYS * 24)] | None = None
+    """小时数"""
     workdays_from: Annotated[str, Field(min_length=1)] | None = None
+    """从起算事件的这个属性读取工作日数（如 承诺时限）"""
 
     @property
     def unit(self) -> str:
@@ -342,9 +349,13 @@ class Source(_Strict):
     """The clause a rule enforces, quoted exactly."""
 
     document: Annotated[str, Field(min_length=1)]
+    """所依据文件的名称，如 邵阳市2021年政务管理服务工作要点"""
     number: Annotated[str, Field(min_length=1)]
+    """文号，如 邵市政办函〔2021〕21号；原文未载文号时写（原文未载文号）"""
     clause: Annotated[str, Field(min_length=1)]
+    """条款序号，如 八、（二十八）"""
     quote: Annotated[str, Field(min_length=1)]
+    """原文：照抄文件中规定这项要求的句子，一字不改"""
 
 
 class Effective(_Strict):
@@ -353,7 +364,9 @@ class Effective(_Strict):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
 
     from_: Date | None = Field(default=None, alias="from")
+    """适用起始日期（含），如 2021-01-01"""
     to: Date | None = None
+    """适用截止日期（含），如 2021-12-31；不写表示长期有效"""
 
     def label(self) -> str | None:
         """The period label of the whole window (``2021`` for a calendar year)."""
@@ -371,9 +384,13 @@ class Expectation(_Strict):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     case_id: str | None = None
+    """应查出违规的案件编号（按案件判定的规则）"""
     unit: str | None = None
+    """应查出违规的单位（按单位和期间汇总判定的规则）"""
     period: str | None = None
+    """应查出违规的期间，如 2021、2021-Q3、2021-07"""
     type: Literal[VIOLATION_TYPES + (WARNING_TYPE,)]  # type: ignore[valid-type]
+    """违规类型，如 late（逾期办结）、overdue_open（逾期未办结）、at_risk（临近期限预警）"""
 
     @field_validator("case_id", "unit", "period", mode="before")
     @classmethod
@@ -391,17 +408,24 @@ class ExampleSpan(_Strict):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
 
     from_: Date | None = Field(default=None, alias="from")
+    """示例日志覆盖的起始日期（含）"""
     to: Date | None = None
+    """示例日志覆盖的截止日期（含）"""
 
 
 class Example(_Strict):
     """A small log and exactly what the rule must find in it (a test of the rule)."""
 
     name: Annotated[str, Field(min_length=1)]
+    """示例名称：一句话说明这个示例演示的情形"""
     events: list[dict[str, Any]]
+    """示例事件，每条至少有 case_id、event_type、timestamp，可加 unit 和属性"""
     as_of: Moment | None = None
+    """判定时点（默认：最后一条事件的时间）"""
     span: ExampleSpan | None = None
+    """示例日志覆盖的期间（默认：从规则适用起始日到判定时点）"""
     expect: list[Expectation]
+    """规则应查出的全部违规，不多不少；[] 表示应当合规"""
 
 
 @dataclass(frozen=True)
@@ -416,7 +440,9 @@ class SubjectEntry(_Strict):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     case_id: str
+    """对象的编号"""
     unit: str | None = None
+    """对象的责任单位"""
 
     @field_validator("case_id", "unit", mode="before")
     @classmethod
@@ -428,7 +454,9 @@ class RatioValue(_Strict):
     """Ratio from two numeric attributes of the population events."""
 
     numerator: Annotated[str, Field(min_length=1)]
+    """分子所在的数值属性"""
     denominator: Annotated[str, Field(min_length=1)]
+    """分母所在的数值属性"""
 
 
 # ---------------------------------------------------------------------------
@@ -439,13 +467,21 @@ class RuleBase(_Strict):
     """Keys every rule has, in the order rule files list them."""
 
     id: Annotated[str, Field(pattern=r"^[A-Z0-9-]+$")]
+    """规则编号：大写字母、数字和连字符，如 SY21-FW-28-1；一经使用不再改动，文件名与之相同"""
     title: Annotated[str, Field(min_length=1)]
+    """标题：一句话说明这项要求"""
     kind: str
+    """规则类型：deadline、sequence、min_count、ratio、due_by、periodic、required_fields、forbidden"""
     severity: Literal["error", "warning"]
+    """级别：error（确保、必须、一律、达到等刚性要求）或 warning（力争、原则上、探索等）"""
     source: Source
+    """出处：文件名称、文号、条款和原文"""
     effective: Effective | None = None
+    """适用期间：案件的起算事件须落在这段日期内"""
     where: Matcher | None = None
+    """适用范围：只检查符合这个条件的事件（匹配条件，如 {event_type: 咨询受理}）"""
     examples: list[Example] = Field(default_factory=list)
+    """示例：小段日志及规则应查出的结果；至少一个合规示例和一个违规示例，govcheck validate 逐一运行"""
 
     #: Names of the matcher-valued keys of this kind (for lints and evidence).
     matcher_keys: ClassVar[tuple[str, ...]] = ()
@@ -528,14 +564,23 @@ class RuleBase(_Strict):
 
 class DeadlineRule(RuleBase):
     kind: Literal["deadline"]
+    """时限（deadline）：起算事件之后，须在 within 内出现办结事件"""
     start: Matcher
+    """起算事件（匹配条件，如 {event_type: 咨询受理}）"""
     end: Matcher
+    """办结事件（匹配条件，如 {event_type: 咨询受理}）"""
     within: Duration
+    """时限，如 {workdays: 5}"""
     pause: Matcher | None = None
+    """暂停计时的事件，与 resume 成对（匹配条件，如 {event_type: 咨询受理}）"""
     resume: Matcher | None = None
+    """恢复计时的事件，与 pause 成对（匹配条件，如 {event_type: 咨询受理}）"""
     restart: Matcher | None = None
+    """重新起算的事件：从最后一次重新起算时计时（匹配条件，如 {event_type: 咨询受理}）"""
     extend: Extend | None = None
+    """延期事件：匹配条件，另加 workdays_from: 属性名（延长的工作日数）"""
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """预警比例（0 到 1 之间）：已用去这一比例的时限（向上取整）仍未办结时预警"""
 
     matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend")
 
@@ -563,10 +608,15 @@ class DeadlineRule(RuleBase):
 
 class SequenceRule(RuleBase):
     kind: Literal["sequence"]
+    """环节（sequence）：触发事件之后，须有 steps 所列的全部环节"""
     trigger: Matcher
+    """触发事件（匹配条件，如 {event_type: 咨询受理}）"""
     steps: Annotated[list[Matcher], Field(min_length=1)]
+    """须有的环节，每项一个匹配条件"""
     ordered: bool = False
+    """为 true 时各环节须按所列顺序"""
     within: Duration | None = None
+    """各环节须在触发后多久内完成，如 {workdays: 10}"""
 
     matcher_keys: ClassVar = ("trigger", "steps")
 
@@ -576,11 +626,17 @@ class SequenceRule(RuleBase):
 
 class MinCountRule(RuleBase):
     kind: Literal["min_count"]
+    """最低数量（min_count）：每个对象至少有 at_least 个计数事件"""
     subject: Matcher
+    """对象事件，每个案件一个对象（匹配条件，如 {event_type: 咨询受理}）"""
     count: Matcher
+    """计数事件（匹配条件，如 {event_type: 咨询受理}）"""
     at_least: Annotated[int, Field(ge=1)]
+    """至少几个"""
     distinct: Annotated[str, Field(min_length=1)] | None = None
+    """按这个属性计不同取值的个数（如 解读形式）"""
     within: Duration | None = None
+    """计数事件须在对象事件后多久内出现"""
 
     matcher_keys: ClassVar = ("subject", "count")
 
@@ -593,13 +649,21 @@ class MinCountRule(RuleBase):
 
 class RatioRule(RuleBase):
     kind: Literal["ratio"]
+    """比例（ratio）：达标的比例不低于 at_least"""
     population: Matcher
+    """总体：计入分母的事件（匹配条件，如 {event_type: 咨询受理}）"""
     condition: Matcher | None = None
+    """达标条件：案件中有符合这个条件的事件即达标（匹配条件，如 {event_type: 咨询受理}）"""
     value: RatioValue | None = None
+    """或由两个数值属性相除得出比例"""
     at_least: Annotated[float, Field(ge=0, le=1)]
+    """比例下限（0 到 1），如 0.9 表示 90%"""
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    """分组计算比例的属性，如 [unit]"""
     period: Literal["year", "quarter", "month"] | None = None
+    """按年（year）、季度（quarter）或月（month）分期计算"""
     exclude: Matcher | None = None
+    """不计入总体的事件（匹配条件，如 {event_type: 咨询受理}）"""
 
     matcher_keys: ClassVar = ("population", "condition", "exclude")
 
@@ -620,10 +684,15 @@ class RatioRule(RuleBase):
 
 class DueByRule(RuleBase):
     kind: Literal["due_by"]
+    """截止日期（due_by）：每个对象须在 by 当日24时前完成 required"""
     subjects: Matcher | None = None
+    """对象：日志中符合这个条件的事件（匹配条件，如 {event_type: 咨询受理}）"""
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
+    """或直接列出对象：[{case_id, unit}]"""
     required: Matcher
+    """须完成的事件（匹配条件，如 {event_type: 咨询受理}）"""
     by: Date
+    """截止日期（当日24时前），如 2021-06-30"""
 
     matcher_keys: ClassVar = ("subjects", "required")
 
@@ -648,13 +717,21 @@ class DueByRule(RuleBase):
 
 class PeriodicRule(RuleBase):
     kind: Literal["periodic"]
+    """定期（periodic）：每个周期至少 at_least 次"""
     event: Matcher
+    """应定期出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
     every: Literal[PERIODS]  # type: ignore[valid-type]
+    """周期：day、week、month、quarter、year"""
     at_least: Annotated[int, Field(ge=1)] = 1
+    """每个周期至少几次（默认 1）"""
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    """分组计次的属性，如 [unit]"""
     units: Annotated[list[str], Field(min_length=1)] | None = None
+    """须履行的单位（不写：日志中出现过这类事件的单位）"""
     period_of: Annotated[str, Field(min_length=1)] | None = None
+    """事件所报告的周期写在这个属性里（如 报告期），而不按事件时间"""
     grace: Duration | None = None
+    """周期结束后的宽限，如 {workdays: 10}"""
 
     matcher_keys: ClassVar = ("event",)
 
@@ -679,9 +756,13 @@ class PeriodicRule(RuleBase):
 
 class RequiredFieldsRule(RuleBase):
     kind: Literal["required_fields"]
+    """必填字段（required_fields）：事件须填写 fields 所列字段"""
     event: Matcher
+    """要检查的事件（匹配条件，如 {event_type: 咨询受理}）"""
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    """必填字段"""
     allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
+    """字段的允许取值，如 {公开方式: [主动公开, 依申请公开]}"""
 
     matcher_keys: ClassVar = ("event",)
 
@@ -698,7 +779,9 @@ class RequiredFieldsRule(RuleBase):
 
 class ForbiddenRule(RuleBase):
     kind: Literal["forbidden"]
+    """禁止（forbidden）：不得出现这类事件"""
     event: Matcher
+    """不得出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
 
     matcher_keys: ClassVar = ("event",)
 
