@@ -82,6 +82,42 @@ def _options(*decorators):
     return apply
 
 
+def _command_name(ctx: click.Context) -> str:
+    """``check``, ``rules list``…: the command as govcheck.yaml's keys name it."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _read_config(ctx: click.Context, _param, given: str | None) -> None:
+    """govcheck.yaml (named, or found here or above) gives the defaults of this command's
+    options, through click's own ``default_map``: a flag given on the command line wins, as
+    for any click default, and ``--help`` shows the file's values as the defaults. The
+    option is eager, so the defaults are in place before the other options are read."""
+    from govcheck.engine.config import find_config, load_config
+
+    path = given or find_config()
+    if path is None:
+        return
+    config = load_config(path)
+    ctx.meta["govcheck.config"] = config
+    ctx.default_map = {**config.defaults(_command_name(ctx)), **(ctx.default_map or {})}
+
+
+CONFIG_OPTION = click.option(
+    "--config", type=click.Path(dir_okay=False, exists=True), is_eager=True,
+    expose_value=False, callback=_read_config,
+    help="Settings file (default: govcheck.yaml in this folder or the nearest above).")
+
+
+def _config_values():
+    """govcheck.yaml's ``values`` (applied to every log), if a settings file was read."""
+    config = click.get_current_context().meta.get("govcheck.config")
+    return config.values if config is not None else None
+
+
 RULES_OPTION = click.option(
     "--rules", "rules", multiple=True, type=click.Path(),
     help="Rule file or directory (repeatable). Default: the shipped library.")
@@ -92,6 +128,7 @@ CALENDAR_OPTION = click.option(
 #: What ``check`` and ``notices`` both take: the logs, the rules, the moment, the filters.
 RUN_OPTIONS = _options(
     click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+    CONFIG_OPTION,
     RULES_OPTION,
     click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export."),
     click.option("--sheet", metavar="NAME", help="The sheet of an XLSX log to read (default: the "
@@ -103,9 +140,9 @@ RUN_OPTIONS = _options(
     CALENDAR_OPTION,
     click.option("--bad-rows", type=click.Path(dir_okay=False),
                  help="Write unusable rows here and go on (they are counted in the report)."),
-    click.option("--no-mask", is_flag=True,
-                 help="Show ID card and mobile numbers in full "
-                      "(masked by default in every format but JSON)."),
+    click.option("--mask/--no-mask", default=True,
+                 help="Mask ID card and mobile numbers (the default, in every format but "
+                      "JSON); --no-mask shows them in full."),
     click.option("--city", help="The city whose offices the logs come from (e.g. 邵阳市): the "
                  "shipped library then uses that city's packs and the national ones."),
     click.option("--pack", "packs", multiple=True,
@@ -130,12 +167,12 @@ def _run_report(**options):
     """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
 
-    options["mask"] = not options.pop("no_mask")
     if not (options["rules"] or options["packs"] or options["city"]):
         click.echo("govcheck: no --city given: only the national rule packs are used "
                    "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",
                    err=True)
-    return run_check(Run(**{**options, "rules": options["rules"] or None}))
+    return run_check(Run(**{**options, "rules": options["rules"] or None},
+                         values=_config_values()))
 
 
 @main.command()
@@ -159,9 +196,9 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     check_outputs({"-o/--output": output, "--html": html_path, "--bad-rows": run["bad_rows"]},
                   _inputs(run))
     report = _run_report(**run)
-    calendars, no_mask, bad_rows = run["calendars"], run["no_mask"], run["bad_rows"]
+    calendars, mask, bad_rows = run["calendars"], run["mask"], run["bad_rows"]
     # the HTML report counts deadlines day by day with the same calendar as the run
-    options = {"mask": not no_mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
+    options = {"mask": mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
     data = render(report, fmt, **options)
     if output:
         write_atomic(output, data)
@@ -190,16 +227,18 @@ def _data_quality_note(report, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("rules", nargs=-1, type=click.Path(), metavar="[PATH]...")
 @CALENDAR_OPTION
 @click.option("--strict", is_flag=True,
               help="Fail on warnings too (a rule that is valid but will not do what it says).")
-def validate(paths, calendars, strict) -> None:
-    """Validate rule files and run every rule's own examples (default: the shipped library)."""
+@CONFIG_OPTION
+def validate(rules, calendars, strict) -> None:
+    """Validate rule files and run every rule's own examples (default: the rules of
+    govcheck.yaml, else the shipped library)."""
     from govcheck.engine.api import default_rules_dir
     from govcheck.engine.validate import validate as run_validate
 
-    targets = list(paths) or [str(default_rules_dir())]
+    targets = list(rules) or [str(default_rules_dir())]
     problems = run_validate(targets, calendars)
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -207,22 +246,27 @@ def validate(paths, calendars, strict) -> None:
     if failing:
         raise BadInput(f"{len(failing)} problem(s) in {', '.join(targets)}")
     from govcheck.engine.model.loader import load_rules
-    rules = load_rules(targets)
-    examples = sum(len(r.rule.examples) for r in rules)
+    loaded = load_rules(targets)
+    examples = sum(len(r.rule.examples) for r in loaded)
     warned = f", {len(problems)} warning(s)" if problems else ""
-    click.echo(f"{len(rules)} rules valid, {examples} examples pass{warned}")
+    click.echo(f"{len(loaded)} rules valid, {examples} examples pass{warned}")
 
 
 @main.command()
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
-              help="Lay out a rules repository in this folder: a sample rule, its vocabulary, "
-                   "the schema for editors, CI for GitHub and GitLab, a pre-commit hook.")
-def init(rules_dir) -> None:
-    """Start a rules repository (--rules DIR)."""
-    from govcheck.engine.scaffold import init_rules
+              help="Lay out a rules repository in this folder instead: a sample rule, its "
+                   "vocabulary, the schema for editors, CI for GitHub and GitLab, pre-commit.")
+@click.option("--config", "config_path", default="govcheck.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="Where to write the settings file.")
+def init(rules_dir, config_path) -> None:
+    """Write a commented settings file (govcheck.yaml), or with --rules DIR a rules repository."""
+    from govcheck.engine.scaffold import init_config, init_rules
 
     if rules_dir is None:
-        raise click.UsageError("give --rules DIR: the folder of the new rules repository")
+        click.echo(str(init_config(config_path)))
+        click.echo("govcheck: settings written; fill in the city and the rest, then run "
+                   "govcheck check LOG", err=True)
+        return
     for path in init_rules(rules_dir):
         click.echo(str(path))
     click.echo(f"govcheck: rules repository written; check it with: govcheck validate {rules_dir}",
@@ -239,6 +283,7 @@ def rules() -> None:
 @click.option("--pack", help="Only rules of this pack (folder), e.g. shaoyang-2021-service.")
 @click.option("--kind", help="Only rules of this kind (deadline, ratio, …).")
 @click.option("--severity", type=click.Choice(["error", "warning"]))
+@CONFIG_OPTION
 def rules_list(rules, pack, kind, severity) -> None:
     """A header, then one line per rule: id, pack, kind, severity, effective period, clause,
     title (tab-separated)."""
@@ -259,6 +304,7 @@ def rules_list(rules, pack, kind, severity) -> None:
 @rules.command("show")
 @click.argument("rule_id")
 @RULES_OPTION
+@CONFIG_OPTION
 def rules_show(rule_id, rules) -> None:
     """A rule with its clause, exact quote and examples."""
     from govcheck.engine.api import select_rules, shown_path
@@ -292,6 +338,7 @@ def calendar() -> None:
 @click.argument("date")
 @click.argument("n", type=int)
 @CALENDAR_OPTION
+@CONFIG_OPTION
 def calendar_explain(date, n, calendars) -> None:
     """Show how N working days from DATE are counted, day by day."""
     from govcheck.engine.api import parse_as_of
@@ -321,7 +368,7 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
     check_outputs({"--bad-rows": run["bad_rows"]}, _inputs(run))
     report = _run_report(**run)
     pages = render_notices(report, WorkCalendar.load(run["calendars"]), reply_within,
-                           mask=not run["no_mask"], issuer=issuer)
+                           mask=run["mask"], issuer=issuer)
     folder = Path(out_dir)
     check_outputs({f"notice {name}": folder / name for name, _ in pages}, _inputs(run))
     folder.mkdir(parents=True, exist_ok=True)
@@ -350,6 +397,7 @@ def fixtures() -> None:
               help="Default: from the output's extension, else csv.")
 @RULES_OPTION
 @CALENDAR_OPTION
+@CONFIG_OPTION
 def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) -> None:
     """Write a synthetic 邵阳 log that covers every rule of a year, with known violations."""
     from govcheck.engine.testing.generator import Options, generate
@@ -385,6 +433,7 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
               help="Seconds between saves of --state.")
 @click.option("--remember-days", default=400, show_default=True, type=click.IntRange(min=1),
               help="Days (of clock time) a closed case's id is remembered, so it is not opened twice.")
+@CONFIG_OPTION
 def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, session_cap,
           status_every, checkpoint_every, remember_days) -> None:
     """Streaming monitor: JSON lines in, warnings and violations out as JSON lines."""

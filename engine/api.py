@@ -20,7 +20,7 @@ from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
 from .data.ingest import IngestResult, ingest
-from .data.mapping import load_mapping
+from .data.mapping import Mapping as MappingFile, load_mapping, with_values
 from .data.sqltext import quote_string
 from .model.loader import load_rules
 from .model.packs import PACK_FILE, Pack, choose, find_packs, pack_of
@@ -239,17 +239,20 @@ class Run:
     span_to: str | None = None
     mask: bool = True           # personal numbers in the bad-rows file (the report: at rendering)
     sheet: str | None = None
+    values: MappingFile | None = None   # govcheck.yaml's values, applied to every log
 
 
 def check(run: Run) -> Report:
     """Evaluate event logs against rules and return the report."""
     library = Library.load(run.rules)
-    check_mapping(run.mapping, library.vocabulary)
+    mapping = with_values(load_mapping(run.mapping) if run.mapping is not None else None,
+                          run.values)
+    check_mapping(mapping, library.vocabulary)
     declared = parse_span(run.period, run.span_from, run.span_to)
     calendar = WorkCalendar.load(run.calendars)
     con = connect(run.memory_limit)
     try:
-        loaded = ingest(con, run.events, mapping=run.mapping, bad_rows_path=run.bad_rows,
+        loaded = ingest(con, run.events, mapping=mapping, bad_rows_path=run.bad_rows,
                         mask_bad_rows=run.mask, sheet=run.sheet)
         moment = _as_of(con, loaded, run.as_of)
         check_units(con, run.units, loaded)
@@ -262,18 +265,17 @@ def check(run: Run) -> Report:
         con.close()
 
 
-def check_mapping(mapping: str | Path | None, vocabulary: Vocabulary) -> None:
+def check_mapping(mapping: MappingFile | None, vocabulary: Vocabulary) -> None:
     """Every event type a mapping writes must be one the vocabulary knows, refused at its
     place in the mapping file before any log is read."""
     if mapping is None:
         return
-    loaded = load_mapping(mapping)
-    for event_type, key in loaded.event_types():
+    for event_type, key in mapping.event_types():
         if event_type not in vocabulary.event_types:
             raise DataError(f"event type {event_type!r} is not in the vocabulary"
                             f"{did_you_mean(event_type, vocabulary.event_types)}",
-                            loaded.document.location(key) if loaded.document else
-                            SourceLocation(str(mapping)))
+                            mapping.document.location(key) if mapping.document else
+                            SourceLocation(mapping.path))
 
 
 def event_types_of(con, vocabulary: Vocabulary, loaded: IngestResult,

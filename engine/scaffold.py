@@ -1,6 +1,7 @@
 """``govcheck init``: the files a new user starts from, each valid as written.
 
-``init --rules DIR`` lays out a rules repository: a pack with one sample rule (which
+``init`` writes ``govcheck.yaml``, every setting commented out and explained in Chinese
+(``engine/config.py`` reads it). ``init --rules DIR`` lays out a rules repository: a pack with one sample rule (which
 ``validate`` passes, examples included), the repository's own vocabulary, the rule schema
 the sample's editor modeline points at, and CI for GitHub Actions and GitLab CI and a
 pre-commit configuration, all running ``govcheck validate .``. The texts are templates in
@@ -22,7 +23,7 @@ SAMPLE_PACK = "example-2026-hotline"
 SAMPLE_RULE = "EX26-RX-01-1"
 
 #: where each template of ``templates/rules-repository/`` goes in a new rules repository
-RULES_REPOSITORY = {
+RULES_REPOSITORY = {name: f"rules-repository/{template}" for name, template in {
     "README.md": "README.md.j2",
     "vocabulary.yaml": "vocabulary.yaml.j2",
     f"{SAMPLE_PACK}/pack.yaml": "pack.yaml.j2",
@@ -30,7 +31,7 @@ RULES_REPOSITORY = {
     ".github/workflows/govcheck.yml": "github-workflow.yml.j2",
     ".gitlab-ci.yml": "gitlab-ci.yml.j2",
     ".pre-commit-config.yaml": "pre-commit-config.yaml.j2",
-}
+}.items()}
 SCHEMA_FILE = "rule.schema.json"
 
 
@@ -40,6 +41,14 @@ def govcheck_version() -> str:
         return version("govcheck")
     except PackageNotFoundError:
         return "0.1.0"
+
+
+def init_config(path: str | Path) -> Path:
+    """Write a commented ``govcheck.yaml`` at ``path`` (never over an existing file)."""
+    target = Path(path)
+    refuse_existing([target])
+    write_atomic(target, render_template("govcheck.yaml.j2"))
+    return target
 
 
 def init_rules(folder: str | Path) -> list[Path]:
@@ -55,10 +64,9 @@ def init_rules(folder: str | Path) -> list[Path]:
 
 
 def render_template(name: str) -> bytes:
-    """One template of the rules repository, filled in."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(
-        str(data_dir("templates") / "rules-repository")), keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined)
+    """One template of ``templates/``, filled in."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.get_template(name).render(
         version=govcheck_version(), pack=SAMPLE_PACK, rule_id=SAMPLE_RULE).encode("utf-8")
 

@@ -46,7 +46,7 @@ Every problem is reported at its ``file:line:column`` in the mapping file.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,23 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read and check a mapping file; raises a located DataError on any problem."""
     doc = load_yaml(path, error_cls=DataError)
     return _MappingReader(doc).read()
+
+
+def values_only(doc: YamlDocument) -> Mapping:
+    """A mapping that only puts values in place of others: the ``values`` of another file
+    (``govcheck.yaml``), read and located as a mapping file's are."""
+    return Mapping(doc.path, values=_MappingReader(doc)._values(doc.data.get("values")),
+                   document=doc)
+
+
+def with_values(mapping: Mapping | None, values: Mapping | None) -> Mapping | None:
+    """``mapping`` with the ``values`` of ``govcheck.yaml`` added (applied to every log); for
+    a value both give, the mapping file's own entry wins: it knows its export."""
+    if values is None or mapping is None:
+        return mapping or values
+    columns = {**values.values, **mapping.values}
+    merged = {c: {**values.values.get(c, {}), **mapping.values.get(c, {})} for c in columns}
+    return replace(mapping, values=merged)
 
 
 class _MappingReader:

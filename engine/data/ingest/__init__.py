@@ -73,13 +73,13 @@ class IngestResult:
 
 
 def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
-           mapping: str | Path | None = None, bad_rows_path: str | Path | None = None,
+           mapping: str | Path | Mapping | None = None, bad_rows_path: str | Path | None = None,
            table: str = "events", mask_bad_rows: bool = True,
            sheet: str | None = None) -> IngestResult:
     """Load event logs into ``table`` (replacing it), as docs/architecture.md describes.
 
     ``paths`` are read in order (``_src`` is the position), their columns united by name.
-    ``mapping`` is a mapping file (see ``data.mapping``). Without ``bad_rows_path`` any
+    ``mapping`` is a mapping file (see ``data.mapping``), or one already read. Without ``bad_rows_path`` any
     unusable row raises ``DataError`` listing them; with it they are written there and
     counted in ``IngestResult.bad_rows`` (personal numbers masked unless not
     ``mask_bad_rows``). ``sheet`` names the sheet to read of every XLSX log (default: the
@@ -91,7 +91,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
     files = tuple(str(p) for p in paths)
     if not files:
         raise DataError("no event log given")
-    loaded_mapping = load_mapping(mapping) if mapping is not None else None
+    loaded_mapping = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     choice = SheetChoice(sheet, header_needs(loaded_mapping))
     ws = Workspace(con)
     try:
