@@ -41,7 +41,8 @@ once: a value it maps to is not itself mapped further. It applies as the log is 
 before duplicates are looked for, and the bad-rows file keeps the original values. A
 column no log gives is an error located at its key.
 
-Every problem is reported at its ``file:line:column`` in the mapping file.
+Every problem is reported at its ``file:line:column`` in the mapping file. docs/mapping.md
+is this format for users, with worked examples (its tests load each one).
 """
 from __future__ import annotations
 
