@@ -1,6 +1,7 @@
 """The Excel workbook: a summary sheet, one sheet per unit, safe names and safe cells."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_summary_sheet(book):
     assert ("违规总数", 4) == values[[r[0] for r in values].index("违规总数")][:2]
     assert ("临近期限预警", 1) == values[[r[0] for r in values].index("临近期限预警")][:2]
     rules = {r[0]: r for r in values if r[0] in ("SY21-FW-28-1", "HY21-GK-15", "SY21-FW-99")}
-    assert rules["SY21-FW-28-1"][4:7] == (40, 3, "7.5%")
+    assert rules["SY21-FW-28-1"][4:7] == (40, 3, 0.075)
     assert rules["SY21-FW-28-1"][9] == "确保网民咨询问题5个工作日回复"
     # each unit links to its own sheet
     links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
@@ -57,21 +58,48 @@ def test_summary_sheet(book):
 def test_unit_sheet_lists_its_findings_with_clause_and_evidence(book):
     ws = book["市政务服务中心"]
     values = rows(ws)
-    assert values[1][:6] == ("类别", "规则编号", "规则标题", "级别", "类型", "案件")
-    body = values[2:]
+    assert values[2][:6] == ("类别", "规则编号", "规则标题", "级别", "类型", "案件")
+    body = values[3:]
     assert [r[0] for r in body] == ["违规", "预警"]
     late = body[0]
-    assert late[5] == "C2" and late[4] == "逾期办结" and late[7] == "2021-10-13 23:59:59"
+    assert late[5] == "C2" and late[4] == "逾期办结" and late[7] == dt.datetime(2021, 10, 13, 23, 59, 59)
     assert "邵市政办函〔2021〕21号 八、（二十八）" in late[10]
     assert late[11] == "确保网民咨询问题5个工作日回复"
     assert "咨询受理 2021-09-30 10:00:00" in late[12]
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:M4"
-    assert ws.print_title_rows == "$2:$2"
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:M5"
+    assert ws.print_title_rows == "$3:$3"
+
+
+def test_numbers_dates_and_rates_are_typed_cells(book):
+    """Read back as a spreadsheet reads them: counts are numbers, times are dates with a date
+    format, rates are fractions shown as percentages; text that looks like a number is text."""
+    summary = book[SUMMARY]
+    cells = {row[0].value: row[1] for row in summary.iter_rows() if row[0].value}
+    assert cells["事件数"].data_type == "n" and cells["事件数"].number_format == "#,##0"
+    assert cells["判定时点"].is_date and cells["判定时点"].number_format == "yyyy-mm-dd hh:mm:ss"
+    header = next(r for r in summary.iter_rows() if r[0].value == "单位")
+    columns = {c.value: c.column - 1 for c in header}
+    first = next(r for r in summary.iter_rows() if r[0].value == "市政务服务中心")
+    checked, violation_rate, share = (first[columns[k]] for k in ("检查数", "违规率", "占全部违规"))
+    assert checked.data_type == "n" and isinstance(checked.value, int)
+    assert violation_rate.number_format == "0.0%" and 0 < violation_rate.value <= 1
+    assert share.number_format == "0.0%" and 0 < share.value <= 1
+    rule = next(r for r in summary.iter_rows() if r[0].value == "SY21-FW-28-1")
+    assert rule[6].value == 0.075 and rule[6].number_format == "0.0%"
+
+    unit = book["市政务服务中心"]
+    counts = [c.value for c in next(unit.iter_rows(min_row=2, max_row=2))][:8]
+    assert counts[0::2] == ["检查数", "违规数", "违规率", "预警数"]
+    assert all(isinstance(n, (int, float)) for n in counts[1::2])
+    assert unit.cell(2, 6).number_format == "0.0%"
+    late = next(unit.iter_rows(min_row=4, max_row=4))
+    assert late[7].is_date and late[7].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert late[5].data_type == "s"       # a case id is text, even one of digits
 
 
 def test_formulas_are_neutralised(book):
     ws = book["（未填写单位）"]
-    message = rows(ws)[2][9]
+    message = rows(ws)[3][9]
     assert message == "'=HYPERLINK(\"x\") 迟复"
     for sheet in book:
         for row in sheet.iter_rows():
@@ -94,7 +122,7 @@ def test_control_characters_do_not_break_the_workbook():
     report = hostile_report()
     bad = replace(report.violations[0], message="响应\x00\x07\x1b[31m 超时")
     book = workbook(render(replace(report, violations=(bad,), warnings=()), "xlsx"))
-    assert rows(book["市政务服务中心"])[2][9] == "响应\ufffd\ufffd\ufffd[31m 超时"
+    assert rows(book["市政务服务中心"])[3][9] == "响应\ufffd\ufffd\ufffd[31m 超时"
 
 
 @pytest.mark.parametrize("name, expected", [

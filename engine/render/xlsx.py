@@ -11,12 +11,17 @@ is written as text (never as a formula), characters a workbook cannot hold are r
 and 身份证号 / mobile numbers are masked unless ``mask=False``. Sheet names follow Excel's
 rules (at most 31 characters, none of ``[]:*?/\\``, unique ignoring case).
 
+Numbers are numbers, times are times and rates are percentages, each with its number
+format, so a sheet sorts, sums and filters as a spreadsheet should; text that only looks
+like a number (a case id) stays text.
+
 xlsxwriter is imported inside ``render`` so that the other formats do not pay for it. The
 same Report gives the same bytes: the zip entries' times and the document properties are
 set from the report's ``as_of``, not from the clock.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -27,7 +32,7 @@ from ..findings.labels import kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
 
 from .csv import neutralise
-from .html import header, not_judged_text, rate, text_of, unit_name, unit_ranking
+from .html import header, not_judged_text, text_of, unit_name, unit_ranking
 from .text import evidence_text, ordered
 
 SUMMARY = "汇总"
@@ -36,6 +41,9 @@ MAX_CELL = 32767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _RESERVED = {"history"}
+
+#: The row of a unit sheet that names its columns (0-based): below the title and the counts.
+UNIT_HEADER_ROW = 2
 
 UNIT_COLUMNS = (("类别", 8), ("规则编号", 15), ("规则标题", 30), ("级别", 6), ("类型", 12),
                 ("案件", 18), ("期间", 10), ("期限", 19), ("实际", 19), ("说明", 48),
@@ -62,6 +70,23 @@ def cell_text(value: Any, masked: bool = True) -> str:
     return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
 
 
+def moment(value: Any) -> Any:
+    """A finding's due or actual time as a time, so Excel sorts and filters it as one; a
+    value that is not a time (a count, a list of steps) as it is."""
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(value, fmt)
+            except ValueError:
+                pass
+    return value
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` for a percentage cell; None (a blank cell) when nothing was judged."""
+    return part / whole if whole else None
+
+
 def _source(rule: Any) -> tuple[str, str]:
     src = getattr(rule, "source", None) or {}
     cite = " ".join(x for x in (src.get("document"), src.get("number"), src.get("clause")) if x)
@@ -71,20 +96,24 @@ def _source(rule: Any) -> tuple[str, str]:
 class _Sheet:
     """A worksheet written row after row (xlsxwriter's constant-memory mode wants that)."""
 
-    def __init__(self, ws, mask: bool):
-        self.ws, self.mask, self.row = ws, mask, 0
+    def __init__(self, ws, mask: bool, formats: dict[str, Any]):
+        self.ws, self.mask, self.row, self.formats = ws, mask, 0, formats
 
     def append(self, cells: list) -> None:
-        """Write a row: each cell a value, or ``(value, format)``. Text is always written
-        as text (never as a formula or a link), after ``cell_text``."""
+        """Write a row: each cell a value, or ``(value, format)``. Whole numbers get a
+        thousands separator and times a date format unless a format is given. Text is
+        always written as text (never as a formula or a link), after ``cell_text``."""
         for col, cell in enumerate(cells):
             value, fmt = cell if isinstance(cell, tuple) else (cell, None)
             if value is None:
                 if fmt is not None:
                     self.ws.write_blank(self.row, col, None, fmt)
+            elif isinstance(value, dt.datetime):
+                self.ws.write_datetime(self.row, col, value, fmt or self.formats["time"])
             elif isinstance(value, (int, float)) and not isinstance(value, bool) \
                     and math.isfinite(value):
-                self.ws.write_number(self.row, col, value, fmt)
+                whole = isinstance(value, int) and fmt is None
+                self.ws.write_number(self.row, col, value, self.formats["count"] if whole else fmt)
             else:
                 self.ws.write_string(self.row, col, cell_text(value, self.mask), fmt)
         self.row += 1
@@ -110,6 +139,9 @@ def render(report: Report, *, mask: bool = True) -> bytes:
     head = wb.add_format({"bold": True, "bg_color": "#DCE3EC", "pattern": 1})
     link_font = wb.add_format({"font_color": "#1F4E99", "underline": 1})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    percent = wb.add_format({"num_format": "0.0%"})
+    formats = {"count": wb.add_format({"num_format": "#,##0"}),
+               "time": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})}
 
     def printable(ws, title_row: int | None):
         ws.set_paper(9)  # A4
@@ -125,12 +157,12 @@ def render(report: Report, *, mask: bool = True) -> bytes:
 
     # -- the summary sheet ----------------------------------------------------------
     ws = wb.add_worksheet(SUMMARY)
-    for col, width in enumerate((22, 30, 10, 10, 10, 10, 10, 10, 40, 48, 10)):
+    for col, width in enumerate((22, 30, 10, 10, 10, 10, 10, 10, 40, 48, 10, 10, 10)):
         ws.set_column(col, col, width)
     printable(ws, title_row=None)
-    out = _Sheet(ws, mask)
+    out = _Sheet(ws, mask, formats)
     out.append([("政务服务合规检查报告", title_font)])
-    for label, value in header(report, mask):
+    for label, value in typed_header(report, mask):
         out.append([(label, bold), value])
     severity = {"error": 0, "warning": 0}
     for v in report.violations:
@@ -142,11 +174,13 @@ def render(report: Report, *, mask: bool = True) -> bytes:
     out.append([])
     out.append([("单位排名（红黑榜：按违规数）", bold)])
     out.append([(label, head) for label in ("单位", "工作表", "名次", "违规", "错误", "警告", "预警",
-                                           "涉及规则", "占全部违规")])
+                                           "涉及规则", "占全部违规", "检查数", "违规率")])
     for e in ranking:
         out.link(1, names[e["unit"]], link_font)
         out.append([e["unit"], None, e["rank"], e["violations"], e["error"], e["warning"],
-                    e["at_risk"], e["rules"], e["share"]])
+                    e["at_risk"], e["rules"],
+                    (share(e["violations"], len(report.violations)), percent), e["checked"],
+                    (unit_rate(e), percent)])
     if not ranking:
         out.append(["未发现违规或预警。"])
     out.append([])
@@ -157,7 +191,7 @@ def render(report: Report, *, mask: bool = True) -> bytes:
         cite, quote = _source(r)
         out.append([r.id, (r.title, wrap), kind_label(r.kind),
                     severity_label(r.severity), r.checked, r.violations,
-                    rate(r.violations, r.checked), r.warnings, (cite, wrap), (quote, wrap),
+                    (share(r.violations, r.checked), percent), r.warnings, (cite, wrap), (quote, wrap),
                     (not_judged_text(r), wrap)])
     if report.data_quality:
         out.append([])
@@ -175,13 +209,15 @@ def render(report: Report, *, mask: bool = True) -> bytes:
         ws = wb.add_worksheet(names[e["unit"]])
         for col, (_, width) in enumerate(UNIT_COLUMNS):
             ws.set_column(col, col, width)
-        ws.freeze_panes(2, 0)
-        printable(ws, title_row=2)
+        ws.freeze_panes(UNIT_HEADER_ROW + 1, 0)
+        printable(ws, title_row=UNIT_HEADER_ROW + 1)
         rows = findings[e["unit"]]
-        ws.autofilter(1, 0, 1 + len(rows), len(UNIT_COLUMNS) - 1)
-        out = _Sheet(ws, mask)
+        ws.autofilter(UNIT_HEADER_ROW, 0, UNIT_HEADER_ROW + len(rows), len(UNIT_COLUMNS) - 1)
+        out = _Sheet(ws, mask, formats)
         out.append([(f"{text_of(e['unit'], mask)}：违规 {e['violations']} 条，预警 "
                      f"{e['at_risk']} 条（判定时点 {report.as_of or '-'}）", title_font)])
+        out.append([("检查数", bold), e["checked"], ("违规数", bold), e["violations"],
+                    ("违规率", bold), (unit_rate(e), percent), ("预警数", bold), e["at_risk"]])
         out.append([(name, head) for name, _ in UNIT_COLUMNS])
         for label, v in rows:
             rule = rules.get(v.rule_id)
@@ -189,11 +225,24 @@ def render(report: Report, *, mask: bool = True) -> bytes:
             out.append([
                 label, v.rule_id, (rule.title if rule else "", wrap),
                 severity_label(v.severity), type_label(v.type),
-                v.case_id, v.period, v.due, v.actual, (v.message, wrap), (cite, wrap),
+                v.case_id, v.period, moment(v.due), moment(v.actual), (v.message, wrap), (cite, wrap),
                 (quote, wrap), (evidence_text(v, sep="\n"), wrap),
             ])
     wb.close()
     return _stable(buf.getvalue(), report.as_of)
+
+
+def typed_header(report: Report, mask: bool) -> list[tuple[str, Any]]:
+    """The run's facts (``html.header``) with the counts as numbers and the moment as a time."""
+    typed = {"判定时点": moment(report.as_of), "事件数": report.events, "案件数": report.cases,
+             "执行规则": len(report.rules), "无法使用的行": report.bad_rows,
+             "重复事件（已去重）": report.duplicates}
+    return [(label, typed.get(label, value)) for label, value in header(report, mask)]
+
+
+def unit_rate(entry: dict[str, Any]) -> float | None:
+    """A unit's violations per case (or group) judged, as ``html.unit_ranking`` rates it."""
+    return share(entry["violations"], max(entry["checked"], entry["violations"]))
 
 
 def _stable(data: bytes, as_of: str | None) -> bytes:
