@@ -361,7 +361,7 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
     """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
     _one_shot()
     from govcheck.engine.data.calendar import WorkCalendar
-    from govcheck.engine.render.notices import render_notices
+    from govcheck.engine.render.notices import own_violations, render_notices
 
     from govcheck.engine.files import check_outputs, write_atomic
 
@@ -377,6 +377,10 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
         click.echo(str(folder / name))
     click.echo(f"govcheck: {len(pages)} notice(s) for {len(report.violations)} violation(s) "
                f"written to {folder}", err=True)
+    own = own_violations(report, issuer)
+    if own:
+        click.echo(f"govcheck: {own} violation(s) of {issuer}, the issuer, get no notice "
+                   "(a notice is not sent to its own sender)", err=True)
 
 
 @main.group()

@@ -114,3 +114,43 @@ def test_cli_notices_bad_reply_within(tmp_path):
                            str(ROOT / "fixtures/sample/events.csv"), "-o", str(tmp_path),
                            "--reply-within", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "reply-within" in done.stderr
+
+
+def test_the_issuer_sends_itself_no_notice(calendar):
+    pages = dict(render_notices(hostile_report(), calendar, issuer="市政务服务中心"))
+    assert "整改通知-市政务服务中心.html" not in pages and len(pages) == 3
+    assert all("市政务服务中心<br>" in p.decode() for p in pages.values())   # it signs them
+    from govcheck.engine.render.notices import own_violations
+    assert own_violations(hostile_report(), "市政务服务中心") == 1
+
+
+def test_logs_are_named_by_file_name_not_by_a_path_of_the_machine(calendar):
+    report = replace(hostile_report(), files=("/home/it/exports/2021/12345.csv",
+                                              r"C:\Users\it\导出\留言.xlsx"))
+    (name, data), *_ = render_notices(report, calendar)
+    page = data.decode()
+    assert "（12345.csv、留言.xlsx）" in page and "/home/it" not in page and "Users" not in page
+
+
+def test_evidence_names_columns_in_chinese(calendar):
+    report = hostile_report()
+    late = report.violations[0]
+    evidence = ({"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00", "unit": "市长信箱",
+                 "case_id": "C1", "event_id": "E7", "问题类别": "一般"},)
+    report = replace(report, violations=(replace(late, case_id="C2", evidence=evidence),))
+    (name, data), = render_notices(report, calendar)
+    page = data.decode()
+    assert "（案件编号：C1；单位：市长信箱；事件编号：E7；问题类别：一般）" in page
+    assert "unit：" not in page and "case_id" not in page
+
+
+def test_a_quote_copied_in_traditional_characters_is_shown_simplified(calendar):
+    report = hostile_report()
+    traditional = {"document": "衡陽市2021年政務服務工作要點", "number": "（原文未载文号）",
+                   "clause": "二、(六)", "quote": "明確實施告知承諾制的事項范圍、適用對象"}
+    rules = tuple(replace(r, source=traditional) if r.id == "SY21-FW-28-1" else r
+                  for r in report.rules)
+    pages = dict(render_notices(replace(report, rules=rules), calendar))
+    page = pages["整改通知-市政务服务中心.html"].decode()
+    assert "原文：“明确实施告知承诺制的事项范围、适用对象”" in page
+    assert "衡阳市2021年政务服务工作要点" in page and "衡陽" not in page

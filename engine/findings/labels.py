@@ -26,6 +26,16 @@ SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 SEVERITY_WORDS = {"error": "确保、必须、一律、达到", "warning": "力争、原则上、探索"}
 
 
+#: The canonical columns of an event, as evidence shows them (attributes are named in
+#: Chinese already, by the vocabulary).
+COLUMN_LABELS = {"case_id": "案件编号", "unit": "单位", "event_type": "事件", "timestamp": "时间",
+                 "event_id": "事件编号"}
+
+
+def column_label(name: str) -> str:
+    return COLUMN_LABELS.get(name, name)
+
+
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 

@@ -8,6 +8,12 @@ of the unit follow as a reminder. The HTML is autoescaped and self-contained lik
 report (inline CSS allowed by its hash, nothing fetched); personal numbers are masked
 unless ``mask=False``.
 
+A notice is a letter from the issuer to another office: the issuer's own violations get
+none (``own_violations`` counts them for the command line to say so). It names the logs by
+file name, never by a path of the machine that ran the check; its evidence names the
+event's columns in Chinese; and the rule's title, document and quote are shown in
+simplified characters (``findings.simplified``), as the office reads them.
+
 Unlike the report formats this gives several files, so it is not in ``FORMATS``: it
 returns ``(file name, bytes)`` pairs and the command line writes them to a folder.
 """
@@ -16,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from pathlib import PurePath
 from typing import Any
 
-from ..findings.labels import kind_label, severity_label, type_label
+from ..findings.labels import column_label, kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
+from ..findings.simplified import simplified
 
 from .html import environment, text_of, unit_name, unit_ranking
 from .text import evidence_items, ordered
@@ -54,7 +62,7 @@ def _as_of_date(report: Report) -> dt.date:
 def _events(v: Violation, masked: bool) -> list[dict[str, Any]]:
     out = []
     for item in sorted(v.evidence, key=lambda e: str(e.get("timestamp") or "")):
-        extra = [f"{k}：{text_of(value, masked)}" for k, value in evidence_items(item)
+        extra = [f"{column_label(k)}：{text_of(value, masked)}" for k, value in evidence_items(item)
                  if k not in ("event_type", "timestamp") and value is not None
                  and not (k == "case_id" and value == v.case_id)]
         out.append({"time": text_of(item.get("timestamp"), masked),
@@ -75,9 +83,25 @@ def _row(v: Violation, masked: bool) -> dict[str, Any]:
     }
 
 
+def is_issuer(unit: str, issuer: str) -> bool:
+    """Is ``unit`` the office that sends the notices (which writes to no one about itself)?"""
+    return unit.strip() == issuer.strip()
+
+
+def own_violations(report: Report, issuer: str) -> int:
+    """The violations of the issuer's own unit, for which no notice is written."""
+    return sum(1 for v in report.violations if is_issuer(unit_name(v.unit), issuer))
+
+
+def file_label(path: str) -> str:
+    """A log as a notice names it: its file name (Windows or POSIX path alike)."""
+    return PurePath(path.replace("\\", "/")).name or path
+
+
 def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                    mask: bool = True, issuer: str = ISSUER) -> list[tuple[str, bytes]]:
-    """One ``(file name, HTML bytes)`` per unit with violations, most violations first.
+    """One ``(file name, HTML bytes)`` per unit with violations but the issuer, most
+    violations first.
 
     ``calendar`` is a ``WorkCalendar``; the reply date is ``reply_within`` working days
     after the date of ``report.as_of`` (a year no calendar covers is a ``CalendarError``).
@@ -99,7 +123,7 @@ def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
     for entry in unit_ranking(report):
         unit = entry["unit"]
         found = by_unit.get(unit)
-        if not found:
+        if not found or is_issuer(unit, issuer):
             continue
         groups: list[dict[str, Any]] = []
         for v in found:
@@ -107,16 +131,16 @@ def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                 r = rules.get(v.rule_id)
                 src = (r.source if r else None) or {}
                 groups.append({
-                    "id": v.rule_id, "title": text_of(r.title if r else "", mask),
+                    "id": v.rule_id, "title": simplified(text_of(r.title if r else "", mask)),
                     "kind": kind_label(r.kind) if r else "",
                     "severity": severity_label(v.severity),
-                    "document": src.get("document", ""), "number": src.get("number", ""),
-                    "clause": src.get("clause", ""), "quote": src.get("quote", ""),
+                    "document": simplified(src.get("document", "")), "number": src.get("number", ""),
+                    "clause": src.get("clause", ""), "quote": simplified(src.get("quote", "")),
                     "rows": []})
             groups[-1]["rows"].append(_row(v, mask))
         shown = text_of(unit, mask)
         page = template.render(
-            unit=shown, issuer=issuer, as_of=report.as_of or "-", files=[text_of(f, mask) for f in report.files],
+            unit=shown, issuer=issuer, as_of=report.as_of or "-", files=[text_of(file_label(f), mask) for f in report.files],
             groups=groups, total=len(found), errors=entry["error"], warnings=entry["warning"],
             risks=[_row(w, mask) | {"rule": w.rule_id} for w in risks.get(unit, [])],
             reply_within=reply_within, reply_by=_cn_date(reply_by),
