@@ -6,13 +6,17 @@ when ``/usr/bin/chromium`` is not installed (``.ci/run`` installs Debian's ``chr
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from cdp import CHROMIUM, Chromium
@@ -96,6 +100,40 @@ def test_opens_with_the_first_page_and_no_errors(browser, report):
     status = js(browser, "document.getElementById('status').textContent")
     assert f"全部 {len(report.violations) + len(report.warnings)} 条" in status
     assert browser.console_errors() == []
+
+
+def test_printing_prints_every_violation_with_page_numbers(browser, report):
+    """The table shows one page of 50 on screen; printed (Chromium's own print to PDF, which
+    fires beforeprint as a print dialog does) it holds every violation, and each page says
+    which of how many it is. Then the screen shows its page again."""
+    reset(browser)
+    page_size(browser, 20)
+    try:
+        assert len(visible(browser)) == min(20, len(report.violations))
+        js(browser, "window.__printed = null; window.addEventListener('beforeprint', () => {"
+                    "window.__printed = document.querySelectorAll('#findings tbody tr.row').length; })")
+        pdf = pypdf.PdfReader(io.BytesIO(base64.b64decode(
+            browser.call("Page.printToPDF", preferCSSPageSize=True)["data"])))
+        assert js(browser, "window.__printed") == len(report.violations)
+        assert len(visible(browser)) == min(20, len(report.violations))
+    finally:
+        page_size(browser, 50)
+    # where a CJK font carries no text map its characters come out as NUL: drop them
+    pages = [page.extract_text().replace("\x00", "") for page in pdf.pages]
+    total = len(pages)
+    assert total > 2
+    for number, text in enumerate(pages, 1):    # 第 n 页 / 共 N 页
+        assert re.search(rf"(?<!\d){number}\D{{0,4}}/\D{{0,4}}{total}(?!\d)", text), \
+            (number, text[:200])
+    printed = Counter(re.findall(r"[A-Z]{2}\d{2}-[A-Z]{2}-\d{2}-\d+|GB-[A-Z]+-\d+-\d+",
+                                 "\n".join(pages)))
+    for rule_id, n in Counter(v.rule_id for v in report.violations).items():
+        assert printed[rule_id] >= n, rule_id
+
+
+def page_size(chrome: Chromium, rows: int) -> None:
+    js(chrome, f"document.getElementById('f-size').value = '{rows}';"
+               "document.getElementById('f-size').dispatchEvent(new Event('change'))")
 
 
 def test_filter_by_unit_shows_only_that_unit(browser, report):
