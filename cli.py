@@ -350,6 +350,32 @@ def calendar_explain(date, n, calendars) -> None:
     click.echo(WorkCalendar.load(calendars).explain_text(day, n))
 
 
+@calendar.command("template")
+@click.argument("year", type=click.IntRange(1900, 9999))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="The file to write (default: YEAR.yaml here; - for stdout).")
+@CONFIG_OPTION
+def calendar_template(year, output) -> None:
+    """Write a calendar file for YEAR to complete from the State Council's notice; then give
+    it to --calendar, which checks it."""
+    from govcheck.engine.data.calendar import PACKAGE_YEARS, calendar_template as template
+    from govcheck.engine.files import write_atomic
+    from govcheck.engine.scaffold import refuse_existing
+
+    text = template(year)
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output or f"{year}.yaml")
+    refuse_existing([path])
+    write_atomic(path, text.encode("utf-8"))
+    click.echo(str(path))
+    covered = (f"; {year} is already in chinesecalendar, which the file must agree with "
+               "day for day" if year in PACKAGE_YEARS else "")
+    click.echo(f"govcheck: fill it in from the State Council's notice for {year}, then use "
+               f"--calendar {path}{covered}", err=True)
+
+
 @main.command()
 @RUN_OPTIONS
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),

@@ -72,8 +72,9 @@ def render_template(name: str) -> bytes:
 
 
 def refuse_existing(paths) -> None:
-    """``init`` writes only new files: a file already there is the user's, never replaced."""
+    """A file ``init`` (or ``calendar template``) would write that is already there is the
+    user's, never replaced."""
     for path in paths:
         if Path(path).exists():
-            raise GovcheckError("already exists: init writes only new files (move it aside, "
-                                "or init into another folder)", SourceLocation(str(path)))
+            raise GovcheckError("already exists: govcheck writes only new files here (move "
+                                "it aside, or choose another place)", SourceLocation(str(path)))

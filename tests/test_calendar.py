@@ -414,3 +414,62 @@ def test_load_into_another_table_name(cal):
     con = duckdb.connect()
     cal.load_into(con, table="work cal")
     assert con.execute('SELECT count(*) FROM "work cal"').fetchone()[0] == len(cal.rows())
+
+
+# ---------------------------------------------------------------------------
+# govcheck calendar template YEAR
+# ---------------------------------------------------------------------------
+
+def test_a_template_as_written_is_refused_naming_every_festival(tmp_path):
+    from click.testing import CliRunner
+    from govcheck.cli import main
+
+    path = tmp_path / "2027.yaml"
+    result = CliRunner().invoke(main, ["calendar", "template", "2027", "-o", str(path)])
+    assert result.exit_code == 0 and result.stdout == f"{path}\n"
+    text = path.read_text(encoding="utf-8")
+    assert "《国务院办公厅关于2027年部分节假日安排的通知》" in text
+    assert "七、国庆节：10月1日（周X）至7日（周X）放假调休，共7天。" in text
+    assert "  # 2027-04-05: 清明节    # 星期一" in text        # the day of the 清明 solar term
+    weekends = [line for line in text.splitlines() if re.match(r"  # 2027-\d\d-\d\d:    # 星期[六日]$", line)]
+    assert len(weekends) == 104
+    with pytest.raises(CalendarError) as caught:
+        WorkCalendar.load([path])
+    holidays_line = text.splitlines().index("holidays:") + 1
+    assert str(caught.value).startswith(f"{path}:{holidays_line}:1: partial calendar for 2027: "
+                                        "no holiday named 元旦、春节、清明节、劳动节、端午节、中秋节、国庆节")
+    again = CliRunner().invoke(main, ["calendar", "template", "2027", "-o", str(path)])
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_a_template_completed_from_the_notice_is_a_calendar(tmp_path):
+    """Fill in the 2025 template as a person would from the notice (here: the schedule
+    chinesecalendar holds): uncomment the statutory days and the 调休 weekends it lists,
+    write in the other days off; the result agrees with chinesecalendar day for day, which
+    --calendar checks."""
+    from govcheck.engine.data.calendar import calendar_template
+
+    official = WorkCalendar.load()
+    days = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(365)]
+    holidays = {d: official.day(d).name for d in days if official.day(d).kind == "holiday"}
+    makeup = {d: official.day(d).name for d in days if official.day(d).kind == "makeup_workday"}
+    lines, section, uncommented = [], None, set()
+    for line in calendar_template(2025).splitlines():
+        section = line[:-1] if line in ("holidays:", "workdays:") else section
+        m = re.match(r"  # (2025-\d\d-\d\d):(.*?)(?:    # 星期.)?$", line)
+        day = dt.date.fromisoformat(m[1]) if m else None
+        if section == "holidays" and day in holidays:
+            line = f"  {day}:{m[2]}"                   # the template's own festival name
+            assert m[2].strip() in holidays[day]
+            uncommented.add(day)
+        elif section == "workdays" and day in makeup:
+            line = f"  {day}: {makeup[day]}"
+        elif section == "workdays" and line == "workdays:":
+            lines += [f"  {d}: {n}" for d, n in sorted(holidays.items()) if d not in uncommented]
+        lines.append(line)
+    assert uncommented       # 元旦, 劳动节, 国庆节 and 清明 days were written out in the template
+    path = tmp_path / "2025.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    schedule = read_calendar_file(path)
+    assert set(schedule.holidays) == set(holidays) and set(schedule.workdays) == set(makeup)
+    WorkCalendar.load([path])        # agrees with chinesecalendar day for day, or raises

@@ -199,6 +199,67 @@ def _parse(doc: YamlDocument) -> YearSchedule:
                         doc.location(("year",)), where)
 
 
+#: How a State Council notice words each festival (《国务院办公厅关于20XX年部分节假日安排的通知》),
+#: with the days 《全国年节及纪念日放假办法》 gives it, for the comments of a calendar template.
+NOTICE_WORDING = (
+    ("元旦", "一、元旦：1月1日（周X）放假，与周末连休。", "法定1天：1月1日"),
+    ("春节", "二、春节：X月X日（农历除夕、周X）至X月X日（农历正月初X、周X）放假调休，共X天。"
+             "X月X日（周X）、X月X日（周X）上班。", "法定4天：农历除夕、正月初一至初三"),
+    ("清明节", "三、清明节：4月X日（周X）至X日（周X）放假调休，共X天。", "法定1天：农历清明当日"),
+    ("劳动节", "四、劳动节：5月1日（周X）至5日（周X）放假调休，共5天。X月X日（周X）、X月X日（周X）上班。",
+             "法定2天：5月1日、2日"),
+    ("端午节", "五、端午节：X月X日（周X）至X日（周X）放假调休，共X天。", "法定1天：农历端午当日"),
+    ("中秋节", "六、中秋节：X月X日（周X）至X日（周X）放假调休，共X天。", "法定1天：农历中秋当日"),
+    ("国庆节", "七、国庆节：10月1日（周X）至7日（周X）放假调休，共7天。X月X日（周X）、X月X日（周X）上班。",
+             "法定3天：10月1日至3日"),
+)
+
+
+def calendar_template(year: int) -> str:
+    """A calendar file for ``year`` to complete from the State Council's notice: each
+    festival with the notice's usual wording and its statutory days (dates certain without
+    the notice, 清明 from its solar term, written out but commented), and every Saturday
+    and Sunday listed, commented, to uncomment where the notice makes one a working day.
+    As written it is refused as partial; completed, ``--calendar`` checks it."""
+    fixed = {"元旦": [(1, 1)], "劳动节": [(5, 1), (5, 2)], "国庆节": [(10, 1), (10, 2), (10, 3)]}
+    qingming = [d for d, term in _solar_terms(year) if term == "清明"]
+    lines = [
+        f"# {year}年工作日历：照《国务院办公厅关于{year}年部分节假日安排的通知》填写，",
+        f"# 通知通常在{year - 1}年11月发布。只写通知公布的安排，不要凭推测填写。",
+        "#",
+        "# holidays：通知写明放假的每一天（含其中的周六、周日），写“日期: 节日名”；",
+        "# workdays：通知写明上班的周六、周日（调休），写“日期: 所补的节日名”；",
+        "# 其余日期不必列出：周一至周五是工作日，周六、周日是周末。",
+        "# 删去行首的“# ”即启用一行。七个节日缺一个，文件都会被拒绝并列出所缺的节日。",
+        f"# 填好后检查：govcheck calendar explain {year}-09-30 5 --calendar 本文件",
+        f"year: {year}",
+        f"source: 国务院办公厅关于{year}年部分节假日安排的通知",
+        "holidays:",
+    ]
+    for festival, wording, statutory in NOTICE_WORDING:
+        lines += ["", f"  # {wording}", f"  # （{statutory}）"]
+        days = [dt.date(year, m, d) for m, d in fixed.get(festival, [])] + \
+            (qingming if festival == "清明节" else [])
+        lines += [f"  # {d}: {festival}    # {WEEKDAYS[d.weekday()]}" for d in days] or \
+            [f"  # {year}-MM-DD: {festival}"]
+    lines += ["", "workdays:", "  # 调休上班的周末：删去行首的“# ”，在冒号后写所补的节日名"]
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        if day.weekday() >= 5:
+            lines.append(f"  # {day}:    # {WEEKDAYS[day.weekday()]}")
+        day += dt.timedelta(days=1)
+    return "\n".join(lines) + "\n"
+
+
+def _solar_terms(year: int) -> list[tuple[dt.date, str]]:
+    """The solar terms of ``year`` (清明节 is the day of 清明), from chinesecalendar."""
+    import chinese_calendar
+    try:
+        return chinese_calendar.get_solar_terms(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    except NotImplementedError:   # outside 1900–2100, the years it computes terms for
+        return []
+
+
 def _as_date(key: Any) -> dt.date | None:
     if isinstance(key, dt.datetime):
         return None
