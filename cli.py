@@ -163,6 +163,24 @@ def _inputs(run: dict) -> list[str]:
             *(r for r in run["rules"] if Path(r).is_file())]
 
 
+class _RuleBar:
+    """A progress bar on stderr as the rules run, for a person at a terminal (a city-year
+    takes about a minute); nothing at all when stderr is a pipe, a file or a test's capture."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="检查规则", file=sys.stderr,
+                                         show_pos=True, show_eta=False)
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
 def _run_report(**options):
     """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
@@ -171,8 +189,13 @@ def _run_report(**options):
         click.echo("govcheck: no --city given: only the national rule packs are used "
                    "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",
                    err=True)
-    return run_check(Run(**{**options, "rules": options["rules"] or None},
-                         values=_config_values()))
+    bar = _RuleBar() if sys.stderr.isatty() else None
+    try:
+        return run_check(Run(**{**options, "rules": options["rules"] or None},
+                             values=_config_values()), progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @main.command()

@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -242,8 +242,9 @@ class Run:
     values: MappingFile | None = None   # govcheck.yaml's values, applied to every log
 
 
-def check(run: Run) -> Report:
-    """Evaluate event logs against rules and return the report."""
+def check(run: Run, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Evaluate event logs against rules and return the report; ``progress(done, total)``
+    is told of each rule run (the command line's progress bar)."""
     library = Library.load(run.rules)
     mapping = with_values(load_mapping(run.mapping) if run.mapping is not None else None,
                           run.values)
@@ -260,7 +261,7 @@ def check(run: Run) -> Report:
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
         return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs,
-                        fit=RuleFit(library.vocabulary, present))
+                        fit=RuleFit(library.vocabulary, present), progress=progress)
     finally:
         con.close()
 
@@ -357,7 +358,8 @@ def log_span(con, as_of: dt.datetime, start: dt.datetime | None = None,
 def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: IngestResult,
              as_of: str | dt.datetime | None = None, units: Sequence[str] = (),
              span: Span | None = None, packs: tuple[PackUse, ...] = (),
-             fit: RuleFit | None = None) -> Report:
+             fit: RuleFit | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Report:
     """Run ``rules`` over the ``events`` table already in ``con``. With ``fit``, a rule whose
     systems the log lacks is not run (``not_applicable``), and one that read no event is
     marked ``no_data``."""
@@ -366,7 +368,7 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
     calendar.load_into(con)
     statuses = {r.rule.id: fit.status(r.rule) for r in rules} if fit else {}
     runnable = [r for r in rules if statuses.get(r.rule.id, ("judged",))[0] != "not_applicable"]
-    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files)
+    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files, progress)
     outcomes += [RuleOutcome(r, 0, {}, (), ()) for r in rules if r not in runnable]
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '

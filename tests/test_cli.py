@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -435,3 +436,31 @@ def test_a_wide_row_whose_start_time_is_blank_is_a_data_quality_finding(library,
         [("102", "no_start", 3, "咨询受理")]
     assert report["rules"][0]["checked"] == 1
     assert report["rules"][0]["not_judged"] == {"data_quality": 1}
+
+
+def test_a_progress_bar_on_a_terminal_and_silence_elsewhere(tmp_path):
+    """stderr a terminal: a bar as the rules run; a pipe (or a test's capture): not a byte
+    of it, only the usual notes."""
+    import os
+    import pty
+
+    args = [sys.executable, str(ROOT / "cli.py"), "check", str(ROOT / "fixtures/sample/events.csv"),
+            "--city", "邵阳市", "--fail-on", "never", "-o", str(tmp_path / "r.txt")]
+    piped = subprocess.run(args, capture_output=True, text=True)
+    assert piped.returncode == 0 and "检查规则" not in piped.stderr
+    master, slave = pty.openpty()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:         # read as it writes: a full terminal buffer would stop it
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child has gone and the terminal closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert child.wait(timeout=120) == 0
+    text = seen.decode("utf-8", "replace")
+    assert "检查规则" in text and re.search(r"(\d+)/\1", text)

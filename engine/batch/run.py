@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..data.calendar import WorkCalendar
 from ..data.sqltext import quote_ident
@@ -42,19 +42,24 @@ def table_columns(con, table: str = "events") -> list[str]:
 
 
 def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
-              span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...] = ()) -> list[RuleOutcome]:
+              span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...] = (),
+              progress: Callable[[int, int], None] | None = None) -> list[RuleOutcome]:
     """Evaluate every rule against the log as it stood at ``as_of``, judging only what
     happened inside ``span``, the stretch of time the logs cover.
 
     Every rule's query runs first; then the events of all the cases found are copied
     once into ``case_events``, so that each rule's evidence reads that small table
-    rather than the whole log again.
+    rather than the whole log again. ``progress(done, total)`` is told of each query run.
     """
     columns = table_columns(con)
     loaded = list(rules)
     compiled = [compile_rule(item.rule, columns) for item in loaded]
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
-    judged = [judge(con, c, moments, calendar, files) for c in compiled]
+    judged = []
+    for c in compiled:
+        judged.append(judge(con, c, moments, calendar, files))
+        if progress:
+            progress(len(judged), len(compiled))
     gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None},
                        columns)
     try:
