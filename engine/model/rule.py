@@ -442,6 +442,9 @@ class RuleBase(_Strict):
     kind: str
     severity: Literal["error", "warning"]
     source: Source
+    #: how the sentence was read where the reading is not obvious (a limit taken from a
+    #: regulation, a doubtful point decided): printed under the quote wherever it is cited
+    notes: Annotated[str, Field(min_length=1)] | None = None
     effective: Effective | None = None
     where: Matcher | None = None
     examples: list[Example] = Field(default_factory=list)

@@ -112,7 +112,7 @@ def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                     "severity": severity_label(v.severity),
                     "document": src.get("document", ""), "number": src.get("number", ""),
                     "clause": src.get("clause", ""), "quote": src.get("quote", ""),
-                    "rows": []})
+                    "notes": r.notes if r else None, "rows": []})
             groups[-1]["rows"].append(_row(v, mask))
         shown = text_of(unit, mask)
         page = template.render(
