@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .model.rule import (DeadlineRule, Duration, DueByRule, Matcher, MinCountRule, PeriodicRule,
-                         RatioRule, RuleBase, SequenceRule, value_text)
+                         RatioRule, RuleBase, SequenceRule, alternatives, value_text)
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,16 @@ class Role:
     ``resume``, ``restart`` and ``extend``, a sequence's ``step`` (``step`` is its
     index), ``count`` (an event counted for a case, or in a period), ``hit`` (an event that
     is a finding by itself: forbidden, or with fields missing), a ratio's ``meets`` and
-    ``exclude``, and the event a ``due_by`` case ``required``.
+    ``exclude``, the event a ``due_by`` case ``required``, and ``cancel`` (an event that
+    closes a case without judgement). A key that lists several matchers (any of them) gives
+    one role per matcher, numbered by ``alt``.
     """
 
     name: str
     matcher: Matcher
     step: int | None = None
     where: Matcher | None = None            # the rule's where, on the role it narrows
+    alt: int | None = None                  # which of a key's matchers (a list of them)
 
     @property
     def matchers(self) -> tuple[Matcher, ...]:
@@ -98,6 +101,19 @@ def _opening(rule: RuleBase, matcher: Matcher, name: str = "open") -> Role:
     return Role(name, matcher, where=rule.where)
 
 
+def _any_of(name: str, value) -> list[Role]:
+    """One role per matcher of a matcher-or-list key (none when the key is absent)."""
+    found = alternatives(value)
+    if len(found) == 1:
+        return [Role(name, found[0])]
+    return [Role(name, m, alt=i) for i, m in enumerate(found)]
+
+
+def _case_filters(rule: RuleBase) -> list[Role]:
+    """The roles of the keys that close a case without judgement."""
+    return _any_of("cancel", getattr(rule, "cancel", None))
+
+
 def _deadline_roles(rule: DeadlineRule) -> list[Role]:
     out = [_opening(rule, rule.start), Role("end", rule.end)]
     for name in ("pause", "resume", "restart"):
@@ -105,15 +121,16 @@ def _deadline_roles(rule: DeadlineRule) -> list[Role]:
             out.append(Role(name, getattr(rule, name)))
     if rule.extend is not None:
         out.append(Role("extend", rule.extend.matcher))
-    return out
+    return out + _case_filters(rule)
 
 
 def _sequence_roles(rule: SequenceRule) -> list[Role]:
-    return [_opening(rule, rule.trigger)] + [Role("step", m, i) for i, m in enumerate(rule.steps)]
+    return ([_opening(rule, rule.trigger)] + [Role("step", m, i) for i, m in enumerate(rule.steps)]
+            + _case_filters(rule))
 
 
 def _min_count_roles(rule: MinCountRule) -> list[Role]:
-    return [_opening(rule, rule.subject), Role("count", rule.count)]
+    return [_opening(rule, rule.subject), Role("count", rule.count)] + _case_filters(rule)
 
 
 def _ratio_roles(rule: RatioRule) -> list[Role]:
@@ -127,7 +144,7 @@ def _ratio_roles(rule: RatioRule) -> list[Role]:
 
 def _due_by_roles(rule: DueByRule) -> list[Role]:
     opening = [_opening(rule, rule.subjects)] if rule.subjects is not None else []
-    return opening + [Role("required", rule.required)]
+    return opening + [Role("required", rule.required)] + _case_filters(rule)
 
 
 def _periodic_roles(rule: PeriodicRule) -> list[Role]:

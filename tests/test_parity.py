@@ -299,3 +299,61 @@ def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
     stream = stream_findings(replay(log, rules, folder, shards=4))
     assert batch[0]
     assert_agree(batch, stream, f"seed {seed}, {year}")
+
+
+#: Rules that use the keys added for issue 13 that ``watch`` runs (cancel, …).
+AMENDED = {
+    "CX-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays: 3}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        warn_at: 0.5
+        cancel: [{event_type: 撤回}, {event_type: 退件}]
+    """,
+    "CX-2": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, {event_type: 办结}]
+        within: {days: 4}
+        cancel: {event_type: 撤回}
+    """,
+    "CX-3": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 回访}, {event_type: 反馈}]
+        ordered: true
+        cancel: {event_type: 撤回}
+    """,
+    "CX-4": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        within: {days: 5}
+        cancel: {event_type: 撤回}
+    """,
+    "CX-5": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        distinct: 形式
+        cancel: {event_type: 撤回}
+    """,
+}
+
+
+
+@pytest.fixture(scope="module")
+def amended_dir(tmp_path_factory) -> Path:
+    return write_rules(tmp_path_factory.mktemp("amended") / "rules", AMENDED)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_watch_agrees_with_check_on_the_amended_language(seed, amended_dir, tmp_path):
+    batch, stream, _ = compare(seed, tmp_path, amended_dir)
+    assert_agree(batch, stream, f"seed {seed}")

@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Sequence
 
 import jinja2
 
@@ -113,10 +113,13 @@ class _Compiler:
             return "CAST(NULL AS VARCHAR)"
         return f"{alias}.{quote_ident(name)}"
 
-    def match(self, matcher: Matcher | None, alias: str = "e") -> str:
-        """All conditions of a matcher as one SQL boolean (TRUE for no matcher)."""
+    def match(self, matcher: Matcher | Sequence[Matcher] | None, alias: str = "e") -> str:
+        """All conditions of a matcher as one SQL boolean (TRUE for no matcher); a list of
+        matchers holds when any of them does."""
         if matcher is None:
             return "TRUE"
+        if isinstance(matcher, (list, tuple)):
+            return "(" + " OR ".join(self.match(m, alias) for m in matcher) + ")"
         parts = [self._condition(alias, c.field, c.op, c.values) for c in matcher.conditions]
         return "(" + " AND ".join(parts) + ")"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
-from ..model.rule import RuleBase
+from ..model.rule import RuleBase, alternatives_label
 from .labels import type_label
 
 def describe(rule: RuleBase, vtype: str, due: str | None, actual: Any, as_of: dt.datetime) -> str:
@@ -89,7 +89,15 @@ _EVERY = {"day": "每日", "week": "每周", "month": "每月", "quarter": "每�
 def rule_lines(rule: RuleBase) -> list[str]:
     """What a rule checks, one line per part, in a supervisor's words (``rules show``)."""
     out = [f"适用范围：{rule.where.label()}"] if rule.where is not None else []
-    return out + RULE_LINES[rule.kind](rule)
+    return out + RULE_LINES[rule.kind](rule) + _case_filter_lines(rule)
+
+
+def _case_filter_lines(r: Any) -> list[str]:
+    """The keys that take a case out of judgement (every case kind may have them)."""
+    out = []
+    if getattr(r, "cancel", None):
+        out.append(f"结案不判：{alternatives_label(r.cancel)}（须在期限届满前、办结之前）")
+    return out
 
 
 def _within(r: Any) -> list[str]:

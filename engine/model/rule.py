@@ -270,6 +270,22 @@ MAX_DAYS = 36_600
 MAX_WORKDAYS = 25_000
 
 
+#: A matcher, or a list of matchers any of which may hold (``cancel: [{…}, {…}]``).
+AnyMatcher = Union[Matcher, Annotated[list[Matcher], Field(min_length=1)]]
+
+
+def alternatives(value: Matcher | list[Matcher] | None) -> tuple[Matcher, ...]:
+    """The matchers of a matcher-or-list key, any of which may hold (none for no key)."""
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def alternatives_label(value: Matcher | list[Matcher]) -> str:
+    """``A或B``: the labels of a matcher-or-list key."""
+    return "或".join(m.label() for m in alternatives(value))
+
+
 class Duration(_Strict):
     """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``."""
 
@@ -538,8 +554,9 @@ class DeadlineRule(RuleBase):
     restart: Matcher | None = None
     extend: Extend | None = None
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
+    cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend")
+    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.start)
@@ -562,8 +579,9 @@ class SequenceRule(RuleBase):
     steps: Annotated[list[Matcher], Field(min_length=1)]
     ordered: bool = False
     within: Duration | None = None
+    cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("trigger", "steps")
+    matcher_keys: ClassVar = ("trigger", "steps", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.trigger)
@@ -576,8 +594,9 @@ class MinCountRule(RuleBase):
     at_least: Annotated[int, Field(ge=1)]
     distinct: Annotated[str, Field(min_length=1)] | None = None
     within: Duration | None = None
+    cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("subject", "count")
+    matcher_keys: ClassVar = ("subject", "count", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.subject)
@@ -619,8 +638,9 @@ class DueByRule(RuleBase):
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     required: Matcher
     by: Date
+    cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("subjects", "required")
+    matcher_keys: ClassVar = ("subjects", "required", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         assert self.subjects is not None

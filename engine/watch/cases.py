@@ -119,7 +119,7 @@ class Case:
 
     kind = ""
     __slots__ = ("serial", "rule", "case_id", "unit", "start", "limit", "line", "fact", "group",
-                 "shard", "announced", "noted", "version", "alive", "seen")
+                 "shard", "announced", "noted", "version", "alive", "seen", "cancel")
 
     def __init__(self, serial: int, rule: int, case_id: str, unit: str | None, start: int,
                  limit: float | None, line: int):
@@ -138,6 +138,7 @@ class Case:
         self.version = 0
         self.alive = True
         self.seen: set[bytes] = set()              # events applied once only (duplicates)
+        self.cancel: int | None = None             # the first cancel event at or after the start
 
     @classmethod
     def open(cls, rule: RuleBase, args: tuple, pos: Positions | None,
@@ -160,7 +161,7 @@ class Case:
         out = {"kind": self.kind, "serial": self.serial, "rule": self.rule, "case": self.case_id,
                "unit": self.unit, "start": self.start, "limit": self.limit, "line": self.line,
                "announced": self.announced, "noted": list(self.noted),
-               "seen": sorted(s.hex() for s in self.seen)}
+               "seen": sorted(s.hex() for s in self.seen), "cancel": self.cancel}
         out.update(self._dump())
         return out
 
@@ -178,8 +179,22 @@ class Case:
         case.announced = data["announced"]
         case.noted = tuple(data["noted"])
         case.seen = {bytes.fromhex(s) for s in data["seen"]}
+        case.cancel = data.get("cancel")
         case._load(data)
         return case
+
+    def on_cancel(self, ts: int) -> bool:
+        if self.cancel is None or ts < self.cancel:
+            self.cancel = ts
+            return True
+        return False
+
+    def cancelled(self, closed: int | None, due: int | None) -> bool:
+        """Whether its cancel event closed the case without judgement: it came before the
+        case closed at ``closed`` (which wins at the same instant) and no later than the
+        due time (any time without one)."""
+        return (self.cancel is not None and (closed is None or self.cancel < closed)
+                and (due is None or self.cancel <= due))
 
     def judge(self, rule: RuleBase, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
         raise NotImplementedError
@@ -289,13 +304,16 @@ class DeadlineCase(Case):
             if self._within(p, base):
                 i = bisect.bisect_left(self.resumes, p)       # the first resume at or after it
                 if i == len(self.resumes):
-                    return Verdict(None)    # the clock is stopped: neither judged nor warned
+                    # the clock is stopped: neither judged nor warned; any cancel is in time
+                    return Verdict(None, final=self.cancelled(self.end, None))
                 pauses.append((p, self.resumes[i]))
         base_pos = pos.pos(base)
         pause_added = sum(pos.pos(r) - pos.pos(p) for p, r in pauses)
         total = self.limit + sum(days for ts, days, _line in self.extensions
                                  if self._within(ts, base))
         due = pos.time_at(base_pos + total + pause_added, base_pos, base)
+        if self.cancelled(self.end, due):
+            return Verdict(None, final=True, due=due)
         if self.end is not None:
             late = self.end > due
             return Verdict("late" if late else None, final=True, due=due,
@@ -347,6 +365,8 @@ class SequenceCase(Case):
             base_pos = pos.pos(self.start)
             due = pos.time_at(base_pos + self.limit, base_pos, self.start)
         complete = all(s is not None for s in self.steps)
+        if self.cancelled(max(self.steps) if complete else None, due):
+            return Verdict(None, final=True, due=due)
         labels = _labels(rule)
         if complete:
             last = max(self.steps)
@@ -413,11 +433,15 @@ class CountCase(Case):
         return True
 
     def judge(self, rule: MinCountRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        """Judged as soon as the clock passes each of its events, so a cancel is judged
+        with exactly the events up to its time."""
         bad = self.unreadable_limit(rule)
         if bad is not None:
             return Verdict(None, final=True, quality=(bad,))
         n = len(self.items)
         if n >= rule.at_least:
+            return Verdict(None, final=True, due=self.due, actual=n)
+        if self.cancelled(None, self.due):
             return Verdict(None, final=True, due=self.due, actual=n)
         if self.due is not None:
             if as_of > self.due:

@@ -27,11 +27,11 @@ from .times import to_us
 #: times: a case opens before anything else at its start time counts for it, a pause
 #: before a resume at the same time, and a case closes after everything else then.
 PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 1,
-          "hit": 1, "resume": 2, "end": 3}
+          "hit": 1, "cancel": 1, "resume": 2, "end": 3}
 #: The reason a ``resolved`` line gives, by the role of the event that changed the case.
 REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
-           "extend": "extended", "step": "step", "count": "counted", "open": "opened",
-           None: "clock"}
+           "extend": "extended", "step": "step", "count": "counted", "cancel": "cancelled",
+           "open": "opened", None: "clock"}
 
 #: A match of an event with a role: (event serial, role, the case it joins or None).
 Record = tuple[int, RulesetRole, "Case | None"]
@@ -250,6 +250,8 @@ class Lifecycle:
             return case if case.on_resume(ev.ts) else None
         if name == "restart":
             return case if case.on_restart(ev.ts) else None
+        if name == "cancel":
+            return case if case.on_cancel(ev.ts) else None
         if name == "step":
             return case if case.on_step(role.step, ev.ts) else None
         if name == "count":

@@ -212,16 +212,19 @@ class RulesetRole:
     number ``rule``.
 
     ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
-    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``).
+    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``,
+    ``cancel``). ``alt`` tells apart the matchers of a key that lists several.
     """
 
     rule: int
     name: str
     step: int | None = None
+    alt: int | None = None
 
     @property
     def key(self) -> str:
-        return f"r{self.rule}.{self.name}" + (f".{self.step}" if self.step is not None else "")
+        return (f"r{self.rule}.{self.name}" + (f".{self.step}" if self.step is not None else "")
+                + (f"~{self.alt}" if self.alt is not None else ""))
 
 
 @dataclass
@@ -308,7 +311,7 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     plan = plan_rule(rule)
     mc = MatcherCompiler(slots)
     compiled = RulesetRule(index, loaded, plan,
-                           [(RulesetRole(index, r.name, r.step), r) for r in plan.roles])
+                           [(RulesetRole(index, r.name, r.step, r.alt), r) for r in plan.roles])
     et_slot = slots.text("event_type")
     for role, part in compiled.roles:
         own, matchers = _split_type(part)
