@@ -63,7 +63,8 @@ class Role:
     index), ``count`` (an event counted for a case, or in a period), ``hit`` (an event that
     is a finding by itself: forbidden, or with fields missing), a ratio's ``meets`` and
     ``exclude``, the event a ``due_by`` case ``required``, and ``cancel`` (an event that
-    closes a case without judgement). A key that lists several matchers (any of them) gives
+    closes a case without judgement), ``only_if`` and ``exclude`` (an event anywhere in the
+    case that brings it into scope or takes it out). A key that lists several matchers (any of them) gives
     one role per matcher, numbered by ``alt``.
     """
 
@@ -110,8 +111,10 @@ def _any_of(name: str, value) -> list[Role]:
 
 
 def _case_filters(rule: RuleBase) -> list[Role]:
-    """The roles of the keys that close a case without judgement."""
-    return _any_of("cancel", getattr(rule, "cancel", None))
+    """The roles of the keys that take a case out of judgement: ``only_if`` and ``exclude``
+    (an event anywhere in the case), ``cancel`` (an event that closes it in time)."""
+    return [role for name in ("only_if", "exclude", "cancel")
+            for role in _any_of(name, getattr(rule, name, None))]
 
 
 def _deadline_roles(rule: DeadlineRule) -> list[Role]:
@@ -137,9 +140,7 @@ def _ratio_roles(rule: RatioRule) -> list[Role]:
     out = [_opening(rule, rule.population)]
     if rule.condition is not None:
         out.append(Role("meets", rule.condition))
-    if rule.exclude is not None:
-        out.append(Role("exclude", rule.exclude))
-    return out
+    return out + _any_of("exclude", rule.exclude)
 
 
 def _due_by_roles(rule: DueByRule) -> list[Role]:
@@ -152,7 +153,7 @@ def _periodic_roles(rule: PeriodicRule) -> list[Role]:
 
 
 def _event_roles(rule) -> list[Role]:
-    return [_opening(rule, rule.event, "hit")]
+    return [_opening(rule, rule.event, "hit")] + _case_filters(rule)
 
 
 #: kind → the roles of its matchers, in the order the kind lists its matchers.

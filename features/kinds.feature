@@ -156,3 +156,49 @@
       | case_id | type          |
       | B       | missing_field |
       | C       | forbidden     |
+
+  场景: 核查为误报的红牌不需追责，只判定补正告知过的申请（排除与适用条件）
+    假如规则
+      """
+      id: F-EXCLUDE
+      title: 超时红牌须追责
+      kind: sequence
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保每牌必查、超时必究}
+      trigger: {event_type: 红牌发出}
+      steps: [{event_type: 红牌追责}]
+      within: {workdays: 10}
+      exclude: {event_type: 红牌核查, 核查结论: 误报}
+      """
+    假如规则
+      """
+      id: F-ONLY-IF
+      title: 补正告知7个工作日内发出
+      kind: deadline
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 7个工作日内一次性告知申请人作出补正}
+      start: {event_type: 公开申请收到}
+      end: {event_type: 补正告知}
+      within: {workdays: 7}
+      only_if: {event_type: 补正告知}
+      """
+    假如事件
+      | case_id | event_type   | timestamp        | 核查结论 |
+      | 误报    | 红牌发出     | 2021-06-01 09:00 |          |
+      | 误报    | 红牌核查     | 2021-06-30 09:00 | 误报     |
+      | 属实    | 红牌发出     | 2021-06-01 09:00 |          |
+      | 属实    | 红牌核查     | 2021-06-02 09:00 | 属实     |
+      | 按期    | 公开申请收到 | 2021-06-01 09:00 |          |
+      | 按期    | 补正告知     | 2021-06-10 09:00 |          |
+      | 迟告知  | 公开申请收到 | 2021-06-01 09:00 |          |
+      | 迟告知  | 补正告知     | 2021-06-11 09:00 |          |
+      | 无需补正 | 公开申请收到 | 2021-06-01 09:00 |          |
+    当截至 "2021-07-15 00:00" 检查
+    那么违规为
+      | case_id | type         |
+      | 属实    | missing_step |
+      | 迟告知  | late         |
+    而且未判定为
+      | reason       | count |
+      | excluded     | 1     |
+      | out_of_scope | 1     |

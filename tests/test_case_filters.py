@@ -201,3 +201,107 @@ def test_rules_show_names_what_closes_a_case_unjudged():
     from govcheck.engine.findings.messages import rule_lines
     from support import rule_from
     assert rule_lines(rule_from(DEADLINE).rule)[-1] == "结案不判：撤回或视为放弃（须在期限届满前、办结之前）"
+
+
+RED_CARD = """
+id: T-EXCLUDE
+title: 红牌须追责
+kind: sequence
+severity: error
+trigger: {event_type: 红牌发出}
+steps: [{event_type: 红牌追责}]
+within: {workdays: 5}
+exclude: [{event_type: 红牌核查, 核查结论: 误报}, {event_type: 红牌撤销}]
+"""
+
+
+class TestExclude:
+    def test_an_outcome_recorded_any_time_takes_the_case_out_of_scope(self, run):
+        events = [ev("A", "红牌发出", "2021-03-01 09:00"),
+                  ev("A", "红牌核查", "2021-03-20 09:00", 核查结论="误报"),   # after the due time
+                  ev("B", "红牌撤销", "2021-02-20 09:00"),                      # before the card
+                  ev("B", "红牌发出", "2021-03-01 09:00"),
+                  ev("C", "红牌发出", "2021-03-01 09:00"),
+                  ev("C", "红牌核查", "2021-03-02 09:00", 核查结论="属实")]
+        report = run(RED_CARD, events, as_of="2021-04-01")
+        assert found(report) == {("C", "missing_step")}
+        assert report.rules[0].checked == 1 and not_judged(report) == {"excluded": 2}
+
+    def test_an_outcome_after_as_of_is_not_seen(self, run):
+        events = [ev("A", "红牌发出", "2021-03-01 09:00"),
+                  ev("A", "红牌核查", "2021-03-20 09:00", 核查结论="误报")]
+        assert found(run(RED_CARD, events, as_of="2021-03-19")) == {("A", "missing_step")}
+
+    def test_a_deadline_case_excluded_after_it_closed_late(self, run):
+        rule = DEADLINE.replace("cancel:", "exclude: {event_type: 不予受理}\ncancel:")
+        events = [ev("A", "申请", "2021-03-01 09:00"), ev("A", "答复", "2021-03-10 09:00"),
+                  ev("A", "不予受理", "2021-03-11 09:00")]
+        report = run(rule, events)
+        assert found(report) == set() and not_judged(report) == {"excluded": 1}
+
+    def test_a_due_by_subject_excluded(self, run):
+        rule = DUE_BY.replace("cancel:", "exclude: {event_type: 文件废止}\ncancel:")
+        events = [ev("A", "文件印发", "2022-02-01 09:00"), ev("A", "文件废止", "2023-01-02 09:00"),
+                  ev("B", "文件印发", "2022-02-01 09:00")]
+        report = run(rule, events, as_of="2023-01-10")
+        assert found(report) == {("B", "missing_by_date")} and not_judged(report) == {"excluded": 1}
+
+    def test_a_forbidden_event_of_an_excluded_case_is_not_a_finding(self, run):
+        rule = """
+id: T-EXCLUDE-FB
+title: 不得退件
+kind: forbidden
+severity: error
+event: {event_type: 退件}
+exclude: {event_type: 申请撤回}
+"""
+        events = [ev("A", "退件", "2021-03-01 09:00"), ev("A", "申请撤回", "2021-03-02 09:00"),
+                  ev("B", "退件", "2021-03-01 09:00")]
+        report = run(rule, events)
+        assert found(report) == {("B", "forbidden")}
+        assert report.rules[0].checked == 1 and not_judged(report) == {"excluded": 1}
+
+
+ONLY_IF = """
+id: T-ONLY-IF
+title: 补正告知7个工作日内发出
+kind: deadline
+severity: error
+start: {event_type: 申请}
+end: {event_type: 补正告知}
+within: {workdays: 7}
+only_if: {event_type: 补正告知}
+"""
+
+
+class TestOnlyIf:
+    def test_only_cases_with_the_event_are_judged_so_an_open_case_is_never_overdue(self, run):
+        # 7 working days from Mon 03-01 end on Wed 03-10
+        events = [ev("A", "申请", "2021-03-01 09:00"), ev("A", "补正告知", "2021-03-10 17:00"),
+                  ev("B", "申请", "2021-03-01 09:00"), ev("B", "补正告知", "2021-03-11 09:00"),
+                  ev("C", "申请", "2021-03-01 09:00")]
+        report = run(ONLY_IF, events, as_of="2021-04-01")
+        assert found(report) == {("B", "late")}
+        assert report.rules[0].checked == 2 and not_judged(report) == {"out_of_scope": 1}
+
+    def test_excluded_comes_before_out_of_scope(self, run):
+        rule = ONLY_IF + "exclude: {event_type: 撤回}\n"
+        events = [ev("A", "申请", "2021-03-01 09:00"), ev("A", "撤回", "2021-03-02 09:00"),
+                  ev("B", "申请", "2021-03-01 09:00")]
+        report = run(rule, events, as_of="2021-04-01")
+        assert not_judged(report) == {"excluded": 1, "out_of_scope": 1}
+
+    def test_required_fields_of_the_cases_in_scope_only(self, run):
+        rule = """
+id: T-ONLY-IF-RF
+title: 本级政府年报载评估结果
+kind: required_fields
+severity: error
+event: {event_type: 年报发布}
+fields: [评估结果]
+only_if: {event_type: 年报发布, 报告类型: 本级政府}
+"""
+        events = [ev("A", "年报发布", "2022-03-01 09:00", 报告类型="本级政府"),
+                  ev("B", "年报发布", "2022-03-01 09:00", 报告类型="部门")]
+        report = run(rule, events)
+        assert found(report) == {("A", "missing_field")} and not_judged(report) == {"out_of_scope": 1}

@@ -95,7 +95,7 @@ def test_a_national_rule_has_no_end(tmp_path):
 def test_the_key_order_comes_from_the_model():
     assert key_order("sequence") == ("id", "title", "kind", "severity", "source", "notes",
                                      "effective", "where", "trigger", "steps", "ordered", "within",
-                                     "cancel", "examples")
+                                     "only_if", "exclude", "cancel", "examples")
 
 
 @pytest.mark.parametrize("quote, severity", [

@@ -30,7 +30,7 @@ from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.findings.labels import DATA_QUALITY  # noqa: E402
 from govcheck.engine.model.loader import load_rules  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
-from govcheck.engine.watch.cases import STREAM_KINDS  # noqa: E402
+from govcheck.engine.watch.cases import STREAM_KINDS, unsupported_key  # noqa: E402
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 
@@ -176,7 +176,8 @@ def random_log(seed: int, types=TYPES, values=VALUES, cases: int | None = None,
 def batch_findings(log: Path, rules: Path, as_of: str) -> tuple[set, set]:
     """``check``'s findings (rule, case, type) and data-quality findings (rule, case,
     reason, detail, row)."""
-    ids = [r.rule.id for r in load_rules([rules]) if r.rule.kind in STREAM_KINDS]
+    ids = [r.rule.id for r in load_rules([rules])
+           if r.rule.kind in STREAM_KINDS and unsupported_key(r.rule) is None]
     report = check(Run(events=[str(log)], rules=[str(rules)], as_of=as_of, rule_ids=ids))
     return ({(v.rule_id, v.case_id, v.type) for v in report.violations + report.warnings},
             {(q.rule_id, q.case_id, q.reason, q.detail, q.row) for q in report.data_quality})

@@ -95,6 +95,10 @@ def rule_lines(rule: RuleBase) -> list[str]:
 def _case_filter_lines(r: Any) -> list[str]:
     """The keys that take a case out of judgement (every case kind may have them)."""
     out = []
+    if getattr(r, "only_if", None):
+        out.append(f"仅判定：有{alternatives_label(r.only_if)}的")
+    if getattr(r, "exclude", None) and r.kind != "ratio":
+        out.append(f"不判定：有{alternatives_label(r.exclude)}的")
     if getattr(r, "cancel", None):
         out.append(f"结案不判：{alternatives_label(r.cancel)}（须在期限届满前、办结之前）")
     return out
@@ -138,7 +142,7 @@ def _ratio_lines(r: Any) -> list[str]:
     if r.period:
         out.append(f"周期：{_EVERY[r.period]}")
     if r.exclude:
-        out.append(f"不计入：{r.exclude.label()}")
+        out.append(f"不计入：有{alternatives_label(r.exclude)}的")
     return out
 
 

@@ -554,9 +554,12 @@ class DeadlineRule(RuleBase):
     restart: Matcher | None = None
     extend: Extend | None = None
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend", "cancel")
+    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend",
+                              "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.start)
@@ -579,9 +582,11 @@ class SequenceRule(RuleBase):
     steps: Annotated[list[Matcher], Field(min_length=1)]
     ordered: bool = False
     within: Duration | None = None
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("trigger", "steps", "cancel")
+    matcher_keys: ClassVar = ("trigger", "steps", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.trigger)
@@ -594,9 +599,11 @@ class MinCountRule(RuleBase):
     at_least: Annotated[int, Field(ge=1)]
     distinct: Annotated[str, Field(min_length=1)] | None = None
     within: Duration | None = None
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("subject", "count", "cancel")
+    matcher_keys: ClassVar = ("subject", "count", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.subject)
@@ -613,7 +620,7 @@ class RatioRule(RuleBase):
     at_least: Annotated[float, Field(ge=0, le=1)]
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     period: Literal["year", "quarter", "month"] | None = None
-    exclude: Matcher | None = None
+    exclude: AnyMatcher | None = None
 
     matcher_keys: ClassVar = ("population", "condition", "exclude")
 
@@ -638,9 +645,11 @@ class DueByRule(RuleBase):
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     required: Matcher
     by: Date
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("subjects", "required", "cancel")
+    matcher_keys: ClassVar = ("subjects", "required", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         assert self.subjects is not None
@@ -697,8 +706,10 @@ class RequiredFieldsRule(RuleBase):
     event: Matcher
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("event",)
+    matcher_keys: ClassVar = ("event", "only_if", "exclude")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.event)
@@ -714,8 +725,10 @@ class RequiredFieldsRule(RuleBase):
 class ForbiddenRule(RuleBase):
     kind: Literal["forbidden"]
     event: Matcher
+    only_if: AnyMatcher | None = None
+    exclude: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("event",)
+    matcher_keys: ClassVar = ("event", "only_if", "exclude")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.event)

@@ -527,3 +527,17 @@ CASE_CLASSES: dict[str, type[Case] | type[EventCase] | None] = {
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = tuple(kind for kind, judge in CASE_CLASSES.items() if judge is not None)
+
+#: Keys of the rule language ``watch`` does not run, and why: a rule that uses one is refused
+#: at start-up with a located line and left to ``check`` (never judged differently).
+UNSUPPORTED_KEYS = {
+    "only_if": "an event at any later time brings a case into scope, so no verdict would "
+               "ever be final",
+    "exclude": "an event at any later time takes a case out of scope, so no verdict would "
+               "ever be final",
+}
+
+
+def unsupported_key(rule: RuleBase) -> str | None:
+    """The first key of ``rule`` that ``watch`` does not run (None: it runs them all)."""
+    return next((key for key in UNSUPPORTED_KEYS if getattr(rule, key, None) is not None), None)

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
+from ..model.loader import key_location
 from ..model.rule import LoadedRule, Matcher, RuleBase, value_date, value_text, value_timestamp
 from ..plan import Role, RulePlan, Window, matcher_types, plan_rule
-from .cases import CASE_CLASSES
+from .cases import CASE_CLASSES, UNSUPPORTED_KEYS, unsupported_key
 from .times import to_us
 
 #: Most matches one action call hands over (durable-rules stores it as an unsigned short).
@@ -373,12 +374,23 @@ class Group:
 @dataclass
 class Rulesets:
     """What ``watch`` runs: the rules it judges, their groups (one ruleset each, per shard),
-    the slots event facts carry, and the rules it leaves to ``check``."""
+    the slots event facts carry, the rules of kinds it leaves to ``check`` (id, kind) and the
+    rules it refuses for a key it does not run (located messages)."""
 
     rules: list[RulesetRule]
     groups: list[Group]
     slots: Slots
     skipped: list[tuple[str, str]]
+    refused: list[str] = field(default_factory=list)
+
+
+def refusal(item: LoadedRule) -> str | None:
+    """The located message that refuses a rule using a key ``watch`` does not run."""
+    key = unsupported_key(item.rule)
+    if key is None:
+        return None
+    return (f"{key_location(item, (key,))}: govcheck watch cannot run rule {item.rule.id}: "
+            f"`{key}` is not supported ({UNSUPPORTED_KEYS[key]}); `govcheck check` judges it")
 
 
 def _group(index: int, rules: list[RulesetRule]) -> Group:
@@ -409,10 +421,15 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
     slots = Slots()
     compiled: list[RulesetRule] = []
     skipped: list[tuple[str, str]] = []
+    refused: list[str] = []
     for item in loaded:
         rule = item.rule
         if CASE_CLASSES[rule.kind] is None:
             skipped.append((rule.id, rule.kind))
+            continue
+        message = refusal(item)
+        if message is not None:
+            refused.append(message)
             continue
         compiled.append(compile_ruleset_rule(len(compiled), item, slots))
     groups: list[Group] = []
@@ -427,7 +444,7 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
         current.append(rule)
     if current:
         groups.append(_group(len(groups), current))
-    return Rulesets(compiled, groups, slots, skipped)
+    return Rulesets(compiled, groups, slots, skipped, refused)
 
 
 # ---------------------------------------------------------------------------
