@@ -30,10 +30,14 @@ class RulePlan:
     within: Limit | None                    # how long a case has
     extension: Limit | None                 # what a deadline's extension event grants
     grace: Limit | None                     # how long after a period its events may come
+    #: each pause pair's cap (None: uncapped), read from the pause event when an attribute
+    pause_caps: tuple[Limit | None, ...] = ()
+    extension_cap: Limit | None = None      # the most all extensions of a case may add
 
     @property
     def limits(self) -> tuple[Limit, ...]:
-        return tuple(x for x in (self.within, self.extension, self.grace) if x is not None)
+        return tuple(x for x in (self.within, self.extension, self.grace, self.extension_cap,
+                                 *self.pause_caps) if x is not None)
 
 
 def plan_rule(rule: RuleBase) -> RulePlan:
@@ -42,11 +46,15 @@ def plan_rule(rule: RuleBase) -> RulePlan:
     within = getattr(rule, "within", None)
     extend = getattr(rule, "extend", None)
     grace = getattr(rule, "grace", None)
+    extend_max = getattr(rule, "extend_max", None)
     return RulePlan(
         rule, roles, _event_types(roles), window_of(rule),
         within=limit_of(within) if within is not None else None,
         extension=Limit("workdays", attribute=extend.attribute) if extend is not None else None,
-        grace=limit_of(grace) if grace is not None else None)
+        grace=limit_of(grace) if grace is not None else None,
+        pause_caps=tuple(limit_of(s.max) if s.max is not None else None
+                         for s in getattr(rule, "pause_specs", ())),
+        extension_cap=limit_of(extend_max) if extend_max is not None else None)
 
 
 # ---------------------------------------------------------------------------
@@ -58,9 +66,9 @@ class Role:
     """One way an event takes part in a rule, and the matcher it must meet.
 
     ``name``: ``open`` (the event that opens a case, or makes a ratio member: the kind's
-    opening matcher, with the rule's ``where``), the deadline's ``end``, ``pause``,
-    ``resume``, ``restart`` and ``extend``, a sequence's ``step`` (``step`` is its
-    index), ``count`` (an event counted for a case, or in a period), ``hit`` (an event that
+    opening matcher, with the rule's ``where``), the deadline's ``end``, ``pause`` and
+    ``resume`` (``step`` numbers the pair when ``pauses`` lists several), ``restart`` and
+    ``extend``, a sequence's ``step`` (``step`` is its index), ``count`` (an event counted for a case, or in a period), ``hit`` (an event that
     is a finding by itself: forbidden, or with fields missing), a ratio's ``meets`` and
     ``exclude``, the event a ``due_by`` case ``required``, and ``cancel`` (an event that
     closes a case without judgement), ``only_if`` and ``exclude`` (an event anywhere in the
@@ -119,9 +127,12 @@ def _case_filters(rule: RuleBase) -> list[Role]:
 
 def _deadline_roles(rule: DeadlineRule) -> list[Role]:
     out = [_opening(rule, rule.start), Role("end", rule.end)]
-    for name in ("pause", "resume", "restart"):
-        if getattr(rule, name) is not None:
-            out.append(Role(name, getattr(rule, name)))
+    numbered = rule.pauses is not None
+    for i, spec in enumerate(rule.pause_specs):
+        out += [Role("pause", spec.pause, i if numbered else None),
+                Role("resume", spec.resume, i if numbered else None)]
+    if rule.restart is not None:
+        out.append(Role("restart", rule.restart))
     if rule.extend is not None:
         out.append(Role("extend", rule.extend.matcher))
     return out + _case_filters(rule)

@@ -302,7 +302,8 @@ def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
     assert_agree(batch, stream, f"seed {seed}, {year}")
 
 
-#: Rules that use the keys added for issue 13 that ``watch`` runs (cancel, …).
+#: Rules that use the keys added for issue 13 that ``watch`` runs: cancel, pause pairs
+#: with caps (also read from the pause event), extensions with a total cap, restarts.
 AMENDED = {
     "CX-1": """
         kind: deadline
@@ -343,6 +344,40 @@ AMENDED = {
         at_least: 2
         distinct: 形式
         cancel: {event_type: 撤回}
+    """,
+    "MV-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays: 3}
+        pauses:
+          - {pause: {event_type: 中止}, resume: {event_type: 恢复}, max: {workdays: 2}}
+          - {pause: {event_type: 交办}, resume: {event_type: 反馈}}
+        restart: {event_type: 补正}
+        extend: {event_type: 延期, workdays_from: 延长工作日}
+        extend_max: {workdays: 2}
+        warn_at: 0.6
+        cancel: {event_type: 撤回}
+    """,
+    "MV-2": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {days: 2}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {days: 1}
+        restart: {event_type: 补正}
+    """,
+    "MV-3": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {workdays: 2}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {workdays_from: 延长工作日}
+        restart: {event_type: 补正}
     """,
 }
 

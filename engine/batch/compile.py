@@ -159,10 +159,19 @@ class _Compiler:
         return self.params.bind(value)
 
     def limit(self, limit: Limit, alias: str) -> str:
-        """The amount of a limit: bound, or read from the opening event's attribute."""
+        """The amount of a limit: bound, or read from the attribute of event ``alias`` (NULL
+        when it is blank or not a whole number)."""
         if limit.attribute:
             return f"TRY_CAST({self.col(alias, limit.attribute)} AS INTEGER)"
         return self.bind(limit.amount)
+
+    def unreadable(self, limit: Limit, alias: str) -> str:
+        """Whether event ``alias`` gives a limit read from an attribute that is not a whole
+        number (blank is not unreadable: it gives none)."""
+        if not limit.attribute:
+            return "FALSE"
+        column = self.col(alias, limit.attribute)
+        return f"({column} IS NOT NULL AND TRY_CAST({column} AS INTEGER) IS NULL)"
 
     def effective(self, ts: str) -> str:
         """``ts`` in the rule's effective window (``plan.Window``)."""
@@ -187,7 +196,8 @@ class _Compiler:
     def render(self, template: str, **extra: Any) -> str:
         return _env.get_template(template).render(
             narrow=self.narrow(), rule=self.rule, plan=self.plan, col=self.col, match=self.match,
-            opening=self.opening, bind=self.bind, limit=self.limit, effective=self.effective,
+            opening=self.opening, bind=self.bind, limit=self.limit, unreadable=self.unreadable,
+            effective=self.effective,
             q=quote_ident, ceil=math.ceil, **extra)
 
 

@@ -110,12 +110,16 @@ def _within(r: Any) -> list[str]:
 
 def _deadline_lines(r: Any) -> list[str]:
     out = [f"起算事件：{r.start.label()}", f"办结事件：{r.end.label()}", *_within(r)]
-    if r.pause:
-        out.append(f"不计入期限：{r.pause.label()} 至 {r.resume.label()}")
+    for spec in r.pause_specs:
+        cap = f"，最长{spec.max.describe()}" if spec.max is not None else ""
+        out.append(f"不计入期限：{spec.pause.label()} 至 {spec.resume.label()}{cap}")
     if r.restart:
         out.append(f"重新起算：{r.restart.label()}")
     if r.extend:
-        out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}）")
+        cap = f"，合计最长{r.extend_max.describe()}" if r.extend_max is not None else ""
+        out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}{cap}）")
+    if r.pause_specs or r.restart or r.extend:
+        out.append("中止、重新起算、延长须在当时的期限届满前发生，否则不计")
     if r.warn_at:
         out.append(f"预警：已用去{r.warn_at:.0%}时限仍未办结")
     return out

@@ -257,6 +257,20 @@ _OP_WORDS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": 
              "contains": "含", "re": "匹配"}
 
 
+def _matchers_in(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Matcher]]:
+    """The matchers a key's value holds, with their key paths: a matcher, a list of them
+    (or of lists: step alternatives), an extension's matcher, a pause pair's two."""
+    if isinstance(value, Matcher):
+        return [(path, value)]
+    if isinstance(value, Extend):
+        return [(path, value.matcher)]
+    if isinstance(value, PauseSpec):
+        return [(path + ("pause",), value.pause), (path + ("resume",), value.resume)]
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _matchers_in(item, path + (i,))]
+    return []
+
+
 def _condition_text(c: Condition) -> str:
     if c.op == "exists":
         return f"{'有' if c.values[0] else '无'}{c.field}"
@@ -347,6 +361,15 @@ class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]
         if self.attribute is None:
             return [((), "extend needs workdays_from: the attribute that holds the granted working days")]
         return self.matcher.problems()
+
+
+class PauseSpec(_Strict):
+    """One pair of events that stop a deadline's clock (``pauses:`` lists several): each
+    pause lasts until its resume, or until ``max`` has passed, whichever comes first."""
+
+    pause: Matcher
+    resume: Matcher
+    max: Duration | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -478,18 +501,19 @@ class RuleBase(_Strict):
         if self.where is not None:
             out.append((("where",), self.where))
         for key in self.matcher_keys:
-            value = getattr(self, key)
-            if isinstance(value, Matcher):
-                out.append(((key,), value))
-            elif isinstance(value, Extend):
-                out.append(((key,), value.matcher))
-            elif isinstance(value, list):
-                out.extend(((key, i), m) for i, m in enumerate(value) if isinstance(m, Matcher))
+            out.extend(_matchers_in(getattr(self, key), (key,)))
         return out
 
+    #: Names of the duration-valued keys of this kind.
+    duration_keys: ClassVar[tuple[str, ...]] = ("within", "grace")
+
     def durations(self) -> list[tuple[tuple[Any, ...], Duration]]:
-        return [((k,), getattr(self, k)) for k in ("within", "grace")
-                if isinstance(getattr(self, k, None), Duration)]
+        out = [((k,), getattr(self, k)) for k in self.duration_keys
+               if isinstance(getattr(self, k, None), Duration)]
+        for i, spec in enumerate(getattr(self, "pauses", None) or ()):
+            if spec.max is not None:
+                out.append((("pauses", i, "max"), spec.max))
+        return out
 
     def attributes(self) -> tuple[str, ...]:
         """Every log column the rule reads (for evidence and the vocabulary lint)."""
@@ -551,18 +575,31 @@ class DeadlineRule(RuleBase):
     within: Duration
     pause: Matcher | None = None
     resume: Matcher | None = None
+    pause_max: Duration | None = None
+    pauses: Annotated[list[PauseSpec], Field(min_length=1)] | None = None
     restart: Matcher | None = None
     extend: Extend | None = None
+    extend_max: Duration | None = None
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
     only_if: AnyMatcher | None = None
     exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
 
-    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend",
+    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "pauses", "restart", "extend",
                               "only_if", "exclude", "cancel")
+    duration_keys: ClassVar = ("within", "pause_max", "extend_max")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.start)
+
+    @property
+    def pause_specs(self) -> tuple[PauseSpec, ...]:
+        """Every pause pair: ``pauses``, or the one pair ``pause``/``resume``/``pause_max``."""
+        if self.pauses:
+            return tuple(self.pauses)
+        if self.pause is not None and self.resume is not None:
+            return (PauseSpec(pause=self.pause, resume=self.resume, max=self.pause_max),)
+        return ()
 
     def _extra_attributes(self) -> list[str]:
         return [self.extend.attribute] if self.extend and self.extend.attribute else []
@@ -571,8 +608,23 @@ class DeadlineRule(RuleBase):
         out = []
         if (self.pause is None) != (self.resume is None):
             out.append((("pause" if self.pause else "resume",), "pause and resume go together"))
+        if self.pause_max is not None and self.pause is None:
+            out.append((("pause_max",), "pause_max caps the pause of pause and resume: give them"))
+        if self.pauses is not None and (self.pause or self.resume or self.pause_max):
+            out.append((("pauses",), "give the pauses either as pauses or as one pause and "
+                        "resume (with pause_max), not both"))
         if self.extend is not None and self.within.unit != "workdays":
             out.append((("extend",), "extend grants working days: within must count workdays"))
+        if self.extend_max is not None and self.extend is None:
+            out.append((("extend_max",), "extend_max caps what extend grants: give extend"))
+        if self.extend_max is not None and (self.extend_max.unit != "workdays"
+                                            or self.extend_max.workdays_from):
+            out.append((("extend_max",), "extend_max is a fixed number of working days"))
+        caps = [(("pause_max",), self.pause_max)] + [
+            (("pauses", i, "max"), spec.max) for i, spec in enumerate(self.pauses or ())]
+        for path, cap in caps:
+            if cap is not None and cap.unit != self.within.unit:
+                out.append((path, f"a pause's cap counts in the unit of within ({self.within.unit})"))
         return out
 
 

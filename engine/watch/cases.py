@@ -14,10 +14,9 @@ Times are integers: microseconds since 1970-01-01 00:00, local (Asia/Shanghai) t
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..data.calendar import WorkCalendar
@@ -200,8 +199,30 @@ class Case:
         raise NotImplementedError
 
 
+#: A pause's cap that is not a whole number (the case cannot be judged, as in ``check``).
+BAD_CAP = -1
+
+
+@dataclass(slots=True)
+class _Stretch:
+    """A deadline's count from its start or its last restart: what has moved it so far."""
+
+    base: int
+    base_pos: float
+    added: float = 0.0           # pause time, overlaps counted once
+    last_to: float | None = None  # the latest end of a pause so far
+    days: int = 0                # working days granted by extensions
+    stopped: bool = False        # a pause with neither resume nor cap stops the clock for good
+    running_until: int | None = None   # a pause with no resume yet runs until its cap (or 0: open)
+    #: what counted with a value that is not a whole number (time, line, attribute)
+    unreadable: list[tuple[int, int, str]] = field(default_factory=list)
+
+
 class DeadlineCase(Case):
-    """``deadline.sql.j2``: start, first end, last restart, pauses, extensions, warn_at.
+    """``deadline.sql.j2``: start, first end, pauses (paired first in, first out with their
+    resumes, capped, their union), extensions (capped in all), restarts, cancel, warn_at;
+    each pause, extension and restart counts only if it came no later than the due time
+    as it then stood (and every one before it did).
 
     Events are kept as times and paired when judged, so the order in which events of the
     same time arrive does not matter (a resume listed before its pause at the same time
@@ -217,8 +238,9 @@ class DeadlineCase(Case):
         self.end: int | None = None
         self.early: int | None = None                # the first end before the start
         self.restarts: list[int] = []
-        self.pauses: list[int] = []
-        self.resumes: list[int] = []                 # sorted
+        #: (time, pair, cap: None uncapped or BAD_CAP when unreadable, input line)
+        self.pauses: list[tuple[int, int, int | None, int]] = []
+        self.resumes: list[tuple[int, int]] = []              # (time, pair)
         #: (time, working days granted or None when unreadable, input line)
         self.extensions: list[tuple[int, int | None, int]] = []
 
@@ -233,15 +255,15 @@ class DeadlineCase(Case):
 
     def _dump(self):
         return {"end": self.end, "early": self.early, "restarts": self.restarts,
-                "pauses": self.pauses, "resumes": self.resumes,
+                "pauses": [list(x) for x in self.pauses], "resumes": [list(x) for x in self.resumes],
                 "extensions": [list(x) for x in self.extensions]}
 
     def _load(self, data):
         self.end = data["end"]
         self.early = data["early"]
         self.restarts = list(data["restarts"])
-        self.pauses = list(data["pauses"])
-        self.resumes = list(data["resumes"])
+        self.pauses = [tuple(x) for x in data["pauses"]]
+        self.resumes = [tuple(x) for x in data["resumes"]]
         self.extensions = [tuple(x) for x in data["extensions"]]
 
     def on_end(self, ts: int) -> bool:
@@ -261,59 +283,115 @@ class DeadlineCase(Case):
         self.restarts.append(ts)
         return True
 
-    def on_pause(self, ts: int) -> bool:
-        self.pauses.append(ts)
+    def on_pause(self, ts: int, pair: int, cap: int | None, line: int) -> bool:
+        self.pauses.append((ts, pair, cap, line))
         return True
 
-    def on_resume(self, ts: int) -> bool:
-        bisect.insort(self.resumes, ts)
+    def on_resume(self, ts: int, pair: int) -> bool:
+        self.resumes.append((ts, pair))
         return True
 
     def on_extend(self, ts: int, days: int | None, line: int) -> bool:
         self.extensions.append((ts, days, line))
         return True
 
-    def _within(self, ts: int, base: int) -> bool:
-        return ts >= base and (self.end is None or ts <= self.end)
+    def _within(self, ts: int) -> bool:
+        return ts >= self.start and (self.end is None or ts <= self.end)
 
-    def base(self) -> int:
-        restarts = [r for r in self.restarts if self._within(r, self.start)]
-        return max(restarts) if restarts else self.start
+    def _intervals(self) -> list[tuple[int, int | None, int | None, int, int]]:
+        """Each pause from the start on (time, resume, cap, pair, line): within a pair, in
+        time order (a pause first at one instant), a resume ends the earliest pause still
+        open; one that finds none open is ignored."""
+        marks = sorted([(ts, 0, i) for i, (ts, *_rest) in enumerate(self.pauses) if ts >= self.start]
+                       + [(ts, 1, pair) for ts, pair in self.resumes if ts >= self.start])
+        open_: dict[int, list[int]] = {}
+        resumed: dict[int, int] = {}
+        for ts, mark, ref in marks:
+            if mark == 0:
+                open_.setdefault(self.pauses[ref][1], []).append(ref)
+            elif open_.get(ref):
+                resumed[open_[ref].pop(0)] = ts
+        return [(ts, resumed.get(i), cap, pair, line)
+                for i, (ts, pair, cap, line) in enumerate(self.pauses) if ts >= self.start]
 
-    def quality(self, rule: DeadlineRule, base: int) -> tuple[Quality, ...]:
+    def _moving(self) -> list[tuple[int, int, int, str, Any]]:
+        """Pauses, extensions and restarts up to the close, in time order (a restart first
+        at one instant), each with its input line and what it carries."""
+        out = [(ts, 1, line, "pause", (resume, cap, pair))
+               for ts, resume, cap, pair, line in self._intervals() if self._within(ts)]
+        out += [(ts, 0, 0, "restart", None) for ts in self.restarts if self._within(ts)]
+        out += [(ts, 1, line, "extend", days) for ts, days, line in self.extensions
+                if self._within(ts)]
+        return sorted(out, key=lambda m: (m[0], m[1], m[2]))
+
+    def _moved(self, rule: DeadlineRule, cap: int | None, pos: Positions, as_of: int) -> _Stretch:
+        """The stretch the due time counts in, after every event that moved it in time. An
+        unreadable value counts as 0 (more could only make more of what follows count) and
+        is noted; with an unreadable limit every event counts (the case is not judged)."""
+        s = _Stretch(self.start, pos.pos(self.start))
+        for ts, _ord, line, what, data in self._moving():
+            if self.limit is not None and not s.stopped:
+                days = min(s.days, cap) if cap is not None else s.days
+                if ts > pos.time_at(s.base_pos + self.limit + s.added + days, s.base_pos, s.base):
+                    break           # too late: so is every event after it
+            if what == "restart":
+                s = _Stretch(ts, pos.pos(ts))
+            elif what == "extend":
+                if data is None:
+                    s.unreadable.append((ts, line, rule.extend.attribute))
+                s.days += data or 0
+            else:
+                resume, pause_cap, pair = data
+                if pause_cap == BAD_CAP:
+                    s.unreadable.append((ts, line, rule.pause_specs[pair].max.workdays_from))
+                    pause_cap = 0
+                self._add_pause(s, ts, resume, pause_cap, pos, as_of)
+        return s
+
+    @staticmethod
+    def _add_pause(s: _Stretch, ts: int, resume: int | None, cap: int | None,
+                   pos: Positions, as_of: int) -> None:
+        start = pos.pos(ts)
+        if resume is None and cap is None:
+            s.stopped = True
+            s.running_until = 0
+            return
+        ends = [pos.pos(resume)] if resume is not None else []
+        if cap is not None:
+            ends.append(start + cap)
+            cap_end = pos.time_at(start + cap, start, ts)
+            if resume is None and as_of <= cap_end and s.running_until != 0:
+                s.running_until = max(s.running_until or 0, cap_end)
+        to = min(ends)
+        s.added += max(0, to - max(start, s.last_to if s.last_to is not None else start))
+        s.last_to = to if s.last_to is None else max(s.last_to, to)
+
+    def quality(self, rule: DeadlineRule, moved: _Stretch) -> tuple[Quality, ...]:
         """Why ``check`` would not judge the case (``deadline.sql.j2``, ``bad_limit`` and
-        ``early``): its limit or an extension counted for it is unreadable; it ended only
-        before it started."""
+        ``early``): its limit, or an extension or a pause's cap that counts, is unreadable
+        (the first of them is named); it ended only before it started."""
         found: list[Quality] = []
-        bad = [line for ts, days, line in self.extensions
-               if days is None and self._within(ts, base)]
+        bad = moved.unreadable
         if self.limit is None or bad:      # named as the SQL names it: the limit first
-            attribute = rule.within.workdays_from if self.limit is None else rule.extend.attribute
-            found.append(("bad_limit", attribute, min(bad) if bad else self.line))
+            attribute = rule.within.workdays_from if self.limit is None else bad[0][2]
+            found.append(("bad_limit", attribute, bad[0][1] if bad else self.line))
         if self.end is None and self.early is not None:
             found.append(("end_before_start", sql_time_text(self.early), self.line))
         return tuple(found)
 
     def judge(self, rule: DeadlineRule, pos: Positions, as_of: int, at_end: bool) -> Verdict:
-        base = self.base()
-        quality = self.quality(rule, base)
+        xcap = rule.extend_max.workdays if rule.extend_max is not None else None
+        s = self._moved(rule, xcap, pos, as_of)
+        quality = self.quality(rule, s)
         if quality:
             return Verdict(None, final=self.end is not None, quality=quality)
-        pauses = []
-        for p in self.pauses:
-            if self._within(p, base):
-                i = bisect.bisect_left(self.resumes, p)       # the first resume at or after it
-                if i == len(self.resumes):
-                    # the clock is stopped: neither judged nor warned; any cancel is in time
-                    return Verdict(None, final=self.cancelled(self.end, None))
-                pauses.append((p, self.resumes[i]))
-        base_pos = pos.pos(base)
-        pause_added = sum(pos.pos(r) - pos.pos(p) for p, r in pauses)
-        total = self.limit + sum(days for ts, days, _line in self.extensions
-                                 if self._within(ts, base))
-        due = pos.time_at(base_pos + total + pause_added, base_pos, base)
-        if self.cancelled(self.end, due):
+        total = self.limit + (min(s.days, xcap) if xcap is not None else s.days)
+        due = pos.time_at(s.base_pos + total + s.added, s.base_pos, s.base)
+        if self.cancelled(self.end, None if s.stopped else due):
             return Verdict(None, final=True, due=due)
+        if s.running_until is not None:
+            # the clock is stopped: neither judged nor warned, until the cap has passed
+            return Verdict(None, next_at=s.running_until or None)
         if self.end is not None:
             late = self.end > due
             return Verdict("late" if late else None, final=True, due=due,
@@ -321,8 +399,8 @@ class DeadlineCase(Case):
         if as_of > due:
             return Verdict("overdue_open", due=due)
         if rule.warn_at:
-            warn = pos.time_at(base_pos + pause_added + math.ceil(rule.warn_at * total),
-                               base_pos, base)
+            warn = pos.time_at(s.base_pos + s.added + math.ceil(rule.warn_at * total),
+                               s.base_pos, s.base)
             if as_of > warn:
                 return Verdict("at_risk", due=due, actual=time_text(warn), next_at=due)
             return Verdict(None, due=due, next_at=warn)

@@ -16,7 +16,7 @@ from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
 from ..model.rule import RuleBase
 from ..plan import Limit
-from .cases import CASE_CLASSES, Case, Positions, Verdict
+from .cases import BAD_CAP, CASE_CLASSES, Case, Positions, Verdict
 from .input import Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
@@ -246,8 +246,6 @@ class Lifecycle:
             return case
         if name == "end":
             return case if case.on_end(ev.ts) else None
-        if name == "resume":
-            return case if case.on_resume(ev.ts) else None
         if name == "restart":
             return case if case.on_restart(ev.ts) else None
         if name == "cancel":
@@ -260,9 +258,13 @@ class Lifecycle:
         fp = ev.fingerprint()
         if fp in case.seen:                 # a copy of an event already applied
             return None
+        if name == "resume":            # pairs first in, first out: a copy would end two
+            case.seen.add(fp)
+            return case if case.on_resume(ev.ts, role.step or 0) else None
         if name == "pause":
             case.seen.add(fp)
-            return case if case.on_pause(ev.ts) else None
+            cap = self._pause_cap(r, role.step or 0, ev)
+            return case if case.on_pause(ev.ts, role.step or 0, cap, ev.line) else None
         if name == "extend":        # days None when unreadable: a data-quality finding
             days = self.casts.integer(ev.values.get(self.compiled[r].plan.extension.attribute))
             case.seen.add(fp)
@@ -290,6 +292,18 @@ class Lifecycle:
         counted = self.early.pop(r, case_id)
         ended = self.ended.pop(r, case_id)
         return counted if counted is not None else ended
+
+    def _pause_cap(self, r: int, pair: int, ev: StreamEvent) -> int | None:
+        """The cap of a pause (None: uncapped), read from the pause event when the rule says
+        so (blank: none); ``BAD_CAP`` when not a whole number (a data-quality finding)."""
+        cap = self.compiled[r].plan.pause_caps[pair]
+        if cap is None or not cap.attribute:
+            return None if cap is None else int(cap.amount)
+        raw = ev.values.get(cap.attribute)
+        if raw is None:
+            return None
+        value = self.casts.integer(raw)
+        return BAD_CAP if value is None else value
 
     def _hit(self, role: RulesetRole, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""
