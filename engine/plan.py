@@ -33,11 +33,12 @@ class RulePlan:
     #: each pause pair's cap (None: uncapped), read from the pause event when an attribute
     pause_caps: tuple[Limit | None, ...] = ()
     extension_cap: Limit | None = None      # the most all extensions of a case may add
+    settle: Limit | None = None             # how long an incomplete case waits to be judged
 
     @property
     def limits(self) -> tuple[Limit, ...]:
         return tuple(x for x in (self.within, self.extension, self.grace, self.extension_cap,
-                                 *self.pause_caps) if x is not None)
+                                 self.settle, *self.pause_caps) if x is not None)
 
 
 def plan_rule(rule: RuleBase) -> RulePlan:
@@ -47,6 +48,7 @@ def plan_rule(rule: RuleBase) -> RulePlan:
     extend = getattr(rule, "extend", None)
     grace = getattr(rule, "grace", None)
     extend_max = getattr(rule, "extend_max", None)
+    settle = getattr(rule, "settle", None)
     return RulePlan(
         rule, roles, _event_types(roles), window_of(rule),
         within=limit_of(within) if within is not None else None,
@@ -54,7 +56,8 @@ def plan_rule(rule: RuleBase) -> RulePlan:
         grace=limit_of(grace) if grace is not None else None,
         pause_caps=tuple(limit_of(s.max) if s.max is not None else None
                          for s in getattr(rule, "pause_specs", ())),
-        extension_cap=limit_of(extend_max) if extend_max is not None else None)
+        extension_cap=limit_of(extend_max) if extend_max is not None else None,
+        settle=limit_of(settle) if settle is not None else None)
 
 
 # ---------------------------------------------------------------------------

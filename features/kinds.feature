@@ -202,3 +202,29 @@
       | reason       | count |
       | excluded     | 1     |
       | out_of_scope | 1     |
+
+  场景: 原文未规定时限的环节留出20个工作日再判定，此后补做的不算逾期（判定前等待）
+    假如规则
+      """
+      id: F-SETTLE
+      title: 营商环境诉求办结后反馈
+      kind: sequence
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保限时整改、事后反馈}
+      trigger: {event_type: 工单办结}
+      steps: [{event_type: 诉求反馈}]
+      settle: {workdays: 20, reason: 原文未规定时限，判定前留出20个工作日；只推迟判定、不作为期限}
+      """
+    假如事件
+      | case_id | event_type | timestamp        |
+      | 已满    | 工单办结   | 2021-04-09 09:00 |
+      | 未满    | 工单办结   | 2021-04-28 09:00 |
+      | 补做    | 工单办结   | 2021-04-09 09:00 |
+      | 补做    | 诉求反馈   | 2021-05-20 09:00 |
+    当截至 "2021-05-20 18:00" 检查
+    那么违规为
+      | case_id | type         |
+      | 已满    | missing_step |
+    而且未判定为
+      | reason  | count |
+      | not_due | 1     |

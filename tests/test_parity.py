@@ -303,7 +303,8 @@ def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
 
 
 #: Rules that use the keys added for issue 13 that ``watch`` runs: cancel, pause pairs
-#: with caps (also read from the pause event), extensions with a total cap, restarts.
+#: with caps (also read from the pause event), extensions with a total cap, restarts,
+#: settle.
 AMENDED = {
     "CX-1": """
         kind: deadline
@@ -378,6 +379,29 @@ AMENDED = {
         resume: {event_type: 恢复}
         pause_max: {workdays_from: 延长工作日}
         restart: {event_type: 补正}
+    """,
+    "ST-1": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, {event_type: 反馈}]
+        ordered: true
+        settle: {workdays: 2, reason: 测试用的判定前等待时间}
+        cancel: {event_type: 撤回}
+    """,
+    "ST-2": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        distinct: 形式
+        settle: {days: 3, reason: 测试用的判定前等待时间}
+        cancel: {event_type: 撤回}
+    """,
+    "ST-3": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 办结}]
+        settle: {workdays_from: 承诺时限, reason: 测试用的判定前等待时间}
     """,
 }
 

@@ -105,7 +105,12 @@ def _case_filter_lines(r: Any) -> list[str]:
 
 
 def _within(r: Any) -> list[str]:
-    return [f"时限：{r.within.describe()}"] if getattr(r, "within", None) else []
+    """The limit, or the stated fair time (``settle``) and why."""
+    if getattr(r, "within", None):
+        return [f"时限：{r.within.describe()}"]
+    if getattr(r, "settle", None):
+        return [f"判定前等待：{r.settle.describe()}（{r.settle.reason}）；此后补做的不算逾期"]
+    return []
 
 
 def _deadline_lines(r: Any) -> list[str]:
@@ -153,7 +158,11 @@ def _ratio_lines(r: Any) -> list[str]:
 def _due_by_lines(r: Any) -> list[str]:
     subjects = (r.subjects.label() if r.subjects else
                 "、".join(f"{s.case_id}（{s.unit}）" if s.unit else s.case_id for s in r.subjects_list))
-    return [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    out = [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    if r.settle:
+        out.append(f"对象事件距截止不足{r.settle.describe()}的，截止顺延至其后{r.settle.describe()}"
+                   f"（{r.settle.reason}）")
+    return out
 
 
 def _periodic_lines(r: Any) -> list[str]:

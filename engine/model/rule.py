@@ -343,6 +343,13 @@ class Duration(_Strict):
         return []
 
 
+class Settle(Duration):
+    """A stated fair time (``settle``): an incomplete case is judged only once this much has
+    passed since its opening event; not a deadline (a step done later is not late)."""
+
+    reason: Annotated[str, Field(min_length=1)]
+
+
 class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]]):
     """An extension: a matcher for the extension event plus ``workdays_from: ATTR``."""
 
@@ -505,7 +512,7 @@ class RuleBase(_Strict):
         return out
 
     #: Names of the duration-valued keys of this kind.
-    duration_keys: ClassVar[tuple[str, ...]] = ("within", "grace")
+    duration_keys: ClassVar[tuple[str, ...]] = ("within", "settle", "grace")
 
     def durations(self) -> list[tuple[tuple[Any, ...], Duration]]:
         out = [((k,), getattr(self, k)) for k in self.duration_keys
@@ -628,12 +635,20 @@ class DeadlineRule(RuleBase):
         return out
 
 
+def _within_or_settle(rule: RuleBase) -> list[tuple[tuple[Any, ...], str]]:
+    """A case has a limit (``within``) or a fair time before it is judged (``settle``), not both."""
+    if getattr(rule, "within", None) is not None and getattr(rule, "settle", None) is not None:
+        return [(("settle",), "give within (a limit) or settle (a fair time before judging), not both")]
+    return []
+
+
 class SequenceRule(RuleBase):
     kind: Literal["sequence"]
     trigger: Matcher
     steps: Annotated[list[Matcher], Field(min_length=1)]
     ordered: bool = False
     within: Duration | None = None
+    settle: Settle | None = None
     only_if: AnyMatcher | None = None
     exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
@@ -643,6 +658,9 @@ class SequenceRule(RuleBase):
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.trigger)
 
+    def _kind_problems(self):
+        return _within_or_settle(self)
+
 
 class MinCountRule(RuleBase):
     kind: Literal["min_count"]
@@ -651,6 +669,7 @@ class MinCountRule(RuleBase):
     at_least: Annotated[int, Field(ge=1)]
     distinct: Annotated[str, Field(min_length=1)] | None = None
     within: Duration | None = None
+    settle: Settle | None = None
     only_if: AnyMatcher | None = None
     exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
@@ -659,6 +678,9 @@ class MinCountRule(RuleBase):
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.subject)
+
+    def _kind_problems(self):
+        return _within_or_settle(self)
 
     def _extra_attributes(self) -> list[str]:
         return [self.distinct] if self.distinct else []
@@ -697,6 +719,7 @@ class DueByRule(RuleBase):
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     required: Matcher
     by: Date
+    settle: Settle | None = None
     only_if: AnyMatcher | None = None
     exclude: AnyMatcher | None = None
     cancel: AnyMatcher | None = None
@@ -713,6 +736,8 @@ class DueByRule(RuleBase):
             out.append(((), "a due_by rule has exactly one of subjects or subjects_list"))
         if self.subjects_list is not None and self.where is not None:
             out.append((("where",), "where applies to subject events; subjects_list has none"))
+        if self.subjects_list is not None and self.settle is not None:
+            out.append((("settle",), "settle counts from the subject event; subjects_list has none"))
         if self.subjects_list:
             seen = set()
             for i, s in enumerate(self.subjects_list):

@@ -148,11 +148,11 @@ class Case:
         return cls(*args)
 
     def unreadable_limit(self, rule: RuleBase) -> Quality | None:
-        """A ``within`` read from the opening event's attribute that is blank or not a whole
-        number: the case cannot be judged (``check``'s ``bad_limit``)."""
-        within = getattr(rule, "within", None)
-        if within is not None and self.limit is None:
-            return ("bad_limit", within.workdays_from, self.line)
+        """A ``within`` (or ``settle``) read from the opening event's attribute that is blank
+        or not a whole number: the case cannot be judged (``check``'s ``bad_limit``)."""
+        timing = getattr(rule, "within", None) or getattr(rule, "settle", None)
+        if timing is not None and self.limit is None:
+            return ("bad_limit", timing.workdays_from, self.line)
         return None
 
     # -- persistence ------------------------------------------------------------------
@@ -438,11 +438,12 @@ class SequenceCase(Case):
         bad = self.unreadable_limit(rule)
         if bad is not None:
             return Verdict(None, final=True, quality=(bad,))
+        complete = all(s is not None for s in self.steps)
+        if rule.settle is not None:
+            return self._settled(rule, pos, as_of, complete)
         due = None
         if rule.within is not None:
-            base_pos = pos.pos(self.start)
-            due = pos.time_at(base_pos + self.limit, base_pos, self.start)
-        complete = all(s is not None for s in self.steps)
+            due = count_due(pos, self.start, self.limit)
         if self.cancelled(max(self.steps) if complete else None, due):
             return Verdict(None, final=True, due=due)
         labels = _labels(rule)
@@ -463,6 +464,23 @@ class SequenceCase(Case):
         # without `within` an incomplete case is judged at as_of: the end of the input. In
         # between, what was said at the last end (with --state, before a restart) stands.
         return Verdict("missing_step" if at_end else self.announced, actual=missing)
+
+    def _settled(self, rule: SequenceRule, pos: Positions, as_of: int, complete: bool) -> Verdict:
+        """With ``settle``: incomplete, judged only once the fair time has passed (a step may
+        still come, so never final); complete, judged then, never late."""
+        labels = _labels(rule)
+        settled = count_due(pos, self.start, self.limit)
+        if self.cancelled(max(self.steps) if complete else None, settled):
+            return Verdict(None, final=True)
+        if complete:
+            if rule.ordered and any(a > b for a, b in zip(self.steps, self.steps[1:])):
+                return Verdict("out_of_order", final=True, actual="；".join(
+                    f"{m} {sql_time_text(s)}" for m, s in zip(labels, self.steps)))
+            return Verdict(None, final=True)
+        if as_of <= settled:
+            return Verdict(None, next_at=settled)
+        return Verdict("missing_step", actual="、".join(
+            m for m, s in zip(labels, self.steps) if s is None))
 
 
 class CountCase(Case):
@@ -519,6 +537,13 @@ class CountCase(Case):
         n = len(self.items)
         if n >= rule.at_least:
             return Verdict(None, final=True, due=self.due, actual=n)
+        if rule.settle is not None:     # counted up to as_of, judged once the fair time passed
+            settled = count_due(pos, self.start, self.limit)
+            if self.cancelled(None, settled):
+                return Verdict(None, final=True, actual=n)
+            if as_of <= settled:
+                return Verdict(None, next_at=settled)
+            return Verdict("insufficient", actual=n)
         if self.cancelled(None, self.due):
             return Verdict(None, final=True, due=self.due, actual=n)
         if self.due is not None:

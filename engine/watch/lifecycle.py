@@ -53,7 +53,8 @@ class Lifecycle:
         self.window: dict[int, tuple[int | None, int | None]] = {}
         self.window_end: dict[int, int] = {}
         for r in compiled:
-            within = self.within[r.index] = r.plan.within
+            # how long a case has (within), or waits before it is judged (settle)
+            within = self.within[r.index] = r.plan.within or r.plan.settle
             if within is not None:
                 self.positions[r.index] = Positions(calendar, within.unit)
             window = r.plan.window
@@ -172,7 +173,8 @@ class Lifecycle:
 
     def end_of_input(self) -> None:
         """The end of the input is the ``as_of`` of a replay: cases that are judged only at
-        ``as_of`` (a sequence or min_count without ``within``) are judged now."""
+        ``as_of`` (a sequence or min_count with neither ``within`` nor ``settle``) are
+        judged now."""
         self.judge_changed()
         for serial in sorted(self.cases):
             case = self.cases.get(serial)
