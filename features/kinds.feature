@@ -228,3 +228,29 @@
     而且未判定为
       | reason  | count |
       | not_due | 1     |
+
+  场景: 比例指标的达标条件须在本期结束前满足，次年才开通的不计入本年（比例规则期末）
+    假如规则
+      """
+      id: F-RATIO-END
+      title: 政务服务事项网上可办率
+      kind: ratio
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 网上可办率达到100%}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      population: {event_type: 政务服务事项发布}
+      condition: {event_type: 网上办理开通}
+      at_least: 1.0
+      group_by: [unit]
+      period: year
+      """
+    假如事件
+      | case_id | event_type       | timestamp        | unit   |
+      | 甲1     | 政务服务事项发布 | 2021-02-01 09:00 | 武冈市 |
+      | 甲1     | 网上办理开通     | 2021-12-31 17:00 | 武冈市 |
+      | 乙1     | 政务服务事项发布 | 2021-02-01 09:00 | 隆回县 |
+      | 乙1     | 网上办理开通     | 2022-01-04 09:00 | 隆回县 |
+    当截至 "2022-01-10 00:00" 检查
+    那么违规为
+      | unit   | period | type            |
+      | 隆回县 | 2021   | below_threshold |

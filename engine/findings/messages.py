@@ -150,6 +150,11 @@ def _ratio_lines(r: Any) -> list[str]:
         out.append(f"分组：{'、'.join(r.group_by)}")
     if r.period:
         out.append(f"周期：{_EVERY[r.period]}")
+    if r.condition:
+        out.append(f"达标条件须在周期结束后{r.grace.describe()}内满足" if r.grace
+                   else "达标条件须在周期结束前满足")
+    elif r.grace:
+        out.append(f"宽限：周期结束后{r.grace.describe()}")
     if r.exclude:
         out.append(f"不计入：有{alternatives_label(r.exclude)}的")
     return out

@@ -343,6 +343,38 @@ class Duration(_Strict):
         return []
 
 
+class Grace(Duration):
+    """How long after a period's end its events may still come: a duration, or
+    ``{months: N}`` — the period's last day plus N calendar months, to the end of that month
+    (12-31 + 1 → 01-31; a quarter ending 06-30 + 3 → 09-30), which no count of days reaches
+    in every year."""
+
+    months: Annotated[int, Field(ge=0)] | None = None
+
+    @property
+    def unit(self) -> str:
+        return "months" if self.months is not None else super().unit
+
+    @property
+    def amount(self) -> float | None:
+        return self.months if self.months is not None else super().amount
+
+    def describe(self) -> str:
+        if self.months is not None:
+            return f"{self.months}个月（至该月末）"
+        return super().describe()
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        given = [k for k in ("workdays", "days", "hours", "workdays_from", "months")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            return [((), "a grace has exactly one of workdays, days, hours, months"
+                     + (f" (found {', '.join(given)})" if given else ""))]
+        if self.workdays_from:
+            return [(("workdays_from",), "grace is a fixed duration (workdays, days, hours or months)")]
+        return []
+
+
 class Settle(Duration):
     """A stated fair time (``settle``): an incomplete case is judged only once this much has
     passed since its opening event; not a deadline (a step done later is not late)."""
@@ -694,6 +726,7 @@ class RatioRule(RuleBase):
     at_least: Annotated[float, Field(ge=0, le=1)]
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     period: Literal["year", "quarter", "month"] | None = None
+    grace: Grace | None = None
     exclude: AnyMatcher | None = None
 
     matcher_keys: ClassVar = ("population", "condition", "exclude")
@@ -755,7 +788,7 @@ class PeriodicRule(RuleBase):
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     units: Annotated[list[str], Field(min_length=1)] | None = None
     period_of: Annotated[str, Field(min_length=1)] | None = None
-    grace: Duration | None = None
+    grace: Grace | None = None
 
     matcher_keys: ClassVar = ("event",)
 
@@ -773,8 +806,6 @@ class PeriodicRule(RuleBase):
         out = []
         if self.units is not None and self.groups != ["unit"]:
             out.append((("units",), "units lists units: it needs group_by [unit] (the default)"))
-        if self.grace is not None and self.grace.workdays_from:
-            out.append((("grace",), "grace is a fixed duration (workdays, days or hours)"))
         return out
 
 
