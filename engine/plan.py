@@ -217,11 +217,20 @@ class Window:
 
 
 def window_of(rule: RuleBase) -> Window:
+    """When an opening event counts: the ``effective`` window, or for a ``due_by`` rule its
+    ``subjects_window`` when given (subjects listed before the plan year are still due)."""
+    subjects = getattr(rule, "subjects_window", None)
+    if subjects is not None:
+        start = subjects.from_ if isinstance(subjects.from_, dt.date) else None
+        return _days(start, subjects.to or rule.by)
     eff = rule.effective
-    if eff is None:
-        return Window()
-    return Window(dt.datetime.combine(eff.from_, dt.time()) if eff.from_ else None,
-                  dt.datetime.combine(eff.to + dt.timedelta(days=1), dt.time()) if eff.to else None)
+    return Window() if eff is None else _days(eff.from_, eff.to)
+
+
+def _days(first: dt.date | None, last: dt.date | None) -> Window:
+    """The window of whole days from ``first`` to ``last`` (None: no bound)."""
+    return Window(dt.datetime.combine(first, dt.time()) if first else None,
+                  dt.datetime.combine(last + dt.timedelta(days=1), dt.time()) if last else None)
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,28 @@
     那么违规为
       | unit   | period | type            |
       | 隆回县 | 2021   | below_threshold |
+
+  场景: 上年公布的事项也须在截止日前完成（限期完成的对象时间）
+    假如规则
+      """
+      id: F-SUBJECTS
+      title: 第三批一件事一次办事项4月1日前上线
+      kind: due_by
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保第三批事项于4月1日前上线运行}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      subjects: {event_type: 一件事事项公布}
+      required: {event_type: 一件事事项上线}
+      by: 2021-04-01
+      subjects_window: {from: any}
+      """
+    假如事件
+      | case_id | event_type     | timestamp        |
+      | 上年    | 一件事事项公布 | 2020-12-15 09:00 |
+      | 上年    | 一件事事项上线 | 2021-04-02 09:00 |
+      | 本年    | 一件事事项公布 | 2021-01-20 09:00 |
+      | 本年    | 一件事事项上线 | 2021-03-20 09:00 |
+    当截至 "2021-05-01 00:00" 检查
+    那么违规为
+      | case_id | type |
+      | 上年    | late |

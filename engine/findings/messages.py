@@ -164,6 +164,9 @@ def _due_by_lines(r: Any) -> list[str]:
     subjects = (r.subjects.label() if r.subjects else
                 "、".join(f"{s.case_id}（{s.unit}）" if s.unit else s.case_id for s in r.subjects_list))
     out = [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    if r.subjects_window:
+        first = r.subjects_window.from_
+        out.append(f"对象事件的时间：{'不限' if first == 'any' else first}，至{r.subjects_window.to or r.by}")
     if r.settle:
         out.append(f"对象事件距截止不足{r.settle.describe()}的，截止顺延至其后{r.settle.describe()}"
                    f"（{r.settle.reason}）")

@@ -442,6 +442,16 @@ class Effective(_Strict):
         return None
 
 
+class SubjectsWindow(_Strict):
+    """Dates (inclusive) in which a ``due_by`` subject event must fall: ``from`` a date or
+    ``any`` (however long ago it was listed), ``to`` a date (default: the rule's ``by``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+    from_: Union[Literal["any"], Date] = Field(alias="from")
+    to: Date | None = None
+
+
 class Expectation(_Strict):
     """One expected finding of an example: ``{case_id, type}`` or ``{unit, period, type}``."""
 
@@ -752,6 +762,7 @@ class DueByRule(RuleBase):
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     required: Matcher
     by: Date
+    subjects_window: SubjectsWindow | None = None
     settle: Settle | None = None
     only_if: AnyMatcher | None = None
     exclude: AnyMatcher | None = None
@@ -771,6 +782,14 @@ class DueByRule(RuleBase):
             out.append((("where",), "where applies to subject events; subjects_list has none"))
         if self.subjects_list is not None and self.settle is not None:
             out.append((("settle",), "settle counts from the subject event; subjects_list has none"))
+        if self.subjects_list is not None and self.subjects_window is not None:
+            out.append((("subjects_window",), "subjects_window places subject events; "
+                        "subjects_list has none"))
+        window = self.subjects_window
+        if window is not None and isinstance(window.from_, dt.date) \
+                and window.from_ > (window.to or self.by):
+            out.append((("subjects_window", "to" if window.to else "from"),
+                        "subjects_window ends before it starts"))
         if self.subjects_list:
             seen = set()
             for i, s in enumerate(self.subjects_list):
