@@ -142,8 +142,9 @@ def _deadline_roles(rule: DeadlineRule) -> list[Role]:
 
 
 def _sequence_roles(rule: SequenceRule) -> list[Role]:
-    return ([_opening(rule, rule.trigger)] + [Role("step", m, i) for i, m in enumerate(rule.steps)]
-            + _case_filters(rule))
+    steps = [Role("step", m, i, alt=j if isinstance(step, list) else None)
+             for i, step in enumerate(rule.steps) for j, m in enumerate(alternatives(step))]
+    return [_opening(rule, rule.trigger)] + steps + _case_filters(rule)
 
 
 def _min_count_roles(rule: MinCountRule) -> list[Role]:
@@ -235,16 +236,18 @@ def _days(first: dt.date | None, last: dt.date | None) -> Window:
 
 @dataclass(frozen=True)
 class Limit:
-    """A number of ``unit``s (workdays, days, hours): fixed (``amount``), or read from the
-    ``attribute`` of the event that opens the case or grants it (whole working days)."""
+    """A number of ``unit``s (workdays, days, hours, months): fixed (``amount``), or read
+    from the ``attribute`` of the event that opens the case or grants it (whole working
+    days), ``default`` when that attribute is blank or absent."""
 
     unit: str
     amount: int | float | None = None
     attribute: str | None = None
+    default: int | None = None
 
 
 def limit_of(duration: Duration) -> Limit:
     if duration.workdays_from:
-        return Limit(duration.unit, attribute=duration.workdays_from)
+        return Limit(duration.unit, attribute=duration.workdays_from, default=duration.default)
     amount = duration.amount
     return Limit(duration.unit, float(amount) if duration.unit == "hours" else int(amount))

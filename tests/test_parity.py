@@ -304,7 +304,7 @@ def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
 
 #: Rules that use the keys added for issue 13 that ``watch`` runs: cancel, pause pairs
 #: with caps (also read from the pause event), extensions with a total cap, restarts,
-#: settle.
+#: settle, limits with a default, step alternatives.
 AMENDED = {
     "CX-1": """
         kind: deadline
@@ -402,6 +402,23 @@ AMENDED = {
         trigger: {event_type: 受理}
         steps: [{event_type: 办结}]
         settle: {workdays_from: 承诺时限, reason: 测试用的判定前等待时间}
+    """,
+    "DF-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: [办结, 答复]}
+        within: {workdays_from: 承诺时限, default: 3}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {workdays_from: 延长工作日, default: 1}
+        warn_at: 0.5
+    """,
+    "SA-1": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, [{event_type: 办结}, {event_type: 答复, 结果: 满意}]]
+        ordered: true
+        within: {days: 3}
     """,
 }
 

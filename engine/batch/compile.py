@@ -19,7 +19,8 @@ import jinja2
 
 from ..data.sqltext import quote_ident, quote_string
 from ..findings.report import EVIDENCE_FIRST
-from ..model.rule import Matcher, RuleBase, value_date, value_text, value_timestamp
+from ..model.rule import (Matcher, RuleBase, alternatives_label, value_date, value_text,
+                          value_timestamp)
 from ..plan import Limit, plan_rule
 
 TEMPLATES = Path(__file__).resolve().parent / "sql"
@@ -159,19 +160,27 @@ class _Compiler:
         return self.params.bind(value)
 
     def limit(self, limit: Limit, alias: str) -> str:
-        """The amount of a limit: bound, or read from the attribute of event ``alias`` (NULL
-        when it is blank or not a whole number)."""
-        if limit.attribute:
-            return f"TRY_CAST({self.col(alias, limit.attribute)} AS INTEGER)"
-        return self.bind(limit.amount)
+        """The amount of a limit: bound, or read from the attribute of event ``alias``: its
+        ``default`` when blank, NULL when blank without one or not a whole number."""
+        if not limit.attribute:
+            return self.bind(limit.amount)
+        column = self.col(alias, limit.attribute)
+        read = f"TRY_CAST({column} AS INTEGER)"
+        if limit.default is None:
+            return read
+        return f"(CASE WHEN {self._blank(column)} THEN {self.bind(limit.default)} ELSE {read} END)"
 
     def unreadable(self, limit: Limit, alias: str) -> str:
         """Whether event ``alias`` gives a limit read from an attribute that is not a whole
-        number (blank is not unreadable: it gives none)."""
+        number (blank is not unreadable: it gives none, or the default)."""
         if not limit.attribute:
             return "FALSE"
         column = self.col(alias, limit.attribute)
-        return f"({column} IS NOT NULL AND TRY_CAST({column} AS INTEGER) IS NULL)"
+        return f"(NOT {self._blank(column)} AND TRY_CAST({column} AS INTEGER) IS NULL)"
+
+    @staticmethod
+    def _blank(column: str) -> str:
+        return f"({column} IS NULL OR trim(CAST({column} AS VARCHAR)) = '')"
 
     def effective(self, ts: str) -> str:
         """``ts`` in the rule's effective window (``plan.Window``)."""
@@ -198,7 +207,7 @@ class _Compiler:
             narrow=self.narrow(), rule=self.rule, plan=self.plan, col=self.col, match=self.match,
             opening=self.opening, bind=self.bind, limit=self.limit, unreadable=self.unreadable,
             effective=self.effective,
-            q=quote_ident, ceil=math.ceil, **extra)
+            q=quote_ident, ceil=math.ceil, label=alternatives_label, **extra)
 
 
 def evidence_event_sql(columns: Collection[str]) -> str:

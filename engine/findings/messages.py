@@ -133,7 +133,7 @@ def _deadline_lines(r: Any) -> list[str]:
 def _sequence_lines(r: Any) -> list[str]:
     joiner = " → " if r.ordered else "、"
     return [f"触发事件：{r.trigger.label()}",
-            f"须有环节：{joiner.join(s.label() for s in r.steps)}" + ("（按顺序）" if r.ordered else ""),
+            f"须有环节：{joiner.join(alternatives_label(s) for s in r.steps)}" + ("（按顺序）" if r.ordered else ""),
             *_within(r)]
 
 
@@ -148,6 +148,8 @@ def _ratio_lines(r: Any) -> list[str]:
     out = [f"总体：{r.population.label()}", f"达标：{met}", f"比例不低于：{r.at_least:.0%}"]
     if r.group_by:
         out.append(f"分组：{'、'.join(r.group_by)}")
+    if r.lead_unit:
+        out.append(f"全市一个比例，结果写给牵头单位：{r.lead_unit}")
     if r.period:
         out.append(f"周期：{_EVERY[r.period]}")
     if r.condition:
@@ -175,6 +177,8 @@ def _due_by_lines(r: Any) -> list[str]:
 
 def _periodic_lines(r: Any) -> list[str]:
     out = [f"{_EVERY[r.every]}至少{r.at_least}次：{r.event.label()}"]
+    if r.lead_unit:
+        out.append(f"全市合计，结果写给牵头单位：{r.lead_unit}")
     if r.units:
         out.append(f"单位：{'、'.join(r.units)}")
     if r.grace:

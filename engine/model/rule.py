@@ -301,7 +301,9 @@ def alternatives_label(value: Matcher | list[Matcher]) -> str:
 
 
 class Duration(_Strict):
-    """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``."""
+    """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``, the
+    last optionally with ``default: N``: the working days when the attribute is blank or
+    absent (法律、法规另有规定的 read from the case, the general limit otherwise)."""
 
     # at most about a hundred years: a limit beyond that is a typo, and a count that large
     # overflows the date arithmetic of both engines
@@ -309,6 +311,7 @@ class Duration(_Strict):
     days: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
     hours: Annotated[float, Field(ge=0, le=MAX_DAYS * 24)] | None = None
     workdays_from: Annotated[str, Field(min_length=1)] | None = None
+    default: Annotated[int, Field(ge=0)] | None = None
 
     @property
     def unit(self) -> str:
@@ -329,7 +332,8 @@ class Duration(_Strict):
 
     def describe(self) -> str:
         if self.workdays_from:
-            return f"{self.workdays_from}所载工作日"
+            fallback = f"（未载的按{self.default}个工作日）" if self.default is not None else ""
+            return f"{self.workdays_from}所载工作日{fallback}"
         n = self.amount
         n_text = f"{n:g}"
         return {"workdays": f"{n_text}个工作日", "days": f"{n_text}日", "hours": f"{n_text}小时"}[self.unit]
@@ -340,6 +344,9 @@ class Duration(_Strict):
         if len(given) != 1:
             return [((), "a duration has exactly one of workdays, days, hours, workdays_from"
                      + (f" (found {', '.join(given)})" if given else ""))]
+        if self.default is not None and self.workdays_from is None:
+            return [(("default",), "default is the number when workdays_from's attribute is "
+                     "blank: give workdays_from")]
         return []
 
 
@@ -370,8 +377,9 @@ class Grace(Duration):
         if len(given) != 1:
             return [((), "a grace has exactly one of workdays, days, hours, months"
                      + (f" (found {', '.join(given)})" if given else ""))]
-        if self.workdays_from:
-            return [(("workdays_from",), "grace is a fixed duration (workdays, days, hours or months)")]
+        if self.workdays_from or self.default is not None:
+            return [(("workdays_from" if self.workdays_from else "default",),
+                     "grace is a fixed duration (workdays, days, hours or months)")]
         return []
 
 
@@ -687,7 +695,9 @@ def _within_or_settle(rule: RuleBase) -> list[tuple[tuple[Any, ...], str]]:
 class SequenceRule(RuleBase):
     kind: Literal["sequence"]
     trigger: Matcher
-    steps: Annotated[list[Matcher], Field(min_length=1)]
+    #: each step a matcher, or a list of alternatives (done by the first event matching any)
+    steps: Annotated[list[Union[Matcher, Annotated[list[Matcher], Field(min_length=2)]]],
+                     Field(min_length=1)]
     ordered: bool = False
     within: Duration | None = None
     settle: Settle | None = None
@@ -735,6 +745,7 @@ class RatioRule(RuleBase):
     value: RatioValue | None = None
     at_least: Annotated[float, Field(ge=0, le=1)]
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    lead_unit: Annotated[str, Field(min_length=1)] | None = None
     period: Literal["year", "quarter", "month"] | None = None
     grace: Grace | None = None
     exclude: AnyMatcher | None = None
@@ -751,9 +762,12 @@ class RatioRule(RuleBase):
         return names
 
     def _kind_problems(self):
+        out = []
         if (self.condition is None) == (self.value is None):
-            return [((), "a ratio rule has exactly one of condition or value")]
-        return []
+            out.append(((), "a ratio rule has exactly one of condition or value"))
+        if self.lead_unit is not None and self.group_by is not None:
+            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by"))
+        return out
 
 
 class DueByRule(RuleBase):
@@ -806,6 +820,7 @@ class PeriodicRule(RuleBase):
     at_least: Annotated[int, Field(ge=1)] = 1
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     units: Annotated[list[str], Field(min_length=1)] | None = None
+    lead_unit: Annotated[str, Field(min_length=1)] | None = None
     period_of: Annotated[str, Field(min_length=1)] | None = None
     grace: Grace | None = None
 
@@ -816,7 +831,8 @@ class PeriodicRule(RuleBase):
 
     @property
     def groups(self) -> list[str]:
-        return self.group_by or ["unit"]
+        """The attributes a group is made of (none: one city-wide group, ``lead_unit``)."""
+        return [] if self.lead_unit is not None else (self.group_by or ["unit"])
 
     def _extra_attributes(self) -> list[str]:
         return list(self.groups) + ([self.period_of] if self.period_of else [])
@@ -825,6 +841,9 @@ class PeriodicRule(RuleBase):
         out = []
         if self.units is not None and self.groups != ["unit"]:
             out.append((("units",), "units lists units: it needs group_by [unit] (the default)"))
+        if self.lead_unit is not None and (self.group_by is not None or self.units is not None):
+            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by "
+                        "or units"))
         return out
 
 

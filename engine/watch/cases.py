@@ -22,7 +22,7 @@ from typing import Any
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError
 from ..model.rule import (DeadlineRule, ForbiddenRule, MinCountRule, RequiredFieldsRule, RuleBase,
-                          SequenceRule)
+                          SequenceRule, alternatives_label)
 from .times import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
@@ -559,7 +559,7 @@ _LABELS: dict[int, tuple[SequenceRule, list[str]]] = {}
 def _labels(rule: SequenceRule) -> list[str]:
     found = _LABELS.get(id(rule))
     if found is None or found[0] is not rule:
-        found = _LABELS[id(rule)] = (rule, [m.label() for m in rule.steps])
+        found = _LABELS[id(rule)] = (rule, [alternatives_label(m) for m in rule.steps])
     return found[1]
 
 

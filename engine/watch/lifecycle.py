@@ -92,8 +92,11 @@ class Lifecycle:
         within = self.within[r]
         limit: float | None = None
         if within is not None:      # None when unreadable: the case is a data-quality finding
-            limit = self.casts.integer(ev.values.get(within.attribute)) if within.attribute \
-                else within.amount
+            if within.attribute:
+                raw = ev.values.get(within.attribute)
+                limit = within.default if raw is None else self.casts.integer(raw)
+            else:
+                limit = within.amount
         # numbered by the opening event, so that ties are broken the same way however the
         # input was cut into batches
         args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit, ev.line)
@@ -297,13 +300,13 @@ class Lifecycle:
 
     def _pause_cap(self, r: int, pair: int, ev: StreamEvent) -> int | None:
         """The cap of a pause (None: uncapped), read from the pause event when the rule says
-        so (blank: none); ``BAD_CAP`` when not a whole number (a data-quality finding)."""
+        so (blank: its default, or none); ``BAD_CAP`` when not a whole number."""
         cap = self.compiled[r].plan.pause_caps[pair]
         if cap is None or not cap.attribute:
             return None if cap is None else int(cap.amount)
         raw = ev.values.get(cap.attribute)
         if raw is None:
-            return None
+            return cap.default
         value = self.casts.integer(raw)
         return BAD_CAP if value is None else value
 
