@@ -341,6 +341,8 @@ def rules_show(rule_id, rules) -> None:
                f"级别：{severity_label(rule.severity)}（{SEVERITY_WORDS[rule.severity]}）")
     click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
     click.echo(f"原文：“{rule.source.quote}”")
+    if rule.notes:
+        click.echo(f"说明：{rule.notes}")
     if rule.effective:
         click.echo(f"适用期间：{effective_text(rule)}")
     for line in rule_lines(rule):

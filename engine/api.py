@@ -402,7 +402,8 @@ def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases:
         results.append(RuleResult(
             id=rule.id, title=rule.title, kind=rule.kind, severity=rule.severity,
             source=rule.source.model_dump(), checked=checked, violations=len(found),
-            warnings=len(warned), path=shown_path(o.loaded.path), not_judged=not_judged))
+            warnings=len(warned), path=shown_path(o.loaded.path), not_judged=not_judged,
+            notes=rule.notes))
         for unit, n in o.checked_by_unit.items():
             if keep(unit):
                 per_unit.setdefault(unit, [0, 0, 0])[0] += n

@@ -100,6 +100,17 @@ def warnings_are(world, datatable):
     assert _findings(world["report"].warnings) == _expected(datatable)
 
 
+@then("未判定为")
+@then("未判定为：")
+def not_judged_are(world, datatable):
+    """How many cases (or groups) each rule did not judge, by reason (``reason``, ``count``)."""
+    got: dict[str, int] = {}
+    for rule in world["report"].rules:
+        for reason, n in rule.not_judged.items():
+            got[reason] = got.get(reason, 0) + n
+    assert got == {row["reason"]: int(row["count"]) for row in _table(datatable)}
+
+
 @then(parsers.parse('案件 {case_id} 的期限是 "{due}"'))
 def due_is(world, case_id, due):
     dues = {v.due for v in world["report"].violations + world["report"].warnings if v.case_id == case_id}

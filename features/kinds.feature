@@ -156,3 +156,126 @@
       | case_id | type          |
       | B       | missing_field |
       | C       | forbidden     |
+
+  场景: 核查为误报的红牌不需追责，只判定补正告知过的申请（排除与适用条件）
+    假如规则
+      """
+      id: F-EXCLUDE
+      title: 超时红牌须追责
+      kind: sequence
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保每牌必查、超时必究}
+      trigger: {event_type: 红牌发出}
+      steps: [{event_type: 红牌追责}]
+      within: {workdays: 10}
+      exclude: {event_type: 红牌核查, 核查结论: 误报}
+      """
+    假如规则
+      """
+      id: F-ONLY-IF
+      title: 补正告知7个工作日内发出
+      kind: deadline
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 7个工作日内一次性告知申请人作出补正}
+      start: {event_type: 公开申请收到}
+      end: {event_type: 补正告知}
+      within: {workdays: 7}
+      only_if: {event_type: 补正告知}
+      """
+    假如事件
+      | case_id | event_type   | timestamp        | 核查结论 |
+      | 误报    | 红牌发出     | 2021-06-01 09:00 |          |
+      | 误报    | 红牌核查     | 2021-06-30 09:00 | 误报     |
+      | 属实    | 红牌发出     | 2021-06-01 09:00 |          |
+      | 属实    | 红牌核查     | 2021-06-02 09:00 | 属实     |
+      | 按期    | 公开申请收到 | 2021-06-01 09:00 |          |
+      | 按期    | 补正告知     | 2021-06-10 09:00 |          |
+      | 迟告知  | 公开申请收到 | 2021-06-01 09:00 |          |
+      | 迟告知  | 补正告知     | 2021-06-11 09:00 |          |
+      | 无需补正 | 公开申请收到 | 2021-06-01 09:00 |          |
+    当截至 "2021-07-15 00:00" 检查
+    那么违规为
+      | case_id | type         |
+      | 属实    | missing_step |
+      | 迟告知  | late         |
+    而且未判定为
+      | reason       | count |
+      | excluded     | 1     |
+      | out_of_scope | 1     |
+
+  场景: 原文未规定时限的环节留出20个工作日再判定，此后补做的不算逾期（判定前等待）
+    假如规则
+      """
+      id: F-SETTLE
+      title: 营商环境诉求办结后反馈
+      kind: sequence
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保限时整改、事后反馈}
+      trigger: {event_type: 工单办结}
+      steps: [{event_type: 诉求反馈}]
+      settle: {workdays: 20, reason: 原文未规定时限，判定前留出20个工作日；只推迟判定、不作为期限}
+      """
+    假如事件
+      | case_id | event_type | timestamp        |
+      | 已满    | 工单办结   | 2021-04-09 09:00 |
+      | 未满    | 工单办结   | 2021-04-28 09:00 |
+      | 补做    | 工单办结   | 2021-04-09 09:00 |
+      | 补做    | 诉求反馈   | 2021-05-20 09:00 |
+    当截至 "2021-05-20 18:00" 检查
+    那么违规为
+      | case_id | type         |
+      | 已满    | missing_step |
+    而且未判定为
+      | reason  | count |
+      | not_due | 1     |
+
+  场景: 比例指标的达标条件须在本期结束前满足，次年才开通的不计入本年（比例规则期末）
+    假如规则
+      """
+      id: F-RATIO-END
+      title: 政务服务事项网上可办率
+      kind: ratio
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 网上可办率达到100%}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      population: {event_type: 政务服务事项发布}
+      condition: {event_type: 网上办理开通}
+      at_least: 1.0
+      group_by: [unit]
+      period: year
+      """
+    假如事件
+      | case_id | event_type       | timestamp        | unit   |
+      | 甲1     | 政务服务事项发布 | 2021-02-01 09:00 | 武冈市 |
+      | 甲1     | 网上办理开通     | 2021-12-31 17:00 | 武冈市 |
+      | 乙1     | 政务服务事项发布 | 2021-02-01 09:00 | 隆回县 |
+      | 乙1     | 网上办理开通     | 2022-01-04 09:00 | 隆回县 |
+    当截至 "2022-01-10 00:00" 检查
+    那么违规为
+      | unit   | period | type            |
+      | 隆回县 | 2021   | below_threshold |
+
+  场景: 上年公布的事项也须在截止日前完成（限期完成的对象时间）
+    假如规则
+      """
+      id: F-SUBJECTS
+      title: 第三批一件事一次办事项4月1日前上线
+      kind: due_by
+      severity: error
+      source: {document: 测试, number: 测试, clause: 一、, quote: 确保第三批事项于4月1日前上线运行}
+      effective: {from: 2021-01-01, to: 2021-12-31}
+      subjects: {event_type: 一件事事项公布}
+      required: {event_type: 一件事事项上线}
+      by: 2021-04-01
+      subjects_window: {from: any}
+      """
+    假如事件
+      | case_id | event_type     | timestamp        |
+      | 上年    | 一件事事项公布 | 2020-12-15 09:00 |
+      | 上年    | 一件事事项上线 | 2021-04-02 09:00 |
+      | 本年    | 一件事事项公布 | 2021-01-20 09:00 |
+      | 本年    | 一件事事项上线 | 2021-03-20 09:00 |
+    当截至 "2021-05-01 00:00" 检查
+    那么违规为
+      | case_id | type |
+      | 上年    | late |

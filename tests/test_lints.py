@@ -93,8 +93,9 @@ def test_a_national_rule_has_no_end(tmp_path):
 
 
 def test_the_key_order_comes_from_the_model():
-    assert key_order("sequence") == ("id", "title", "kind", "severity", "source", "effective",
-                                     "where", "trigger", "steps", "ordered", "within", "examples")
+    assert key_order("sequence") == ("id", "title", "kind", "severity", "source", "notes",
+                                     "effective", "where", "trigger", "steps", "ordered", "within",
+                                     "settle", "only_if", "exclude", "cancel", "examples")
 
 
 @pytest.mark.parametrize("quote, severity", [
@@ -138,3 +139,30 @@ def test_the_largest_share_that_warns_is_named(tmp_path):
     text = GOOD.replace("within: {workdays: 5}", "within: {workdays: 3}\nwarn_at: 0.67")
     (found,) = problems(tmp_path, text)
     assert "largest warn_at that warns: 0.66" in found
+
+
+UNTIMED = GOOD.replace("kind: deadline", "kind: sequence").replace(
+    "start: {event_type: 咨询受理}\nend: {event_type: 咨询答复}\nwithin: {workdays: 5}\n",
+    "trigger: {event_type: 咨询受理}\nsteps: [{event_type: 咨询答复}]\n").replace(
+    "type: late", "type: missing_step").replace("type: overdue_open", "type: missing_step")
+
+
+def test_an_untimed_case_rule_of_severity_error_needs_a_limit_or_a_fair_time(tmp_path):
+    found = [p for p in problems(tmp_path, UNTIMED) if "untimed case rule" in p]
+    assert len(found) == 1 and "SY21-FW-28-1.yaml:3:7:" in found[0]
+
+
+def test_a_fair_time_with_its_reason_or_a_warning_is_enough(tmp_path):
+    settled = UNTIMED.replace("steps: [{event_type: 咨询答复}]\n",
+                              "steps: [{event_type: 咨询答复}]\n"
+                              "settle: {workdays: 5, reason: 原文未规定时限，判定前留出5个工作日}\n")
+    hedged = UNTIMED.replace("severity: error", "severity: warning").replace("确保", "力争")
+    assert not [p for p in problems(tmp_path, settled) if "untimed" in p or "settle" in p]
+    assert not [p for p in problems(tmp_path / "w", hedged) if "untimed" in p]
+
+
+def test_a_fair_time_must_say_why(tmp_path):
+    short = UNTIMED.replace("steps: [{event_type: 咨询答复}]\n",
+                            "steps: [{event_type: 咨询答复}]\nsettle: {workdays: 5, reason: 惯例}\n")
+    (found,) = [p for p in problems(tmp_path, short) if "settle.reason" in p]
+    assert "say why this time is fair" in found

@@ -30,7 +30,7 @@ from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.findings.labels import DATA_QUALITY  # noqa: E402
 from govcheck.engine.model.loader import load_rules  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
-from govcheck.engine.watch.cases import STREAM_KINDS  # noqa: E402
+from govcheck.engine.watch.cases import STREAM_KINDS, unsupported_key  # noqa: E402
 
 SOURCE = "source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}"
 
@@ -176,7 +176,8 @@ def random_log(seed: int, types=TYPES, values=VALUES, cases: int | None = None,
 def batch_findings(log: Path, rules: Path, as_of: str) -> tuple[set, set]:
     """``check``'s findings (rule, case, type) and data-quality findings (rule, case,
     reason, detail, row)."""
-    ids = [r.rule.id for r in load_rules([rules]) if r.rule.kind in STREAM_KINDS]
+    ids = [r.rule.id for r in load_rules([rules])
+           if r.rule.kind in STREAM_KINDS and unsupported_key(r.rule) is None]
     report = check(Run(events=[str(log)], rules=[str(rules)], as_of=as_of, rule_ids=ids))
     return ({(v.rule_id, v.case_id, v.type) for v in report.violations + report.warnings},
             {(q.rule_id, q.case_id, q.reason, q.detail, q.row) for q in report.data_quality})
@@ -299,3 +300,137 @@ def test_watch_agrees_with_check_on_generated_logs(seed, year, tmp_path):
     stream = stream_findings(replay(log, rules, folder, shards=4))
     assert batch[0]
     assert_agree(batch, stream, f"seed {seed}, {year}")
+
+
+#: Rules that use the keys added for issue 13 that ``watch`` runs: cancel, pause pairs
+#: with caps (also read from the pause event), extensions with a total cap, restarts,
+#: settle, limits with a default, step alternatives.
+AMENDED = {
+    "CX-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays: 3}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        warn_at: 0.5
+        cancel: [{event_type: 撤回}, {event_type: 退件}]
+    """,
+    "CX-2": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, {event_type: 办结}]
+        within: {days: 4}
+        cancel: {event_type: 撤回}
+    """,
+    "CX-3": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 回访}, {event_type: 反馈}]
+        ordered: true
+        cancel: {event_type: 撤回}
+    """,
+    "CX-4": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        within: {days: 5}
+        cancel: {event_type: 撤回}
+    """,
+    "CX-5": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        distinct: 形式
+        cancel: {event_type: 撤回}
+    """,
+    "MV-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 办结}
+        within: {workdays: 3}
+        pauses:
+          - {pause: {event_type: 中止}, resume: {event_type: 恢复}, max: {workdays: 2}}
+          - {pause: {event_type: 交办}, resume: {event_type: 反馈}}
+        restart: {event_type: 补正}
+        extend: {event_type: 延期, workdays_from: 延长工作日}
+        extend_max: {workdays: 2}
+        warn_at: 0.6
+        cancel: {event_type: 撤回}
+    """,
+    "MV-2": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {days: 2}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {days: 1}
+        restart: {event_type: 补正}
+    """,
+    "MV-3": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: 答复}
+        within: {workdays: 2}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {workdays_from: 延长工作日}
+        restart: {event_type: 补正}
+    """,
+    "ST-1": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, {event_type: 反馈}]
+        ordered: true
+        settle: {workdays: 2, reason: 测试用的判定前等待时间}
+        cancel: {event_type: 撤回}
+    """,
+    "ST-2": """
+        kind: min_count
+        subject: {event_type: 发布}
+        count: {event_type: 解读}
+        at_least: 2
+        distinct: 形式
+        settle: {days: 3, reason: 测试用的判定前等待时间}
+        cancel: {event_type: 撤回}
+    """,
+    "ST-3": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 办结}]
+        settle: {workdays_from: 承诺时限, reason: 测试用的判定前等待时间}
+    """,
+    "DF-1": """
+        kind: deadline
+        start: {event_type: 受理}
+        end: {event_type: [办结, 答复]}
+        within: {workdays_from: 承诺时限, default: 3}
+        pause: {event_type: 中止}
+        resume: {event_type: 恢复}
+        pause_max: {workdays_from: 延长工作日, default: 1}
+        warn_at: 0.5
+    """,
+    "SA-1": """
+        kind: sequence
+        trigger: {event_type: 受理}
+        steps: [{event_type: 交办}, [{event_type: 办结}, {event_type: 答复, 结果: 满意}]]
+        ordered: true
+        within: {days: 3}
+    """,
+}
+
+
+
+@pytest.fixture(scope="module")
+def amended_dir(tmp_path_factory) -> Path:
+    return write_rules(tmp_path_factory.mktemp("amended") / "rules", AMENDED)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_watch_agrees_with_check_on_the_amended_language(seed, amended_dir, tmp_path):
+    batch, stream, _ = compare(seed, tmp_path, amended_dir)
+    assert_agree(batch, stream, f"seed {seed}")

@@ -132,7 +132,7 @@ EXPECTED_SMALL_JSON = """\
   "events": 2,
   "cases": 1,
   "rules": [
-    {"id": "SY21-FW-28-1", "title": "网民咨询问题5个工作日内回复", "kind": "deadline", "severity": "error", "source": {"document": "邵阳市2021年政务管理服务工作要点", "number": "邵市政办函〔2021〕21号", "clause": "八、（二十八）", "quote": "确保网民咨询问题5个工作日回复"}, "checked": 1, "violations": 1, "warnings": 0, "path": "", "not_judged": {}, "status": "judged", "status_reason": null}
+    {"id": "SY21-FW-28-1", "title": "网民咨询问题5个工作日内回复", "kind": "deadline", "severity": "error", "source": {"document": "邵阳市2021年政务管理服务工作要点", "number": "邵市政办函〔2021〕21号", "clause": "八、（二十八）", "quote": "确保网民咨询问题5个工作日回复"}, "checked": 1, "violations": 1, "warnings": 0, "path": "", "not_judged": {}, "status": "judged", "status_reason": null, "notes": null}
   ],
   "violations": [
     {"rule_id": "SY21-FW-28-1", "severity": "error", "case_id": "C2", "unit": "市政务服务中心", "period": null, "type": "late", "due": "2021-10-13 23:59:59", "actual": "2021-10-14 09:00", "message": "第6个工作日才答复", "evidence": [{"event_type": "咨询受理", "timestamp": "2021-09-30 10:00"}]}

@@ -36,7 +36,10 @@ REALDATA = ROOT.parent / "shared" / "realdata"
 #: Every kind with every option the rule language has: pause, resume, restart, extension,
 #: warnings, hours, calendar days, limits read from the log, ordered steps, distinct
 #: counts, listed subjects, ratios by quarter and by month and without a period,
-#: periods of a week with a grace and a period attribute, allowed values, each operator.
+#: periods of a week with a grace and a period attribute, allowed values, each operator;
+#: and the keys issue 13 added: pause pairs with caps (fixed and read from the pause
+#: event), extend_max, limits with a default, cancel, exclude, only_if, settle, step
+#: alternatives, subjects_window, ratio grace and lead_unit, months grace.
 FEATURES = {
     "T-DL-1": """\
         kind: deadline
@@ -88,6 +91,34 @@ FEATURES = {
         pause: {event_type: 投诉中止}
         resume: {event_type: 投诉恢复}
         """,
+    "T-DL-6": """\
+        kind: deadline
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        start: {event_type: 依申请收到}
+        end: {event_type: 依申请答复}
+        within: {workdays: 10}
+        pauses:
+          - {pause: {event_type: 意见征求发出}, resume: {event_type: 意见征求收回}, max: {workdays: 3}}
+          - {pause: {event_type: 补正通知}, resume: {event_type: 补正材料收到}}
+        restart: {event_type: 补正材料收到}
+        extend: {event_type: 答复延期, workdays_from: 延期天数}
+        extend_max: {workdays: 5}
+        warn_at: 0.5
+        cancel: [{event_type: 申请撤回}, {event_type: 视为放弃申请}]
+        """,
+    "T-DL-7": """\
+        kind: deadline
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        start: {event_type: 许可受理}
+        end: {event_type: 许可决定}
+        within: {workdays_from: 法定时限, default: 20}
+        pause: {event_type: 特别程序开始}
+        resume: {event_type: 特别程序结束}
+        pause_max: {workdays_from: 所需工作日, default: 5}
+        exclude: {event_type: 许可受理, 受理方式: 容缺}
+        """,
     "T-SEQ-1": """\
         kind: sequence
         severity: error
@@ -103,6 +134,17 @@ FEATURES = {
         effective: {from: 2021-01-01, to: 2021-12-31}
         trigger: {event_type: 信息形成, 信息类别|contains: 规划}
         steps: [{event_type: 信息发布, 栏目|startswith: 规划}, {event_type: 解读发布}]
+        """,
+    "T-SEQ-3": """\
+        kind: sequence
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        trigger: {event_type: 红牌发出}
+        steps: [{event_type: 红牌核查}, [{event_type: 红牌追责}, {event_type: 红牌核查, 核查结论: 误报}]]
+        ordered: true
+        settle: {workdays: 10, reason: 测试用的判定前等待时间}
+        exclude: {event_type: 红牌撤销}
+        cancel: {event_type: 红牌作废}
         """,
     "T-MIN-1": """\
         kind: min_count
@@ -122,6 +164,18 @@ FEATURES = {
         count: {event_type: 专题更新}
         at_least: 3
         """,
+    "T-MIN-3": """\
+        kind: min_count
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        subject: {event_type: 文件印发}
+        count: {event_type: 文件解读}
+        at_least: 2
+        distinct: 解读方式
+        settle: {days: 15, reason: 测试用的判定前等待时间}
+        only_if: {event_type: 文件登记}
+        cancel: {event_type: 文件废止}
+        """,
     "T-DUE-1": """\
         kind: due_by
         severity: error
@@ -137,6 +191,17 @@ FEATURES = {
                         {case_id: 养老服务, unit: 邵阳县}]
         required: {event_type: 目录报审}
         by: 2021-09-30
+        """,
+    "T-DUE-3": """\
+        kind: due_by
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        subjects: {event_type: 通办事项纳入}
+        required: {event_type: 通办事项上线}
+        by: 2021-12-31
+        subjects_window: {from: any}
+        settle: {workdays: 10, reason: 测试用的判定前等待时间}
+        cancel: {event_type: 通办事项取消}
         """,
     "T-RATIO-1": """\
         kind: ratio
@@ -166,6 +231,16 @@ FEATURES = {
         population: {event_type: 监管认领}
         condition: {event_type: 清单填报}
         at_least: 0.95          # missed, so the truth holds a period that is the window's label
+        """,
+    "T-RATIO-4": """\
+        kind: ratio
+        severity: warning
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        population: {event_type: 依申请事项发布}
+        condition: {event_type: 结果电子化}
+        at_least: 0.9
+        lead_unit: 市行政审批服务局
+        grace: {days: 10}
         """,
     "T-PER-1": """\
         kind: periodic
@@ -204,6 +279,16 @@ FEATURES = {
         period_of: 报告年度
         grace: {days: 31}
         """,
+    "T-PER-5": """\
+        kind: periodic
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        event: {event_type: 督查通报}
+        every: quarter
+        at_least: 2
+        lead_unit: 市政务服务中心
+        grace: {months: 1}
+        """,
     "T-FLD-1": """\
         kind: required_fields
         severity: error
@@ -218,6 +303,14 @@ FEATURES = {
         effective: {from: 2021-01-01, to: 2021-12-31}
         event: {event_type: 信息发布}
         fields: [审核人]
+        """,
+    "T-FLD-3": """\
+        kind: required_fields
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        event: {event_type: 年报公开}
+        fields: [评估结果]
+        only_if: {event_type: 年报公开, 报告类型: 本级政府}
         """,
     "T-FORB-1": """\
         kind: forbidden
@@ -236,6 +329,13 @@ FEATURES = {
         severity: warning
         effective: {from: 2021-01-01, to: 2021-12-31}
         event: {event_type: 采购, 采购渠道|re: '^直接', timestamp|gte: 2021-07-01}
+        """,
+    "T-FORB-4": """\
+        kind: forbidden
+        severity: error
+        effective: {from: 2021-01-01, to: 2021-12-31}
+        event: {event_type: 二次补正告知}
+        exclude: {event_type: 补正期限变更}
         """,
 }
 

@@ -13,13 +13,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Sequence
 
 import jinja2
 
 from ..data.sqltext import quote_ident, quote_string
 from ..findings.report import EVIDENCE_FIRST
-from ..model.rule import Matcher, RuleBase, value_date, value_text, value_timestamp
+from ..model.rule import (Matcher, RuleBase, alternatives_label, value_date, value_text,
+                          value_timestamp)
 from ..plan import Limit, plan_rule
 
 TEMPLATES = Path(__file__).resolve().parent / "sql"
@@ -113,10 +114,13 @@ class _Compiler:
             return "CAST(NULL AS VARCHAR)"
         return f"{alias}.{quote_ident(name)}"
 
-    def match(self, matcher: Matcher | None, alias: str = "e") -> str:
-        """All conditions of a matcher as one SQL boolean (TRUE for no matcher)."""
+    def match(self, matcher: Matcher | Sequence[Matcher] | None, alias: str = "e") -> str:
+        """All conditions of a matcher as one SQL boolean (TRUE for no matcher); a list of
+        matchers holds when any of them does."""
         if matcher is None:
             return "TRUE"
+        if isinstance(matcher, (list, tuple)):
+            return "(" + " OR ".join(self.match(m, alias) for m in matcher) + ")"
         parts = [self._condition(alias, c.field, c.op, c.values) for c in matcher.conditions]
         return "(" + " AND ".join(parts) + ")"
 
@@ -156,10 +160,27 @@ class _Compiler:
         return self.params.bind(value)
 
     def limit(self, limit: Limit, alias: str) -> str:
-        """The amount of a limit: bound, or read from the opening event's attribute."""
-        if limit.attribute:
-            return f"TRY_CAST({self.col(alias, limit.attribute)} AS INTEGER)"
-        return self.bind(limit.amount)
+        """The amount of a limit: bound, or read from the attribute of event ``alias``: its
+        ``default`` when blank, NULL when blank without one or not a whole number."""
+        if not limit.attribute:
+            return self.bind(limit.amount)
+        column = self.col(alias, limit.attribute)
+        read = f"TRY_CAST({column} AS INTEGER)"
+        if limit.default is None:
+            return read
+        return f"(CASE WHEN {self._blank(column)} THEN {self.bind(limit.default)} ELSE {read} END)"
+
+    def unreadable(self, limit: Limit, alias: str) -> str:
+        """Whether event ``alias`` gives a limit read from an attribute that is not a whole
+        number (blank is not unreadable: it gives none, or the default)."""
+        if not limit.attribute:
+            return "FALSE"
+        column = self.col(alias, limit.attribute)
+        return f"(NOT {self._blank(column)} AND TRY_CAST({column} AS INTEGER) IS NULL)"
+
+    @staticmethod
+    def _blank(column: str) -> str:
+        return f"({column} IS NULL OR trim(CAST({column} AS VARCHAR)) = '')"
 
     def effective(self, ts: str) -> str:
         """``ts`` in the rule's effective window (``plan.Window``)."""
@@ -184,8 +205,9 @@ class _Compiler:
     def render(self, template: str, **extra: Any) -> str:
         return _env.get_template(template).render(
             narrow=self.narrow(), rule=self.rule, plan=self.plan, col=self.col, match=self.match,
-            opening=self.opening, bind=self.bind, limit=self.limit, effective=self.effective,
-            q=quote_ident, ceil=math.ceil, **extra)
+            opening=self.opening, bind=self.bind, limit=self.limit, unreadable=self.unreadable,
+            effective=self.effective,
+            q=quote_ident, ceil=math.ceil, label=alternatives_label, **extra)
 
 
 def evidence_event_sql(columns: Collection[str]) -> str:

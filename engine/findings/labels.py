@@ -54,6 +54,9 @@ NOT_JUDGED = {
     "outside_span": "不在日志覆盖期间内",
     "not_due": "未到判定时间",
     "paused": "计时中止，尚未恢复",
+    "cancelled": "已撤回、视为放弃等，期限届满前结案，不作判定",
+    "excluded": "经核查等排除，不作判定",
+    "out_of_scope": "不满足适用条件，不作判定",
     "data_quality": "数据质量问题，无法判断",
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
-from ..model.rule import RuleBase
+from ..model.rule import RuleBase, alternatives_label
 from .labels import type_label
 
 def describe(rule: RuleBase, vtype: str, due: str | None, actual: Any, as_of: dt.datetime) -> str:
@@ -109,21 +109,42 @@ def effective_text(rule: RuleBase) -> str:
 def rule_lines(rule: RuleBase) -> list[str]:
     """What a rule checks, one line per part, in a supervisor's words (``rules show``)."""
     out = [f"适用范围：{rule.where.label()}"] if rule.where is not None else []
-    return out + RULE_LINES[rule.kind](rule)
+    return out + RULE_LINES[rule.kind](rule) + _case_filter_lines(rule)
+
+
+def _case_filter_lines(r: Any) -> list[str]:
+    """The keys that take a case out of judgement (every case kind may have them)."""
+    out = []
+    if getattr(r, "only_if", None):
+        out.append(f"仅判定：有{alternatives_label(r.only_if)}的")
+    if getattr(r, "exclude", None) and r.kind != "ratio":
+        out.append(f"不判定：有{alternatives_label(r.exclude)}的")
+    if getattr(r, "cancel", None):
+        out.append(f"结案不判：{alternatives_label(r.cancel)}（须在期限届满前、办结之前）")
+    return out
 
 
 def _within(r: Any) -> list[str]:
-    return [f"时限：{r.within.describe()}"] if getattr(r, "within", None) else []
+    """The limit, or the stated fair time (``settle``) and why."""
+    if getattr(r, "within", None):
+        return [f"时限：{r.within.describe()}"]
+    if getattr(r, "settle", None):
+        return [f"判定前等待：{r.settle.describe()}（{r.settle.reason}）；此后补做的不算逾期"]
+    return []
 
 
 def _deadline_lines(r: Any) -> list[str]:
     out = [f"起算事件：{r.start.label()}", f"办结事件：{r.end.label()}", *_within(r)]
-    if r.pause:
-        out.append(f"不计入期限：{r.pause.label()} 至 {r.resume.label()}")
+    for spec in r.pause_specs:
+        cap = f"，最长{spec.max.describe()}" if spec.max is not None else ""
+        out.append(f"不计入期限：{spec.pause.label()} 至 {spec.resume.label()}{cap}")
     if r.restart:
         out.append(f"重新起算：{r.restart.label()}")
     if r.extend:
-        out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}）")
+        cap = f"，合计最长{r.extend_max.describe()}" if r.extend_max is not None else ""
+        out.append(f"延长：{r.extend.matcher.label()}（延长天数见 {r.extend.attribute}{cap}）")
+    if r.pause_specs or r.restart or r.extend:
+        out.append("中止、重新起算、延长须在当时的期限届满前发生，否则不计")
     if r.warn_at:
         out.append(f"预警：已用去{_used_at_warning(r)}仍未办结")
     return out
@@ -132,7 +153,7 @@ def _deadline_lines(r: Any) -> list[str]:
 def _sequence_lines(r: Any) -> list[str]:
     joiner = " → " if r.ordered else "、"
     return [f"触发事件：{r.trigger.label()}",
-            f"须有环节：{joiner.join(s.label() for s in r.steps)}" + ("（按顺序）" if r.ordered else ""),
+            f"须有环节：{joiner.join(alternatives_label(s) for s in r.steps)}" + ("（按顺序）" if r.ordered else ""),
             *_within(r)]
 
 
@@ -147,21 +168,37 @@ def _ratio_lines(r: Any) -> list[str]:
     out = [f"总体：{r.population.label()}", f"达标：{met}", f"比例不低于：{r.at_least:.0%}"]
     if r.group_by:
         out.append(f"分组：{'、'.join(r.group_by)}")
+    if r.lead_unit:
+        out.append(f"全市一个比例，结果写给牵头单位：{r.lead_unit}")
     if r.period:
         out.append(f"周期：{_EVERY[r.period]}")
+    if r.condition:
+        out.append(f"达标条件须在周期结束后{r.grace.describe()}内满足" if r.grace
+                   else "达标条件须在周期结束前满足")
+    elif r.grace:
+        out.append(f"宽限：周期结束后{r.grace.describe()}")
     if r.exclude:
-        out.append(f"不计入：{r.exclude.label()}")
+        out.append(f"不计入：有{alternatives_label(r.exclude)}的")
     return out
 
 
 def _due_by_lines(r: Any) -> list[str]:
     subjects = (r.subjects.label() if r.subjects else
                 "、".join(f"{s.case_id}（{s.unit}）" if s.unit else s.case_id for s in r.subjects_list))
-    return [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    out = [f"对象：{subjects}", f"须完成：{r.required.label()}", f"截止：{r.by} 24时前"]
+    if r.subjects_window:
+        first = r.subjects_window.from_
+        out.append(f"对象事件的时间：{'不限' if first == 'any' else first}，至{r.subjects_window.to or r.by}")
+    if r.settle:
+        out.append(f"对象事件距截止不足{r.settle.describe()}的，截止顺延至其后{r.settle.describe()}"
+                   f"（{r.settle.reason}）")
+    return out
 
 
 def _periodic_lines(r: Any) -> list[str]:
     out = [f"{_EVERY[r.every]}至少{r.at_least}次：{r.event.label()}"]
+    if r.lead_unit:
+        out.append(f"全市合计，结果写给牵头单位：{r.lead_unit}")
     if r.units:
         out.append(f"单位：{'、'.join(r.units)}")
     if r.grace:

@@ -114,6 +114,8 @@ class RuleResult:
     #: ``status_reason`` names them; the rule was not run); ``no_data`` (it read no event)
     status: str = "judged"
     status_reason: str | None = None
+    #: how the rule reads its sentence (the rule's ``notes``), shown under the quote
+    notes: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,30 @@ def _largest_share(limit: float) -> str:
     return f"{math.floor(round((math.ceil(limit) - 1) / limit * 100, 9)) / 100:.2f}"
 
 
+#: The fewest characters a stated fair time's reason may have: enough to say why.
+SETTLE_REASON_MIN = 10
+
+
+def case_rules_take_their_time(f: RuleFile) -> list[RuleError]:
+    """A case must have had its fair time before it is judged (DESIGN, "Untimed case
+    rules"): a ``sequence`` or ``min_count`` rule of severity ``error`` has a limit
+    (``within``: from its source or the regulation it points to) or a stated fair time
+    (``settle``, whose ``reason`` says why that time is fair)."""
+    rule = f.rule
+    out = []
+    if (rule.kind in ("sequence", "min_count") and rule.severity == "error"
+            and rule.within is None and rule.settle is None):
+        out.append(RuleError("an untimed case rule is judged at any as_of, even a case opened a "
+                             "minute before: give it a limit (within: from its source or the "
+                             "regulation it points to) or a fair time (settle, with its reason)",
+                             f.doc.location(("kind",))))
+    settle = getattr(rule, "settle", None)
+    if settle is not None and len(settle.reason.strip()) < SETTLE_REASON_MIN:
+        out.append(RuleError(f"settle.reason: say why this time is fair (at least "
+                             f"{SETTLE_REASON_MIN} characters)", f.doc.location(("settle", "reason"))))
+    return out
+
+
 #: Every house convention ``validate`` checks, in the order it reports them.
 LINTS: tuple[Lint, ...] = (
     named_after_its_id,
@@ -156,6 +180,7 @@ LINTS: tuple[Lint, ...] = (
     examples_pass_and_violate,
     effective_fits_the_pack,
     warning_can_fire,
+    case_rules_take_their_time,
 )
 
 

@@ -103,7 +103,7 @@ def load_rules(paths: Sequence[str | Path]) -> list[LoadedRule]:
         if item.rule.id in seen:
             problems.append(RuleError(
                 f"duplicate rule id {item.rule.id!r} (also in {seen[item.rule.id].path})",
-                _id_location(item)))
+                key_location(item, ("id",))))
             continue
         seen[item.rule.id] = item
         loaded.append(item)
@@ -114,10 +114,11 @@ def load_rules(paths: Sequence[str | Path]) -> list[LoadedRule]:
     return loaded
 
 
-def _id_location(item: LoadedRule) -> SourceLocation:
+def key_location(item: LoadedRule, path: tuple) -> SourceLocation:
+    """Where a key of a loaded rule is written (the file alone when it cannot be read again)."""
     try:
-        return load_yaml(item.path, error_cls=RuleError).location(("id",))
-    except RuleError:
+        return load_yaml(item.path, error_cls=RuleError).location(path)
+    except (RuleError, OSError):
         return SourceLocation(item.path)
 
 

@@ -261,6 +261,20 @@ _OP_WORDS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": 
              "contains": "含", "re": "匹配"}
 
 
+def _matchers_in(value: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Matcher]]:
+    """The matchers a key's value holds, with their key paths: a matcher, a list of them
+    (or of lists: step alternatives), an extension's matcher, a pause pair's two."""
+    if isinstance(value, Matcher):
+        return [(path, value)]
+    if isinstance(value, Extend):
+        return [(path, value.matcher)]
+    if isinstance(value, PauseSpec):
+        return [(path + ("pause",), value.pause), (path + ("resume",), value.resume)]
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _matchers_in(item, path + (i,))]
+    return []
+
+
 def _condition_text(c: Condition) -> str:
     if c.op == "exists":
         return f"{'有' if c.values[0] else '无'}{c.field}"
@@ -274,8 +288,26 @@ MAX_DAYS = 36_600
 MAX_WORKDAYS = 25_000
 
 
+#: A matcher, or a list of matchers any of which may hold (``cancel: [{…}, {…}]``).
+AnyMatcher = Union[Matcher, Annotated[list[Matcher], Field(min_length=1)]]
+
+
+def alternatives(value: Matcher | list[Matcher] | None) -> tuple[Matcher, ...]:
+    """The matchers of a matcher-or-list key, any of which may hold (none for no key)."""
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def alternatives_label(value: Matcher | list[Matcher]) -> str:
+    """``A或B``: the labels of a matcher-or-list key."""
+    return "或".join(m.label() for m in alternatives(value))
+
+
 class Duration(_Strict):
-    """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``."""
+    """``{workdays: N}``, ``{days: N}``, ``{hours: N}`` or ``{workdays_from: ATTR}``, the
+    last optionally with ``default: N``: the working days when the attribute is blank or
+    absent (法律、法规另有规定的 read from the case, the general limit otherwise)."""
 
     # at most about a hundred years: a limit beyond that is a typo, and a count that large
     # overflows the date arithmetic of both engines
@@ -286,7 +318,8 @@ class Duration(_Strict):
     hours: Annotated[float, Field(ge=0, le=MAX_DAYS * 24)] | None = None
     """小时数"""
     workdays_from: Annotated[str, Field(min_length=1)] | None = None
-    """从起算事件的这个属性读取工作日数（如 承诺时限）"""
+    default: Annotated[int, Field(ge=0)] | None = None
+    """读取的属性为空或缺失时的工作日数（法律、法规另有规定的从案件读取，否则取一般时限）"""
 
     @property
     def unit(self) -> str:
@@ -307,7 +340,8 @@ class Duration(_Strict):
 
     def describe(self) -> str:
         if self.workdays_from:
-            return f"{self.workdays_from}所载工作日"
+            fallback = f"（未载的按{self.default}个工作日）" if self.default is not None else ""
+            return f"{self.workdays_from}所载工作日{fallback}"
         n = self.amount
         n_text = f"{n:g}"
         return {"workdays": f"{n_text}个工作日", "days": f"{n_text}日", "hours": f"{n_text}小时"}[self.unit]
@@ -318,7 +352,52 @@ class Duration(_Strict):
         if len(given) != 1:
             return [((), "a duration has exactly one of workdays, days, hours, workdays_from"
                      + (f" (found {', '.join(given)})" if given else ""))]
+        if self.default is not None and self.workdays_from is None:
+            return [(("default",), "default is the number when workdays_from's attribute is "
+                     "blank: give workdays_from")]
         return []
+
+
+class Grace(Duration):
+    """How long after a period's end its events may still come: a duration, or
+    ``{months: N}`` — the period's last day plus N calendar months, to the end of that month
+    (12-31 + 1 → 01-31; a quarter ending 06-30 + 3 → 09-30), which no count of days reaches
+    in every year."""
+
+    months: Annotated[int, Field(ge=0)] | None = None
+    """月数：周期最后一天加 N 个月，至该月末"""
+
+    @property
+    def unit(self) -> str:
+        return "months" if self.months is not None else super().unit
+
+    @property
+    def amount(self) -> float | None:
+        return self.months if self.months is not None else super().amount
+
+    def describe(self) -> str:
+        if self.months is not None:
+            return f"{self.months}个月（至该月末）"
+        return super().describe()
+
+    def problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        given = [k for k in ("workdays", "days", "hours", "workdays_from", "months")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            return [((), "a grace has exactly one of workdays, days, hours, months"
+                     + (f" (found {', '.join(given)})" if given else ""))]
+        if self.workdays_from or self.default is not None:
+            return [(("workdays_from" if self.workdays_from else "default",),
+                     "grace is a fixed duration (workdays, days, hours or months)")]
+        return []
+
+
+class Settle(Duration):
+    """A stated fair time (``settle``): an incomplete case is judged only once this much has
+    passed since its opening event; not a deadline (a step done later is not late)."""
+
+    reason: Annotated[str, Field(min_length=1)]
+    """为什么这段时间是合理的（至少10个字）"""
 
 
 class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]]):
@@ -339,6 +418,17 @@ class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]
         if self.attribute is None:
             return [((), "extend needs workdays_from: the attribute that holds the granted working days")]
         return self.matcher.problems()
+
+
+class PauseSpec(_Strict):
+    """One pair of events that stop a deadline's clock (``pauses:`` lists several): each
+    pause lasts until its resume, or until ``max`` has passed, whichever comes first."""
+
+    pause: Matcher
+    """暂停计时的事件（匹配条件）"""
+    resume: Matcher
+    """恢复计时的事件（匹配条件）"""
+    max: Duration | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -376,6 +466,18 @@ class Effective(_Strict):
         if self.from_ or self.to:
             return f"{self.from_ or ''}/{self.to or ''}"
         return None
+
+
+class SubjectsWindow(_Strict):
+    """Dates (inclusive) in which a ``due_by`` subject event must fall: ``from`` a date or
+    ``any`` (however long ago it was listed), ``to`` a date (default: the rule's ``by``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+    from_: Union[Literal["any"], Date] = Field(alias="from")
+    """起始日期，或 any（不论多早列入）"""
+    to: Date | None = None
+    """截止日期（含当日；不写为规则的 by）"""
 
 
 class Expectation(_Strict):
@@ -475,7 +577,8 @@ class RuleBase(_Strict):
     severity: Literal["error", "warning"]
     """级别：error（确保、必须、一律、达到等刚性要求）或 warning（力争、原则上、探索等）"""
     source: Source
-    """出处：文件名称、文号、条款和原文"""
+    notes: Annotated[str, Field(min_length=1)] | None = None
+    """解读说明：原文的读法不显然时（时限取自法规、存疑之处如何决定）写明，引用原文处一并显示"""
     effective: Effective | None = None
     """适用期间：案件的起算事件须落在这段日期内"""
     where: Matcher | None = None
@@ -496,18 +599,19 @@ class RuleBase(_Strict):
         if self.where is not None:
             out.append((("where",), self.where))
         for key in self.matcher_keys:
-            value = getattr(self, key)
-            if isinstance(value, Matcher):
-                out.append(((key,), value))
-            elif isinstance(value, Extend):
-                out.append(((key,), value.matcher))
-            elif isinstance(value, list):
-                out.extend(((key, i), m) for i, m in enumerate(value) if isinstance(m, Matcher))
+            out.extend(_matchers_in(getattr(self, key), (key,)))
         return out
 
+    #: Names of the duration-valued keys of this kind.
+    duration_keys: ClassVar[tuple[str, ...]] = ("within", "settle", "grace")
+
     def durations(self) -> list[tuple[tuple[Any, ...], Duration]]:
-        return [((k,), getattr(self, k)) for k in ("within", "grace")
-                if isinstance(getattr(self, k, None), Duration)]
+        out = [((k,), getattr(self, k)) for k in self.duration_keys
+               if isinstance(getattr(self, k, None), Duration)]
+        for i, spec in enumerate(getattr(self, "pauses", None) or ()):
+            if spec.max is not None:
+                out.append((("pauses", i, "max"), spec.max))
+        return out
 
     def attributes(self) -> tuple[str, ...]:
         """Every log column the rule reads (for evidence and the vocabulary lint)."""
@@ -574,18 +678,39 @@ class DeadlineRule(RuleBase):
     pause: Matcher | None = None
     """暂停计时的事件，与 resume 成对（匹配条件，如 {event_type: 咨询受理}）"""
     resume: Matcher | None = None
-    """恢复计时的事件，与 pause 成对（匹配条件，如 {event_type: 咨询受理}）"""
+    pause_max: Duration | None = None
+    """每次暂停最长多久（如征求第三方意见最长15个工作日），超过即恢复计时"""
+    pauses: Annotated[list[PauseSpec], Field(min_length=1)] | None = None
+    """多组暂停/恢复事件，每组可有自己的最长暂停时间 max"""
     restart: Matcher | None = None
     """重新起算的事件：从最后一次重新起算时计时（匹配条件，如 {event_type: 咨询受理}）"""
     extend: Extend | None = None
-    """延期事件：匹配条件，另加 workdays_from: 属性名（延长的工作日数）"""
+    extend_max: Duration | None = None
+    """延期合计最多多久（如延长的期限最长不得超过20个工作日）"""
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
     """预警比例（0 到 1 之间）：已用去这一比例的时限（向上取整）仍未办结时预警"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
+    cancel: AnyMatcher | None = None
+    """不作判断而结束案件的事件（撤回、视为放弃申请、不予受理等），在时限内出现则不检查（匹配条件）"""
 
-    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "restart", "extend")
+    matcher_keys: ClassVar = ("start", "end", "pause", "resume", "pauses", "restart", "extend",
+                              "only_if", "exclude", "cancel")
+    duration_keys: ClassVar = ("within", "pause_max", "extend_max")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.start)
+
+    @property
+    def pause_specs(self) -> tuple[PauseSpec, ...]:
+        """Every pause pair: ``pauses``, or the one pair ``pause``/``resume``/``pause_max``."""
+        if self.pauses:
+            return tuple(self.pauses)
+        if self.pause is not None and self.resume is not None:
+            return (PauseSpec(pause=self.pause, resume=self.resume, max=self.pause_max),)
+        return ()
 
     def _extra_attributes(self) -> list[str]:
         return [self.extend.attribute] if self.extend and self.extend.attribute else []
@@ -601,27 +726,59 @@ class DeadlineRule(RuleBase):
         out = []
         if (self.pause is None) != (self.resume is None):
             out.append((("pause" if self.pause else "resume",), "pause and resume go together"))
+        if self.pause_max is not None and self.pause is None:
+            out.append((("pause_max",), "pause_max caps the pause of pause and resume: give them"))
+        if self.pauses is not None and (self.pause or self.resume or self.pause_max):
+            out.append((("pauses",), "give the pauses either as pauses or as one pause and "
+                        "resume (with pause_max), not both"))
         if self.extend is not None and self.within.unit != "workdays":
             out.append((("extend",), "extend grants working days: within must count workdays"))
+        if self.extend_max is not None and self.extend is None:
+            out.append((("extend_max",), "extend_max caps what extend grants: give extend"))
+        if self.extend_max is not None and (self.extend_max.unit != "workdays"
+                                            or self.extend_max.workdays_from):
+            out.append((("extend_max",), "extend_max is a fixed number of working days"))
+        caps = [(("pause_max",), self.pause_max)] + [
+            (("pauses", i, "max"), spec.max) for i, spec in enumerate(self.pauses or ())]
+        for path, cap in caps:
+            if cap is not None and cap.unit != self.within.unit:
+                out.append((path, f"a pause's cap counts in the unit of within ({self.within.unit})"))
         return out
+
+
+def _within_or_settle(rule: RuleBase) -> list[tuple[tuple[Any, ...], str]]:
+    """A case has a limit (``within``) or a fair time before it is judged (``settle``), not both."""
+    if getattr(rule, "within", None) is not None and getattr(rule, "settle", None) is not None:
+        return [(("settle",), "give within (a limit) or settle (a fair time before judging), not both")]
+    return []
 
 
 class SequenceRule(RuleBase):
     kind: Literal["sequence"]
     """环节（sequence）：触发事件之后，须有 steps 所列的全部环节"""
     trigger: Matcher
-    """触发事件（匹配条件，如 {event_type: 咨询受理}）"""
-    steps: Annotated[list[Matcher], Field(min_length=1)]
+    steps: Annotated[list[Union[Matcher, Annotated[list[Matcher], Field(min_length=2)]]],
+                     Field(min_length=1)]
     """须有的环节，每项一个匹配条件"""
     ordered: bool = False
     """为 true 时各环节须按所列顺序"""
     within: Duration | None = None
-    """各环节须在触发后多久内完成，如 {workdays: 10}"""
+    settle: Settle | None = None
+    """原文未定时限时，判定前留出的合理时间，并写明理由 reason（不是时限：之后完成不算逾期）"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
+    cancel: AnyMatcher | None = None
+    """不作判断而结束案件的事件（撤回、视为放弃申请、不予受理等），在时限内出现则不检查（匹配条件）"""
 
-    matcher_keys: ClassVar = ("trigger", "steps")
+    matcher_keys: ClassVar = ("trigger", "steps", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.trigger)
+
+    def _kind_problems(self):
+        return _within_or_settle(self)
 
 
 class MinCountRule(RuleBase):
@@ -636,12 +793,22 @@ class MinCountRule(RuleBase):
     distinct: Annotated[str, Field(min_length=1)] | None = None
     """按这个属性计不同取值的个数（如 解读形式）"""
     within: Duration | None = None
-    """计数事件须在对象事件后多久内出现"""
+    settle: Settle | None = None
+    """原文未定时限时，判定前留出的合理时间，并写明理由 reason（不是时限：之后完成不算逾期）"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
+    cancel: AnyMatcher | None = None
+    """不作判断而结束案件的事件（撤回、视为放弃申请、不予受理等），在时限内出现则不检查（匹配条件）"""
 
-    matcher_keys: ClassVar = ("subject", "count")
+    matcher_keys: ClassVar = ("subject", "count", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.subject)
+
+    def _kind_problems(self):
+        return _within_or_settle(self)
 
     def _extra_attributes(self) -> list[str]:
         return [self.distinct] if self.distinct else []
@@ -659,10 +826,13 @@ class RatioRule(RuleBase):
     at_least: Annotated[float, Field(ge=0, le=1)]
     """比例下限（0 到 1），如 0.9 表示 90%"""
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
-    """分组计算比例的属性，如 [unit]"""
+    lead_unit: Annotated[str, Field(min_length=1)] | None = None
+    """牵头单位：整体比例或定期要求由它负责时，违规记在它名下"""
     period: Literal["year", "quarter", "month"] | None = None
     """按年（year）、季度（quarter）或月（month）分期计算"""
-    exclude: Matcher | None = None
+    grace: Grace | None = None
+    """周期结束后的宽限，如 {workdays: 10} 或 {months: 1}（至该月末）"""
+    exclude: AnyMatcher | None = None
     """不计入总体的事件（匹配条件，如 {event_type: 咨询受理}）"""
 
     matcher_keys: ClassVar = ("population", "condition", "exclude")
@@ -677,9 +847,12 @@ class RatioRule(RuleBase):
         return names
 
     def _kind_problems(self):
+        out = []
         if (self.condition is None) == (self.value is None):
-            return [((), "a ratio rule has exactly one of condition or value")]
-        return []
+            out.append(((), "a ratio rule has exactly one of condition or value"))
+        if self.lead_unit is not None and self.group_by is not None:
+            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by"))
+        return out
 
 
 class DueByRule(RuleBase):
@@ -692,9 +865,18 @@ class DueByRule(RuleBase):
     required: Matcher
     """须完成的事件（匹配条件，如 {event_type: 咨询受理}）"""
     by: Date
-    """截止日期（当日24时前），如 2021-06-30"""
+    subjects_window: SubjectsWindow | None = None
+    """对象事件的日期范围（如计划年度之前列入的对象也须完成）"""
+    settle: Settle | None = None
+    """原文未定时限时，判定前留出的合理时间，并写明理由 reason（不是时限：之后完成不算逾期）"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
+    cancel: AnyMatcher | None = None
+    """不作判断而结束案件的事件（撤回、视为放弃申请、不予受理等），在时限内出现则不检查（匹配条件）"""
 
-    matcher_keys: ClassVar = ("subjects", "required")
+    matcher_keys: ClassVar = ("subjects", "required", "only_if", "exclude", "cancel")
 
     def opening(self) -> tuple[Matcher, ...]:
         assert self.subjects is not None
@@ -706,6 +888,16 @@ class DueByRule(RuleBase):
             out.append(((), "a due_by rule has exactly one of subjects or subjects_list"))
         if self.subjects_list is not None and self.where is not None:
             out.append((("where",), "where applies to subject events; subjects_list has none"))
+        if self.subjects_list is not None and self.settle is not None:
+            out.append((("settle",), "settle counts from the subject event; subjects_list has none"))
+        if self.subjects_list is not None and self.subjects_window is not None:
+            out.append((("subjects_window",), "subjects_window places subject events; "
+                        "subjects_list has none"))
+        window = self.subjects_window
+        if window is not None and isinstance(window.from_, dt.date) \
+                and window.from_ > (window.to or self.by):
+            out.append((("subjects_window", "to" if window.to else "from"),
+                        "subjects_window ends before it starts"))
         if self.subjects_list:
             seen = set()
             for i, s in enumerate(self.subjects_list):
@@ -727,10 +919,11 @@ class PeriodicRule(RuleBase):
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     """分组计次的属性，如 [unit]"""
     units: Annotated[list[str], Field(min_length=1)] | None = None
-    """须履行的单位（不写：日志中出现过这类事件的单位）"""
+    lead_unit: Annotated[str, Field(min_length=1)] | None = None
+    """牵头单位：整体比例或定期要求由它负责时，违规记在它名下"""
     period_of: Annotated[str, Field(min_length=1)] | None = None
     """事件所报告的周期写在这个属性里（如 报告期），而不按事件时间"""
-    grace: Duration | None = None
+    grace: Grace | None = None
     """周期结束后的宽限，如 {workdays: 10}"""
 
     matcher_keys: ClassVar = ("event",)
@@ -740,7 +933,8 @@ class PeriodicRule(RuleBase):
 
     @property
     def groups(self) -> list[str]:
-        return self.group_by or ["unit"]
+        """The attributes a group is made of (none: one city-wide group, ``lead_unit``)."""
+        return [] if self.lead_unit is not None else (self.group_by or ["unit"])
 
     def _extra_attributes(self) -> list[str]:
         return list(self.groups) + ([self.period_of] if self.period_of else [])
@@ -749,8 +943,9 @@ class PeriodicRule(RuleBase):
         out = []
         if self.units is not None and self.groups != ["unit"]:
             out.append((("units",), "units lists units: it needs group_by [unit] (the default)"))
-        if self.grace is not None and self.grace.workdays_from:
-            out.append((("grace",), "grace is a fixed duration (workdays, days or hours)"))
+        if self.lead_unit is not None and (self.group_by is not None or self.units is not None):
+            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by "
+                        "or units"))
         return out
 
 
@@ -762,9 +957,12 @@ class RequiredFieldsRule(RuleBase):
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     """必填字段"""
     allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
-    """字段的允许取值，如 {公开方式: [主动公开, 依申请公开]}"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
 
-    matcher_keys: ClassVar = ("event",)
+    matcher_keys: ClassVar = ("event", "only_if", "exclude")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.event)
@@ -781,9 +979,12 @@ class ForbiddenRule(RuleBase):
     kind: Literal["forbidden"]
     """禁止（forbidden）：不得出现这类事件"""
     event: Matcher
-    """不得出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    only_if: AnyMatcher | None = None
+    """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
+    exclude: AnyMatcher | None = None
+    """出现这类事件的案件不检查（匹配条件，可为列表，任一符合即可）"""
 
-    matcher_keys: ClassVar = ("event",)
+    matcher_keys: ClassVar = ("event", "only_if", "exclude")
 
     def opening(self) -> tuple[Matcher, ...]:
         return self.with_where(self.event)

@@ -55,6 +55,7 @@ def rule_json(r: RuleResult) -> dict[str, Any]:
         "not_judged": dict(r.not_judged),
         "status": r.status,
         "status_reason": r.status_reason,
+        "notes": r.notes,
     }
 
 

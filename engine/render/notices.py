@@ -136,7 +136,7 @@ def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                     "severity": severity_label(v.severity),
                     "document": simplified(src.get("document", "")), "number": src.get("number", ""),
                     "clause": src.get("clause", ""), "quote": simplified(src.get("quote", "")),
-                    "rows": []})
+                    "notes": simplified(r.notes) if r and r.notes else None, "rows": []})
             groups[-1]["rows"].append(_row(v, mask))
         shown = text_of(unit, mask)
         page = template.render(

@@ -14,16 +14,15 @@ Times are integers: microseconds since 1970-01-01 00:00, local (Asia/Shanghai) t
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError
 from ..model.rule import (DeadlineRule, ForbiddenRule, MinCountRule, RequiredFieldsRule, RuleBase,
-                          SequenceRule)
+                          SequenceRule, alternatives_label)
 from .times import from_us, sql_time_text, time_text
 
 DAY_US = 86_400 * 1_000_000
@@ -119,7 +118,7 @@ class Case:
 
     kind = ""
     __slots__ = ("serial", "rule", "case_id", "unit", "start", "limit", "line", "fact", "group",
-                 "shard", "announced", "noted", "version", "alive", "seen")
+                 "shard", "announced", "noted", "version", "alive", "seen", "cancel")
 
     def __init__(self, serial: int, rule: int, case_id: str, unit: str | None, start: int,
                  limit: float | None, line: int):
@@ -138,6 +137,7 @@ class Case:
         self.version = 0
         self.alive = True
         self.seen: set[bytes] = set()              # events applied once only (duplicates)
+        self.cancel: int | None = None             # the first cancel event at or after the start
 
     @classmethod
     def open(cls, rule: RuleBase, args: tuple, pos: Positions | None,
@@ -148,11 +148,11 @@ class Case:
         return cls(*args)
 
     def unreadable_limit(self, rule: RuleBase) -> Quality | None:
-        """A ``within`` read from the opening event's attribute that is blank or not a whole
-        number: the case cannot be judged (``check``'s ``bad_limit``)."""
-        within = getattr(rule, "within", None)
-        if within is not None and self.limit is None:
-            return ("bad_limit", within.workdays_from, self.line)
+        """A ``within`` (or ``settle``) read from the opening event's attribute that is blank
+        or not a whole number: the case cannot be judged (``check``'s ``bad_limit``)."""
+        timing = getattr(rule, "within", None) or getattr(rule, "settle", None)
+        if timing is not None and self.limit is None:
+            return ("bad_limit", timing.workdays_from, self.line)
         return None
 
     # -- persistence ------------------------------------------------------------------
@@ -160,7 +160,7 @@ class Case:
         out = {"kind": self.kind, "serial": self.serial, "rule": self.rule, "case": self.case_id,
                "unit": self.unit, "start": self.start, "limit": self.limit, "line": self.line,
                "announced": self.announced, "noted": list(self.noted),
-               "seen": sorted(s.hex() for s in self.seen)}
+               "seen": sorted(s.hex() for s in self.seen), "cancel": self.cancel}
         out.update(self._dump())
         return out
 
@@ -178,15 +178,51 @@ class Case:
         case.announced = data["announced"]
         case.noted = tuple(data["noted"])
         case.seen = {bytes.fromhex(s) for s in data["seen"]}
+        case.cancel = data.get("cancel")
         case._load(data)
         return case
+
+    def on_cancel(self, ts: int) -> bool:
+        if self.cancel is None or ts < self.cancel:
+            self.cancel = ts
+            return True
+        return False
+
+    def cancelled(self, closed: int | None, due: int | None) -> bool:
+        """Whether its cancel event closed the case without judgement: it came before the
+        case closed at ``closed`` (which wins at the same instant) and no later than the
+        due time (any time without one)."""
+        return (self.cancel is not None and (closed is None or self.cancel < closed)
+                and (due is None or self.cancel <= due))
 
     def judge(self, rule: RuleBase, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
         raise NotImplementedError
 
 
+#: A pause's cap that is not a whole number (the case cannot be judged, as in ``check``).
+BAD_CAP = -1
+
+
+@dataclass(slots=True)
+class _Stretch:
+    """A deadline's count from its start or its last restart: what has moved it so far."""
+
+    base: int
+    base_pos: float
+    added: float = 0.0           # pause time, overlaps counted once
+    last_to: float | None = None  # the latest end of a pause so far
+    days: int = 0                # working days granted by extensions
+    stopped: bool = False        # a pause with neither resume nor cap stops the clock for good
+    running_until: int | None = None   # a pause with no resume yet runs until its cap (or 0: open)
+    #: what counted with a value that is not a whole number (time, line, attribute)
+    unreadable: list[tuple[int, int, str]] = field(default_factory=list)
+
+
 class DeadlineCase(Case):
-    """``deadline.sql.j2``: start, first end, last restart, pauses, extensions, warn_at.
+    """``deadline.sql.j2``: start, first end, pauses (paired first in, first out with their
+    resumes, capped, their union), extensions (capped in all), restarts, cancel, warn_at;
+    each pause, extension and restart counts only if it came no later than the due time
+    as it then stood (and every one before it did).
 
     Events are kept as times and paired when judged, so the order in which events of the
     same time arrive does not matter (a resume listed before its pause at the same time
@@ -202,8 +238,9 @@ class DeadlineCase(Case):
         self.end: int | None = None
         self.early: int | None = None                # the first end before the start
         self.restarts: list[int] = []
-        self.pauses: list[int] = []
-        self.resumes: list[int] = []                 # sorted
+        #: (time, pair, cap: None uncapped or BAD_CAP when unreadable, input line)
+        self.pauses: list[tuple[int, int, int | None, int]] = []
+        self.resumes: list[tuple[int, int]] = []              # (time, pair)
         #: (time, working days granted or None when unreadable, input line)
         self.extensions: list[tuple[int, int | None, int]] = []
 
@@ -218,15 +255,15 @@ class DeadlineCase(Case):
 
     def _dump(self):
         return {"end": self.end, "early": self.early, "restarts": self.restarts,
-                "pauses": self.pauses, "resumes": self.resumes,
+                "pauses": [list(x) for x in self.pauses], "resumes": [list(x) for x in self.resumes],
                 "extensions": [list(x) for x in self.extensions]}
 
     def _load(self, data):
         self.end = data["end"]
         self.early = data["early"]
         self.restarts = list(data["restarts"])
-        self.pauses = list(data["pauses"])
-        self.resumes = list(data["resumes"])
+        self.pauses = [tuple(x) for x in data["pauses"]]
+        self.resumes = [tuple(x) for x in data["resumes"]]
         self.extensions = [tuple(x) for x in data["extensions"]]
 
     def on_end(self, ts: int) -> bool:
@@ -246,56 +283,115 @@ class DeadlineCase(Case):
         self.restarts.append(ts)
         return True
 
-    def on_pause(self, ts: int) -> bool:
-        self.pauses.append(ts)
+    def on_pause(self, ts: int, pair: int, cap: int | None, line: int) -> bool:
+        self.pauses.append((ts, pair, cap, line))
         return True
 
-    def on_resume(self, ts: int) -> bool:
-        bisect.insort(self.resumes, ts)
+    def on_resume(self, ts: int, pair: int) -> bool:
+        self.resumes.append((ts, pair))
         return True
 
     def on_extend(self, ts: int, days: int | None, line: int) -> bool:
         self.extensions.append((ts, days, line))
         return True
 
-    def _within(self, ts: int, base: int) -> bool:
-        return ts >= base and (self.end is None or ts <= self.end)
+    def _within(self, ts: int) -> bool:
+        return ts >= self.start and (self.end is None or ts <= self.end)
 
-    def base(self) -> int:
-        restarts = [r for r in self.restarts if self._within(r, self.start)]
-        return max(restarts) if restarts else self.start
+    def _intervals(self) -> list[tuple[int, int | None, int | None, int, int]]:
+        """Each pause from the start on (time, resume, cap, pair, line): within a pair, in
+        time order (a pause first at one instant), a resume ends the earliest pause still
+        open; one that finds none open is ignored."""
+        marks = sorted([(ts, 0, i) for i, (ts, *_rest) in enumerate(self.pauses) if ts >= self.start]
+                       + [(ts, 1, pair) for ts, pair in self.resumes if ts >= self.start])
+        open_: dict[int, list[int]] = {}
+        resumed: dict[int, int] = {}
+        for ts, mark, ref in marks:
+            if mark == 0:
+                open_.setdefault(self.pauses[ref][1], []).append(ref)
+            elif open_.get(ref):
+                resumed[open_[ref].pop(0)] = ts
+        return [(ts, resumed.get(i), cap, pair, line)
+                for i, (ts, pair, cap, line) in enumerate(self.pauses) if ts >= self.start]
 
-    def quality(self, rule: DeadlineRule, base: int) -> tuple[Quality, ...]:
+    def _moving(self) -> list[tuple[int, int, int, str, Any]]:
+        """Pauses, extensions and restarts up to the close, in time order (a restart first
+        at one instant), each with its input line and what it carries."""
+        out = [(ts, 1, line, "pause", (resume, cap, pair))
+               for ts, resume, cap, pair, line in self._intervals() if self._within(ts)]
+        out += [(ts, 0, 0, "restart", None) for ts in self.restarts if self._within(ts)]
+        out += [(ts, 1, line, "extend", days) for ts, days, line in self.extensions
+                if self._within(ts)]
+        return sorted(out, key=lambda m: (m[0], m[1], m[2]))
+
+    def _moved(self, rule: DeadlineRule, cap: int | None, pos: Positions, as_of: int) -> _Stretch:
+        """The stretch the due time counts in, after every event that moved it in time. An
+        unreadable value counts as 0 (more could only make more of what follows count) and
+        is noted; with an unreadable limit every event counts (the case is not judged)."""
+        s = _Stretch(self.start, pos.pos(self.start))
+        for ts, _ord, line, what, data in self._moving():
+            if self.limit is not None and not s.stopped:
+                days = min(s.days, cap) if cap is not None else s.days
+                if ts > pos.time_at(s.base_pos + self.limit + s.added + days, s.base_pos, s.base):
+                    break           # too late: so is every event after it
+            if what == "restart":
+                s = _Stretch(ts, pos.pos(ts))
+            elif what == "extend":
+                if data is None:
+                    s.unreadable.append((ts, line, rule.extend.attribute))
+                s.days += data or 0
+            else:
+                resume, pause_cap, pair = data
+                if pause_cap == BAD_CAP:
+                    s.unreadable.append((ts, line, rule.pause_specs[pair].max.workdays_from))
+                    pause_cap = 0
+                self._add_pause(s, ts, resume, pause_cap, pos, as_of)
+        return s
+
+    @staticmethod
+    def _add_pause(s: _Stretch, ts: int, resume: int | None, cap: int | None,
+                   pos: Positions, as_of: int) -> None:
+        start = pos.pos(ts)
+        if resume is None and cap is None:
+            s.stopped = True
+            s.running_until = 0
+            return
+        ends = [pos.pos(resume)] if resume is not None else []
+        if cap is not None:
+            ends.append(start + cap)
+            cap_end = pos.time_at(start + cap, start, ts)
+            if resume is None and as_of <= cap_end and s.running_until != 0:
+                s.running_until = max(s.running_until or 0, cap_end)
+        to = min(ends)
+        s.added += max(0, to - max(start, s.last_to if s.last_to is not None else start))
+        s.last_to = to if s.last_to is None else max(s.last_to, to)
+
+    def quality(self, rule: DeadlineRule, moved: _Stretch) -> tuple[Quality, ...]:
         """Why ``check`` would not judge the case (``deadline.sql.j2``, ``bad_limit`` and
-        ``early``): its limit or an extension counted for it is unreadable; it ended only
-        before it started."""
+        ``early``): its limit, or an extension or a pause's cap that counts, is unreadable
+        (the first of them is named); it ended only before it started."""
         found: list[Quality] = []
-        bad = [line for ts, days, line in self.extensions
-               if days is None and self._within(ts, base)]
+        bad = moved.unreadable
         if self.limit is None or bad:      # named as the SQL names it: the limit first
-            attribute = rule.within.workdays_from if self.limit is None else rule.extend.attribute
-            found.append(("bad_limit", attribute, min(bad) if bad else self.line))
+            attribute = rule.within.workdays_from if self.limit is None else bad[0][2]
+            found.append(("bad_limit", attribute, bad[0][1] if bad else self.line))
         if self.end is None and self.early is not None:
             found.append(("end_before_start", sql_time_text(self.early), self.line))
         return tuple(found)
 
     def judge(self, rule: DeadlineRule, pos: Positions, as_of: int, at_end: bool) -> Verdict:
-        base = self.base()
-        quality = self.quality(rule, base)
+        xcap = rule.extend_max.workdays if rule.extend_max is not None else None
+        s = self._moved(rule, xcap, pos, as_of)
+        quality = self.quality(rule, s)
         if quality:
             return Verdict(None, final=self.end is not None, quality=quality)
-        pauses = []
-        for p in self.pauses:
-            if self._within(p, base):
-                i = bisect.bisect_left(self.resumes, p)       # the first resume at or after it
-                if i == len(self.resumes):
-                    return Verdict(None)    # the clock is stopped: neither judged nor warned
-                pauses.append((p, self.resumes[i]))
-        base_pos = pos.pos(base)
-        pause_added = sum(pos.pos(r) - pos.pos(p) for p, r in pauses)
-        total = self.limit + sum(days for ts, days, _line in self.extensions
-                                 if self._within(ts, base))
-        due = pos.time_at(base_pos + total + pause_added, base_pos, base)
+        total = self.limit + (min(s.days, xcap) if xcap is not None else s.days)
+        due = pos.time_at(s.base_pos + total + s.added, s.base_pos, s.base)
+        if self.cancelled(self.end, None if s.stopped else due):
+            return Verdict(None, final=True, due=due)
+        if s.running_until is not None:
+            # the clock is stopped: neither judged nor warned, until the cap has passed
+            return Verdict(None, next_at=s.running_until or None)
         if self.end is not None:
             late = self.end > due
             return Verdict("late" if late else None, final=True, due=due,
@@ -303,8 +399,8 @@ class DeadlineCase(Case):
         if as_of > due:
             return Verdict("overdue_open", due=due)
         if rule.warn_at:
-            warn = pos.time_at(base_pos + pause_added + rule.warn_after(total),
-                               base_pos, base)
+            warn = pos.time_at(s.base_pos + s.added + rule.warn_after(total),
+                               s.base_pos, s.base)
             if as_of > warn:
                 return Verdict("at_risk", due=due, actual=time_text(warn), next_at=due)
             return Verdict(None, due=due, next_at=warn)
@@ -342,11 +438,14 @@ class SequenceCase(Case):
         bad = self.unreadable_limit(rule)
         if bad is not None:
             return Verdict(None, final=True, quality=(bad,))
+        complete = all(s is not None for s in self.steps)
+        if rule.settle is not None:
+            return self._settled(rule, pos, as_of, complete)
         due = None
         if rule.within is not None:
-            base_pos = pos.pos(self.start)
-            due = pos.time_at(base_pos + self.limit, base_pos, self.start)
-        complete = all(s is not None for s in self.steps)
+            due = count_due(pos, self.start, self.limit)
+        if self.cancelled(max(self.steps) if complete else None, due):
+            return Verdict(None, final=True, due=due)
         labels = _labels(rule)
         if complete:
             last = max(self.steps)
@@ -365,6 +464,23 @@ class SequenceCase(Case):
         # without `within` an incomplete case is judged at as_of: the end of the input. In
         # between, what was said at the last end (with --state, before a restart) stands.
         return Verdict("missing_step" if at_end else self.announced, actual=missing)
+
+    def _settled(self, rule: SequenceRule, pos: Positions, as_of: int, complete: bool) -> Verdict:
+        """With ``settle``: incomplete, judged only once the fair time has passed (a step may
+        still come, so never final); complete, judged then, never late."""
+        labels = _labels(rule)
+        settled = count_due(pos, self.start, self.limit)
+        if self.cancelled(max(self.steps) if complete else None, settled):
+            return Verdict(None, final=True)
+        if complete:
+            if rule.ordered and any(a > b for a, b in zip(self.steps, self.steps[1:])):
+                return Verdict("out_of_order", final=True, actual="；".join(
+                    f"{m} {sql_time_text(s)}" for m, s in zip(labels, self.steps)))
+            return Verdict(None, final=True)
+        if as_of <= settled:
+            return Verdict(None, next_at=settled)
+        return Verdict("missing_step", actual="、".join(
+            m for m, s in zip(labels, self.steps) if s is None))
 
 
 class CountCase(Case):
@@ -413,11 +529,22 @@ class CountCase(Case):
         return True
 
     def judge(self, rule: MinCountRule, pos: Positions | None, as_of: int, at_end: bool) -> Verdict:
+        """Judged as soon as the clock passes each of its events, so a cancel is judged
+        with exactly the events up to its time."""
         bad = self.unreadable_limit(rule)
         if bad is not None:
             return Verdict(None, final=True, quality=(bad,))
         n = len(self.items)
         if n >= rule.at_least:
+            return Verdict(None, final=True, due=self.due, actual=n)
+        if rule.settle is not None:     # counted up to as_of, judged once the fair time passed
+            settled = count_due(pos, self.start, self.limit)
+            if self.cancelled(None, settled):
+                return Verdict(None, final=True, actual=n)
+            if as_of <= settled:
+                return Verdict(None, next_at=settled)
+            return Verdict("insufficient", actual=n)
+        if self.cancelled(None, self.due):
             return Verdict(None, final=True, due=self.due, actual=n)
         if self.due is not None:
             if as_of > self.due:
@@ -432,7 +559,7 @@ _LABELS: dict[int, tuple[SequenceRule, list[str]]] = {}
 def _labels(rule: SequenceRule) -> list[str]:
     found = _LABELS.get(id(rule))
     if found is None or found[0] is not rule:
-        found = _LABELS[id(rule)] = (rule, [m.label() for m in rule.steps])
+        found = _LABELS[id(rule)] = (rule, [alternatives_label(m) for m in rule.steps])
     return found[1]
 
 
@@ -503,3 +630,17 @@ CASE_CLASSES: dict[str, type[Case] | type[EventCase] | None] = {
 
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = tuple(kind for kind, judge in CASE_CLASSES.items() if judge is not None)
+
+#: Keys of the rule language ``watch`` does not run, and why: a rule that uses one is refused
+#: at start-up with a located line and left to ``check`` (never judged differently).
+UNSUPPORTED_KEYS = {
+    "only_if": "an event at any later time brings a case into scope, so no verdict would "
+               "ever be final",
+    "exclude": "an event at any later time takes a case out of scope, so no verdict would "
+               "ever be final",
+}
+
+
+def unsupported_key(rule: RuleBase) -> str | None:
+    """The first key of ``rule`` that ``watch`` does not run (None: it runs them all)."""
+    return next((key for key in UNSUPPORTED_KEYS if getattr(rule, key, None) is not None), None)

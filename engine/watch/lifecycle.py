@@ -16,7 +16,7 @@ from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
 from ..model.rule import RuleBase
 from ..plan import Limit
-from .cases import CASE_CLASSES, Case, Positions, Verdict
+from .cases import BAD_CAP, CASE_CLASSES, Case, Positions, Verdict
 from .input import Casts, StreamEvent
 from .output import FindingWriter
 from .remembered import Remembered
@@ -27,11 +27,11 @@ from .times import to_us
 #: times: a case opens before anything else at its start time counts for it, a pause
 #: before a resume at the same time, and a case closes after everything else then.
 PHASES = {"open": 0, "restart": 1, "pause": 1, "extend": 1, "step": 1, "count": 1,
-          "hit": 1, "resume": 2, "end": 3}
+          "hit": 1, "cancel": 1, "resume": 2, "end": 3}
 #: The reason a ``resolved`` line gives, by the role of the event that changed the case.
 REASONS = {"end": "closed", "pause": "paused", "resume": "resumed", "restart": "restarted",
-           "extend": "extended", "step": "step", "count": "counted", "open": "opened",
-           None: "clock"}
+           "extend": "extended", "step": "step", "count": "counted", "cancel": "cancelled",
+           "open": "opened", None: "clock"}
 
 #: A match of an event with a role: (event serial, role, the case it joins or None).
 Record = tuple[int, RulesetRole, "Case | None"]
@@ -53,7 +53,8 @@ class Lifecycle:
         self.window: dict[int, tuple[int | None, int | None]] = {}
         self.window_end: dict[int, int] = {}
         for r in compiled:
-            within = self.within[r.index] = r.plan.within
+            # how long a case has (within), or waits before it is judged (settle)
+            within = self.within[r.index] = r.plan.within or r.plan.settle
             if within is not None:
                 self.positions[r.index] = Positions(calendar, within.unit)
             window = r.plan.window
@@ -91,8 +92,11 @@ class Lifecycle:
         within = self.within[r]
         limit: float | None = None
         if within is not None:      # None when unreadable: the case is a data-quality finding
-            limit = self.casts.integer(ev.values.get(within.attribute)) if within.attribute \
-                else within.amount
+            if within.attribute:
+                raw = ev.values.get(within.attribute)
+                limit = within.default if raw is None else self.casts.integer(raw)
+            else:
+                limit = within.amount
         # numbered by the opening event, so that ties are broken the same way however the
         # input was cut into batches
         args = (ev.serial * 65_536 + r, r, ev.case_id, ev.unit, ev.ts, limit, ev.line)
@@ -172,7 +176,8 @@ class Lifecycle:
 
     def end_of_input(self) -> None:
         """The end of the input is the ``as_of`` of a replay: cases that are judged only at
-        ``as_of`` (a sequence or min_count without ``within``) are judged now."""
+        ``as_of`` (a sequence or min_count with neither ``within`` nor ``settle``) are
+        judged now."""
         self.judge_changed()
         for serial in sorted(self.cases):
             case = self.cases.get(serial)
@@ -246,10 +251,10 @@ class Lifecycle:
             return case
         if name == "end":
             return case if case.on_end(ev.ts) else None
-        if name == "resume":
-            return case if case.on_resume(ev.ts) else None
         if name == "restart":
             return case if case.on_restart(ev.ts) else None
+        if name == "cancel":
+            return case if case.on_cancel(ev.ts) else None
         if name == "step":
             return case if case.on_step(role.step, ev.ts) else None
         if name == "count":
@@ -258,9 +263,13 @@ class Lifecycle:
         fp = ev.fingerprint()
         if fp in case.seen:                 # a copy of an event already applied
             return None
+        if name == "resume":            # pairs first in, first out: a copy would end two
+            case.seen.add(fp)
+            return case if case.on_resume(ev.ts, role.step or 0) else None
         if name == "pause":
             case.seen.add(fp)
-            return case if case.on_pause(ev.ts) else None
+            cap = self._pause_cap(r, role.step or 0, ev)
+            return case if case.on_pause(ev.ts, role.step or 0, cap, ev.line) else None
         if name == "extend":        # days None when unreadable: a data-quality finding
             days = self.casts.integer(ev.values.get(self.compiled[r].plan.extension.attribute))
             case.seen.add(fp)
@@ -288,6 +297,18 @@ class Lifecycle:
         counted = self.early.pop(r, case_id)
         ended = self.ended.pop(r, case_id)
         return counted if counted is not None else ended
+
+    def _pause_cap(self, r: int, pair: int, ev: StreamEvent) -> int | None:
+        """The cap of a pause (None: uncapped), read from the pause event when the rule says
+        so (blank: its default, or none); ``BAD_CAP`` when not a whole number."""
+        cap = self.compiled[r].plan.pause_caps[pair]
+        if cap is None or not cap.attribute:
+            return None if cap is None else int(cap.amount)
+        raw = ev.values.get(cap.attribute)
+        if raw is None:
+            return cap.default
+        value = self.casts.integer(raw)
+        return BAD_CAP if value is None else value
 
     def _hit(self, role: RulesetRole, ev: StreamEvent) -> None:
         """An event that is a finding by itself: the first of its case is reported."""

@@ -169,6 +169,9 @@ class Monitor:
                            f"{', '.join(kinds)} are judged over whole periods and are left to "
                            f"`govcheck check`: {', '.join(i for i, _ in self.rulesets.skipped)}\n")
             self.err.flush()
+        for message in self.rulesets.refused:
+            self.err.write(message + "\n")
+            self.err.flush()
 
     def run(self) -> int:
         """Read to the end of the input (or until asked to stop); ``start`` first."""

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
+from ..model.loader import key_location
 from ..model.rule import LoadedRule, Matcher, RuleBase, value_date, value_text, value_timestamp
 from ..plan import Role, RulePlan, Window, matcher_types, plan_rule
-from .cases import CASE_CLASSES
+from .cases import CASE_CLASSES, UNSUPPORTED_KEYS, unsupported_key
 from .times import to_us
 
 #: Most matches one action call hands over (durable-rules stores it as an unsigned short).
@@ -212,16 +213,19 @@ class RulesetRole:
     number ``rule``.
 
     ``name`` is one of the rule's roles (``plan.Role``: ``open``, ``end``, ``pause``,
-    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``).
+    ``resume``, ``restart``, ``extend``, ``step`` with ``step``, ``count``, ``hit``,
+    ``cancel``). ``alt`` tells apart the matchers of a key that lists several.
     """
 
     rule: int
     name: str
     step: int | None = None
+    alt: int | None = None
 
     @property
     def key(self) -> str:
-        return f"r{self.rule}.{self.name}" + (f".{self.step}" if self.step is not None else "")
+        return (f"r{self.rule}.{self.name}" + (f".{self.step}" if self.step is not None else "")
+                + (f"~{self.alt}" if self.alt is not None else ""))
 
 
 @dataclass
@@ -308,7 +312,7 @@ def compile_ruleset_rule(index: int, loaded: LoadedRule, slots: Slots) -> Rulese
     plan = plan_rule(rule)
     mc = MatcherCompiler(slots)
     compiled = RulesetRule(index, loaded, plan,
-                           [(RulesetRole(index, r.name, r.step), r) for r in plan.roles])
+                           [(RulesetRole(index, r.name, r.step, r.alt), r) for r in plan.roles])
     et_slot = slots.text("event_type")
     for role, part in compiled.roles:
         own, matchers = _split_type(part)
@@ -370,12 +374,23 @@ class Group:
 @dataclass
 class Rulesets:
     """What ``watch`` runs: the rules it judges, their groups (one ruleset each, per shard),
-    the slots event facts carry, and the rules it leaves to ``check``."""
+    the slots event facts carry, the rules of kinds it leaves to ``check`` (id, kind) and the
+    rules it refuses for a key it does not run (located messages)."""
 
     rules: list[RulesetRule]
     groups: list[Group]
     slots: Slots
     skipped: list[tuple[str, str]]
+    refused: list[str] = field(default_factory=list)
+
+
+def refusal(item: LoadedRule) -> str | None:
+    """The located message that refuses a rule using a key ``watch`` does not run."""
+    key = unsupported_key(item.rule)
+    if key is None:
+        return None
+    return (f"{key_location(item, (key,))}: govcheck watch cannot run rule {item.rule.id}: "
+            f"`{key}` is not supported ({UNSUPPORTED_KEYS[key]}); `govcheck check` judges it")
 
 
 def _group(index: int, rules: list[RulesetRule]) -> Group:
@@ -406,10 +421,15 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
     slots = Slots()
     compiled: list[RulesetRule] = []
     skipped: list[tuple[str, str]] = []
+    refused: list[str] = []
     for item in loaded:
         rule = item.rule
         if CASE_CLASSES[rule.kind] is None:
             skipped.append((rule.id, rule.kind))
+            continue
+        message = refusal(item)
+        if message is not None:
+            refused.append(message)
             continue
         compiled.append(compile_ruleset_rule(len(compiled), item, slots))
     groups: list[Group] = []
@@ -424,7 +444,7 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
         current.append(rule)
     if current:
         groups.append(_group(len(groups), current))
-    return Rulesets(compiled, groups, slots, skipped)
+    return Rulesets(compiled, groups, slots, skipped, refused)
 
 
 # ---------------------------------------------------------------------------

@@ -49,9 +49,10 @@ class Grid:
         return out
 
     def periodic_units(self, rule: PeriodicRule) -> list[str]:
-        """The units a periodic rule's grid reports for (its ``units``, else a sample)."""
-        if rule.units:
-            return list(rule.units)
+        """The units a periodic rule's grid reports for (its ``units``, or its lead unit, else
+        a sample)."""
+        if rule.units or rule.lead_unit:
+            return list(rule.units or [rule.lead_unit])
         if rule.id not in self._periodic_units:
             fixed = self.periodic_base(rule).get("unit") if self.periodic_base(rule) else None
             many = {"day": 2, "week": 3}.get(rule.every, 8)
@@ -71,8 +72,8 @@ class Grid:
 
     def periodic(self, rule: PeriodicRule) -> list[GridEvent]:
         """Every unit (or group) in every period judged while the log runs: at_least events,
-        or fewer at the rule's miss rate. Periods that closed before the year are left out
-        (a log of the year cannot hold them)."""
+        or fewer at the rule's miss rate (and at least once). Periods that closed before the
+        year are left out (a log of the year cannot hold them)."""
         year = self.year
         rng = year.rng
         base = self.periodic_base(rule)
@@ -93,10 +94,17 @@ class Grid:
         miss = MISS_PERIOD[rule.every]
         prefix = self._prefix(rule)
         out: list[GridEvent] = []
+        periods: list[tuple[dt.date, dt.date]] = []
         start = _period(rule.every, earliest)[0]
         while start <= last:
-            p_lo, p_hi = _period(rule.every, start)
-            start = p_hi + dt.timedelta(days=1)
+            periods.append(_period(rule.every, start))
+            start = periods[-1][1] + dt.timedelta(days=1)
+        # the rule is broken somewhere on purpose: the last period judged in the log misses
+        # for its last unit, unless some unit missed one by chance already
+        judged_periods = [p for p in periods if opens <= self._close(rule, p[1]) < year.horizon]
+        forced = (judged_periods[-1], len(combos) - 1) if judged_periods else None
+        missed = False
+        for p_lo, p_hi in periods:
             close = self._close(rule, p_hi)
             judged = close < year.horizon
             if close < opens:                    # closed before the log begins: missing
@@ -107,11 +115,12 @@ class Grid:
             inside = (max(p_lo, earliest, year.year_lo), min(p_hi, last))
             grace = (max(p_hi + dt.timedelta(days=1), year.year_lo),
                      min(close.date(), year.horizon.date()))
-            for combo in combos:
+            for c, combo in enumerate(combos):
                 n, intended = rule.at_least, None
-                if rng.random() < miss:
+                if rng.random() < miss or (not missed and forced == ((p_lo, p_hi), c)):
                     n, intended = rng.randrange(rule.at_least), (rule.id, "missing_in_period")
                     if judged:
+                        missed = True
                         out.append((None, None, combo["unit"], {}, intended))
                 for _ in range(n):
                     window = inside
@@ -141,6 +150,11 @@ class Grid:
         if grace.unit == "days":
             return dt.datetime.combine(end + dt.timedelta(days=int(grace.days)),
                                        dt.time(23, 59, 59))
+        if grace.unit == "months":          # to the end of the month N months later
+            month = end.month - 1 + grace.months
+            year, month = end.year + month // 12, month % 12 + 1
+            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+            return dt.datetime.combine(nxt - dt.timedelta(days=1), dt.time(23, 59, 59))
         return end_of_day + dt.timedelta(seconds=1, hours=grace.hours)
 
     def ratio_values(self, rule: RatioRule) -> list[GridEvent]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from ...model.rule import Duration, Matcher, RuleBase
+from ...model.rule import Duration, Matcher, RuleBase, alternatives
 from .matching import avoid, meets, satisfy
-from .rates import PROCEDURES
+from .rates import FILTERS, LIMIT_CHOICES, PROCEDURES
 from .specs import ABS_DAYS, Need, Spec, day_number
 from .timing import relative
 
@@ -82,15 +82,27 @@ def _bound(year: Year, duration: Duration | None,
     return (duration.unit, year.limit(duration, opening)) if duration else None
 
 
+def _in_scope(rule) -> list[Need]:
+    """The event ``only_if`` asks for, which every case in scope has."""
+    wanted = alternatives(getattr(rule, "only_if", None))
+    return [Need(rule, [wanted[0]], separate=True)] if wanted else []
+
+
 def _deadline_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
-    return [Need(rule, [rule.end], bound=_bound(year, rule.within, opening))]
+    return [Need(rule, [rule.end], bound=_bound(year, rule.within, opening))] + _in_scope(rule)
+
+
+def _one_of(year: Year, step) -> Matcher:
+    """The matcher a case meets a step with: the step, or one of its alternatives."""
+    found = alternatives(step)
+    return found[0] if len(found) == 1 else year.rng.choice(found)
 
 
 def _sequence_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
     bound = _bound(year, rule.within, opening)
     # steps happen in the order listed even when the rule does not require it
-    return [Need(rule, [step], bound=bound, chain=(rule.id, i))
-            for i, step in enumerate(rule.steps)]
+    return [Need(rule, [_one_of(year, step)], bound=bound, chain=(rule.id, i))
+            for i, step in enumerate(rule.steps)] + _in_scope(rule)
 
 
 def _min_count_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
@@ -98,7 +110,7 @@ def _min_count_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
     values = _distinct_values(year, rule, rule.at_least)
     return [Need(rule, [rule.count], bound=bound, separate=True,
                  extra={rule.distinct: values[i]} if rule.distinct else {})
-            for i in range(rule.at_least)]
+            for i in range(rule.at_least)] + _in_scope(rule)
 
 
 def _distinct_values(year: Year, rule, n: int) -> list[str]:
@@ -110,8 +122,12 @@ def _distinct_values(year: Year, rule, n: int) -> list[str]:
     return year.rng.sample(pool[:max(n, len(pool))], n) if len(pool) >= n else pool[:n]
 
 
+def _scope_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
+    return _in_scope(rule)
+
+
 def _due_by_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
-    return [Need(rule, [rule.required], anchor=rule.by)]
+    return [Need(rule, [rule.required], anchor=rule.by)] + _in_scope(rule)
 
 
 def _ratio_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
@@ -123,20 +139,29 @@ def _ratio_needs(year: Year, rule, opening: dict[str, str]) -> list[Need]:
 # ---------------------------------------------------------------------------
 
 #: Each deadline procedure and the key of the rule it needs.
-_PROCEDURE_KEYS = {"paused": "pause", "still": "pause", "restarted": "restart",
+_PROCEDURE_KEYS = {"paused": "pause_specs", "still": "pause_specs", "restarted": "restart",
                    "extended": "extend"}
 
 
 def _deadline_procedures(rule) -> list[tuple[str, tuple[str, str] | None, float]]:
-    """Pause/resume, restart and extension cases, each on time and late (the rule has it)."""
-    return [(name, (rule.id, "late") if name.endswith("_late") else None, rate)
+    """Pause/resume, restart and extension cases, each on time and late (the rule has it);
+    an extension granted after the limit has passed, which does not count. Then the case
+    filters (``_filter_procedures``)."""
+    return [(name, (rule.id, "late") if name.endswith(("_late", "_after")) else None, rate)
             for name, rate in PROCEDURES.items()
-            if getattr(rule, _PROCEDURE_KEYS[name.split("_")[0]]) is not None]
+            if getattr(rule, _PROCEDURE_KEYS[name.split("_")[0]])] + _filter_procedures(rule)
+
+
+def _pause_pair(year: Year, rule):
+    """The pause pair a procedure case uses (one of them when ``pauses`` lists several)."""
+    specs = rule.pause_specs
+    return specs[0] if len(specs) == 1 else year.rng.choice(specs)
 
 
 def _deadline_procedure(year: Year, rule, how: str, draft: Draft) -> None:
     """The pause/resume, restart or extension events of a procedure case, and when the
-    end comes (on the last allowed day, or after it for the ``_late`` ones)."""
+    end comes (on the last allowed day, or after it for the ``_late`` ones; for
+    ``extended_after``, on the day the extension would allow, had it counted)."""
     if how not in PROCEDURES:
         return
     rng, unit = year.rng, rule.within.unit
@@ -145,12 +170,16 @@ def _deadline_procedure(year: Year, rule, how: str, draft: Draft) -> None:
     on_time = -0.05 if unit == "hours" else 0
     late = rng.choice((1, 2)) * step if how.endswith("_late") else on_time
     if how.startswith(("paused", "still")):
+        pair = _pause_pair(year, rule)
         at = rng.randint(0, max(0, int(limit) - 1)) if unit != "hours" else limit * 0.3
         gap = rng.randint(1, 5) * step
-        draft.needs.append(Need(rule, [rule.pause], fixed=(unit, at), separate=True))
+        cap = pair.max
+        extra = {cap.workdays_from: str(rng.choice(LIMIT_CHOICES[:4]))} \
+            if cap is not None and cap.workdays_from else {}
+        draft.needs.append(Need(rule, [pair.pause], fixed=(unit, at), separate=True, extra=extra))
         if how == "still_paused":
             return
-        draft.needs.append(Need(rule, [rule.resume], fixed=(unit, at + gap), separate=True))
+        draft.needs.append(Need(rule, [pair.resume], fixed=(unit, at + gap), separate=True))
         draft.end_time = (unit, limit + gap + late)
     elif how.startswith("restarted"):
         at = rng.randint(1, max(1, int(limit))) if unit != "hours" else limit * 0.5
@@ -158,10 +187,88 @@ def _deadline_procedure(year: Year, rule, how: str, draft: Draft) -> None:
         draft.end_time = (unit, at + limit + late)
     else:
         at = rng.randint(1, max(1, int(limit))) if unit != "hours" else limit * 0.5
+        if how == "extended_after":
+            at = limit + rng.choice((1, 2))
         granted = rng.choice((3, 5, 10))
         draft.needs.append(Need(rule, [rule.extend.matcher], fixed=(unit, at), separate=True,
                                 extra={rule.extend.attribute: str(granted)}))
         draft.end_time = (unit, limit + granted + late)
+
+
+# ---------------------------------------------------------------------------
+# Cases taken out of judgement: cancelled, excluded, out of scope
+# ---------------------------------------------------------------------------
+
+def _filter_procedures(rule) -> list[tuple[str, tuple[str, str] | None, float]]:
+    """Cases a rule's ``cancel`` closes (in time, or too late to save a failure), that its
+    ``exclude`` takes out, or that lack the event its ``only_if`` asks for; each fails the
+    rule otherwise, so only a filter that works keeps them from being findings."""
+    out = []
+    if getattr(rule, "cancel", None) is not None:
+        out.append(("cancelled", None, FILTERS["cancelled"]))
+        failure = _failure_of(rule)
+        if failure is not None:
+            out.append(("cancelled_late", (rule.id, failure), FILTERS["cancelled_late"]))
+    if getattr(rule, "exclude", None) is not None:
+        out.append(("excluded", None, FILTERS["excluded"]))
+    if getattr(rule, "only_if", None) is not None:
+        out.append(("out_of_scope", None, FILTERS["out_of_scope"]))
+    return out
+
+
+def _failure_of(rule) -> str | None:
+    """The failure an open case of the rule comes to once its time is up (None: never)."""
+    timed = rule.kind == "due_by" or getattr(rule, "within", None) is not None \
+        or getattr(rule, "settle", None) is not None
+    return {"deadline": "overdue_open", "sequence": "missing_step", "min_count": "insufficient",
+            "due_by": "missing_by_date"}.get(rule.kind) if timed else None
+
+
+def _timing(year: Year, rule, opening: dict[str, str]) -> tuple[str, float]:
+    """(unit, count): the limit or fair time of a case (a working day when it has none)."""
+    duration = getattr(rule, "within", None) or getattr(rule, "settle", None)
+    if duration is None:
+        return ("workdays", 1)
+    return (duration.unit, year.limit(duration, opening))
+
+
+def _filter_events(year: Year, rule, how: str, draft: Draft) -> None:
+    """The event of a filter case: a cancel early (well before the limit) or late (after
+    it), an excluding event; or no ``only_if`` event."""
+    if how in ("cancelled", "cancelled_late"):
+        unit, limit = _timing(year, rule, draft.opening)
+        step = 1 if unit != "hours" else 0.25
+        at = year.rng.randint(0, max(0, int(limit) - 1)) * step if how == "cancelled" \
+            else limit + year.rng.choice((1, 2)) * step
+        need = Need(rule, [alternatives(rule.cancel)[0]], separate=True)
+        if rule.kind == "due_by":
+            need.anchor = rule.by if how == "cancelled" else None
+        else:
+            need.fixed = (unit, at)
+        draft.needs.append(need)
+    elif how == "excluded":
+        draft.needs.append(Need(rule, [alternatives(rule.exclude)[0]], separate=True))
+    elif how == "out_of_scope":
+        wanted = alternatives(rule.only_if)[0]
+        draft.needs = [n for n in draft.needs if not (n.rule is rule and n.matchers == [wanted])]
+
+
+def _unclosed(year: Year, rule, how: str, draft: Draft) -> bool:
+    """A filter case of ``rule`` never closes: what would close it is dropped (a late
+    cancel of a due_by subject moved after the date). True when ``how`` was one."""
+    if how not in ("cancelled", "cancelled_late", "excluded", "out_of_scope"):
+        return False
+    closing = {"deadline": lambda r: [[r.end]], "due_by": lambda r: [[r.required]],
+               "min_count": lambda r: [[r.count]],
+               "sequence": lambda r: [[m] for m in alternatives(r.steps[-1])]}.get(rule.kind)
+    for matchers in closing(rule) if closing else ():
+        _drop(year, draft, matchers)
+    if rule.kind == "due_by" and how == "cancelled_late":
+        _move(year, draft, [alternatives(rule.cancel)[0]],
+              (ABS_DAYS, year.rng.randint(1, 15), day_number(rule.by), 0))
+    if rule.kind == "required_fields":
+        _blank_field(year, rule, "missing_field", draft)
+    return True
 
 
 def _ratio_procedures(rule) -> list[tuple[str, tuple[str, str] | None, float]]:
@@ -212,8 +319,11 @@ def _past(year: Year, draft: Draft, duration: Duration, extra: int) -> tuple[int
 
 
 def _break_deadline(year: Year, rule, how: str, draft: Draft) -> None:
-    """The end late or missing; a procedure case's end where the procedure puts it."""
+    """The end late or missing; a procedure case's end where the procedure puts it; a
+    filter case's end dropped."""
     rng = year.rng
+    if _unclosed(year, rule, how, draft):
+        return
     if how == "late":
         _move(year, draft, [rule.end], _past(year, draft, rule.within, rng.choice((1, 1, 2, 3, 5))))
     elif how in ("overdue_open", "still_paused"):
@@ -223,12 +333,17 @@ def _break_deadline(year: Year, rule, how: str, draft: Draft) -> None:
 
 
 def _break_sequence(year: Year, rule, how: str, draft: Draft) -> None:
-    """A step missing, or the last one after the deadline."""
+    """A step missing (every alternative of it), or the last one after the deadline."""
     rng = year.rng
+    if _unclosed(year, rule, how, draft):
+        return
     if how == "missing_step":
-        _drop(year, draft, [rng.choice(rule.steps)])
+        for matcher in alternatives(rng.choice(rule.steps)):
+            _drop(year, draft, [matcher])
     elif how == "late":
-        _move(year, draft, [rule.steps[-1]], _past(year, draft, rule.within, rng.choice((1, 2, 3))))
+        past = _past(year, draft, rule.within, rng.choice((1, 2, 3)))
+        for matcher in alternatives(rule.steps[-1]):
+            _move(year, draft, [matcher], past)
 
 
 def _sequence_can_break(rule, vtype: str) -> bool:
@@ -245,8 +360,8 @@ def _swap_steps(year: Year, rule, how: str, draft: Draft) -> None:
     if how != "out_of_order":
         return
     j = year.rng.randrange(len(rule.steps) - 1)
-    a = hits(year, [rule.steps[j]], draft.specs)
-    b = hits(year, [rule.steps[j + 1]], draft.specs)
+    a = [s for m in alternatives(rule.steps[j]) for s in hits(year, [m], draft.specs)]
+    b = [s for m in alternatives(rule.steps[j + 1]) for s in hits(year, [m], draft.specs)]
     if a and b and a[0] is not b[0]:
         a, b = a[0], b[0]
         a.when, b.when = b.when, a.when
@@ -258,6 +373,8 @@ def _swap_steps(year: Year, rule, how: str, draft: Draft) -> None:
 def _break_min_count(year: Year, rule, how: str, draft: Draft) -> None:
     """Too few counted events: one removed, the same form twice, or the last one late."""
     rng = year.rng
+    if _unclosed(year, rule, how, draft):
+        return
     first = draft.first
     avoid([rule.count], first.attrs, year.lexicon, rng, first.matchers, year.when)
     counted = hits(year, [rule.count], draft.specs)
@@ -282,11 +399,50 @@ def _counted(rule, specs: list[Spec]) -> int:
 
 def _break_due_by(year: Year, rule, how: str, draft: Draft) -> None:
     """The required event missing, or after the date."""
+    if _unclosed(year, rule, how, draft):
+        return
     if how == "missing_by_date":
         _drop(year, draft, [rule.required])
     else:
         _move(year, draft, [rule.required],
               (ABS_DAYS, year.rng.randint(1, 15), day_number(rule.by), 0))
+
+
+def _fields_or_scope(year: Year, rule, how: str, draft: Draft) -> None:
+    """A field left blank, or a filter case (out of scope with a field blank)."""
+    if not _unclosed(year, rule, how, draft):
+        _blank_field(year, rule, how, draft)
+
+
+def _both(first: Hook, then: Hook) -> Hook:
+    """Two stages in one: ``first``, then ``then``."""
+    def run(year: Year, rule, how: str, draft: Draft) -> None:
+        first(year, rule, how, draft)
+        then(year, rule, how, draft)
+    return run
+
+
+def _ratio_procedures_all(rule) -> list[tuple[str, tuple[str, str] | None, float]]:
+    """Excluded members, and members that meet the condition only after their period."""
+    out = _ratio_procedures(rule)
+    if rule.condition is not None:
+        out.append(("met_late", None, FILTERS["met_late"]))
+    return out
+
+
+def _late_condition(year: Year, rule, how: str, draft: Draft) -> None:
+    """A member that meets the condition only after its period closed: a year (or window)
+    period just after its last day, a quarter or month a season later."""
+    if how != "met_late":
+        return
+    condition = [rule.condition]
+    if rule.period in ("quarter", "month"):
+        when = relative(("days", 100 if rule.period == "quarter" else 40))
+    else:
+        last = rule.effective.to if rule.effective and rule.effective.to else year.year_hi
+        when = (ABS_DAYS, year.rng.randint(1, 15), day_number(last), 0)
+    for s in hits(year, condition, draft.specs):
+        s.fixed, s.when = True, when
 
 
 def _blank_field(year: Year, rule, how: str, draft: Draft) -> None:
@@ -308,21 +464,28 @@ def _blank_field(year: Year, rule, how: str, draft: Draft) -> None:
 
 STRATEGIES: dict[str, Strategy] = {
     "deadline": Strategy(makes=lambda rule: CASE, needs=_deadline_needs,
-                         procedures=_deadline_procedures, with_procedure=_deadline_procedure,
+                         procedures=_deadline_procedures,
+                         with_procedure=_both(_deadline_procedure, _filter_events),
                          on_events=_break_deadline),
     "sequence": Strategy(makes=lambda rule: CASE, needs=_sequence_needs,
-                         can_break=_sequence_can_break, on_events=_break_sequence,
+                         can_break=_sequence_can_break, procedures=_filter_procedures,
+                         with_procedure=_filter_events, on_events=_break_sequence,
                          on_times=_swap_steps),
     "min_count": Strategy(makes=lambda rule: CASE, needs=_min_count_needs,
+                          procedures=_filter_procedures, with_procedure=_filter_events,
                           on_events=_break_min_count),
     "ratio": Strategy(makes=lambda rule: MEMBER if rule.condition is not None else GRID,
-                      needs=_ratio_needs, procedures=_ratio_procedures,
-                      with_procedure=_exclude_member,
+                      needs=_ratio_needs, procedures=_ratio_procedures_all,
+                      with_procedure=_exclude_member, on_events=_late_condition,
                       lay=lambda grid, rule: grid.ratio_values(rule)),
     "due_by": Strategy(makes=lambda rule: GRID if rule.subjects_list is not None else CASE,
-                       needs=_due_by_needs, on_events=_break_due_by,
+                       needs=_due_by_needs, procedures=_filter_procedures,
+                       with_procedure=_filter_events, on_events=_break_due_by,
                        lay=lambda grid, rule: grid.listed(rule)),
     "periodic": Strategy(makes=lambda rule: GRID, lay=lambda grid, rule: grid.periodic(rule)),
-    "required_fields": Strategy(makes=lambda rule: CASE, on_fields=_blank_field),
-    "forbidden": Strategy(makes=lambda rule: CASE, opening_breaks=True),
+    "required_fields": Strategy(makes=lambda rule: CASE, needs=_scope_needs,
+                                procedures=_filter_procedures, with_procedure=_filter_events,
+                                on_fields=_fields_or_scope),
+    "forbidden": Strategy(makes=lambda rule: CASE, needs=_scope_needs, opening_breaks=True,
+                          procedures=_filter_procedures, with_procedure=_filter_events),
 }

@@ -12,7 +12,11 @@ RATES = {
 #: Deadline cases that use a rule's pause, restart or extension (share of the profile).
 PROCEDURES = {"paused": 0.04, "paused_late": 0.015, "still_paused": 0.01,
               "restarted": 0.04, "restarted_late": 0.015,
-              "extended": 0.04, "extended_late": 0.015}
+              "extended": 0.04, "extended_late": 0.015, "extended_after": 0.01}
+#: Cases a rule takes out of judgement (cancel, exclude, only_if), a ratio member that meets
+#: its condition only after its period (share of the profile).
+FILTERS = {"cancelled": 0.03, "cancelled_late": 0.01, "excluded": 0.02, "out_of_scope": 0.02,
+           "met_late": 0.02}
 #: At most this share of a profile's cases break something.
 MAX_BROKEN = 0.5
 #: Share of the units that fall below each ratio rule's threshold.

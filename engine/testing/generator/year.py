@@ -71,18 +71,25 @@ class Year:
                 if satisfy(matchers, {"event_type": t}, self.lexicon, random.Random(0), self.when)]
 
     def limit(self, duration: Duration, opening: dict[str, str]) -> float:
-        """The count a duration allows for a case with this opening."""
+        """The count a duration allows for a case with this opening (its default when the
+        opening leaves the attribute blank)."""
         if duration.workdays_from:
-            return int(opening[duration.workdays_from])
+            given = opening.get(duration.workdays_from)
+            return int(given) if given or duration.default is None else duration.default
         return duration.amount  # type: ignore[return-value]
 
     def give_limits(self, rules: Iterable[RuleBase], attrs: dict[str, str]) -> None:
-        """Give the opening the limits the rules read from it (承诺时限), as whole numbers."""
+        """Give the opening the limits the rules read from it (承诺时限, a fair time), as
+        whole numbers; one with a default is left blank a third of the time."""
         for rule in rules:
-            d = getattr(rule, "within", None)
-            if isinstance(d, Duration) and d.workdays_from and \
-                    not str(attrs.get(d.workdays_from, "")).isdigit():
-                attrs[d.workdays_from] = str(self.rng.choice(LIMIT_CHOICES))
+            for key in ("within", "settle"):
+                d = getattr(rule, key, None)
+                if isinstance(d, Duration) and d.workdays_from and \
+                        not str(attrs.get(d.workdays_from, "")).isdigit():
+                    if d.default is not None and self.rng.random() < 0.33:
+                        attrs.pop(d.workdays_from, None)
+                    else:
+                        attrs[d.workdays_from] = str(self.rng.choice(LIMIT_CHOICES))
 
     def complete(self, attrs: dict[str, str], keep: Sequence[Matcher], skip: set[str] | None,
                  step: bool = False) -> dict[str, str]:

@@ -7,10 +7,11 @@ shares nothing with them that decides an answer. What it shares is exactly this:
 - the loaded rule objects (``model.rule``), of which it reads only plain fields: ``id``,
   ``kind``, ``effective.from_``/``to``, each matcher's raw mapping (``Matcher.root``, as
   written in the rule file), each duration's ``workdays``/``days``/``hours``/
-  ``workdays_from``, and the kinds' own keys (``steps``, ``at_least``, ``by``…). No
-  method or derived property of the model: matchers are parsed in ``matching``, the
-  opening (with ``where``), the effective window and its label, durations' units and the
-  periods are worked out in ``judges``;
+  ``workdays_from``/``default``/``months``, and the kinds' own keys (``steps``,
+  ``at_least``, ``by``, ``pauses``, ``cancel``, ``subjects_window``…). No method or
+  derived property of the model: matchers are parsed in ``matching``, the opening (with
+  ``where``), the effective window and its label, durations' units, the pause pairs and
+  the periods are worked out in ``judges``;
 - ``errors`` (``DataError``, ``CalendarError``) for bad input;
 - the holiday data itself: the ``chinese_calendar`` package's tables and the YAML
   calendar files, read here directly (``workdays``), not through ``data.calendar``.
