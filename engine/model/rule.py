@@ -577,6 +577,7 @@ class RuleBase(_Strict):
     severity: Literal["error", "warning"]
     """级别：error（确保、必须、一律、达到等刚性要求）或 warning（力争、原则上、探索等）"""
     source: Source
+    """出处：文件名称、文号、条款和原文"""
     notes: Annotated[str, Field(min_length=1)] | None = None
     """解读说明：原文的读法不显然时（时限取自法规、存疑之处如何决定）写明，引用原文处一并显示"""
     effective: Effective | None = None
