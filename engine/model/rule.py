@@ -318,6 +318,7 @@ class Duration(_Strict):
     hours: Annotated[float, Field(ge=0, le=MAX_DAYS * 24)] | None = None
     """小时数"""
     workdays_from: Annotated[str, Field(min_length=1)] | None = None
+    """从起算事件的这个属性读取工作日数（如 承诺时限）"""
     default: Annotated[int, Field(ge=0)] | None = None
     """读取的属性为空或缺失时的工作日数（法律、法规另有规定的从案件读取，否则取一般时限）"""
 
@@ -429,6 +430,7 @@ class PauseSpec(_Strict):
     resume: Matcher
     """恢复计时的事件（匹配条件）"""
     max: Duration | None = None
+    """这组暂停每次最长多久，如 {workdays: 15}"""
 
 
 # ---------------------------------------------------------------------------
@@ -679,6 +681,7 @@ class DeadlineRule(RuleBase):
     pause: Matcher | None = None
     """暂停计时的事件，与 resume 成对（匹配条件，如 {event_type: 咨询受理}）"""
     resume: Matcher | None = None
+    """恢复计时的事件，与 pause 成对（匹配条件，如 {event_type: 咨询受理}）"""
     pause_max: Duration | None = None
     """每次暂停最长多久（如征求第三方意见最长15个工作日），超过即恢复计时"""
     pauses: Annotated[list[PauseSpec], Field(min_length=1)] | None = None
@@ -686,6 +689,7 @@ class DeadlineRule(RuleBase):
     restart: Matcher | None = None
     """重新起算的事件：从最后一次重新起算时计时（匹配条件，如 {event_type: 咨询受理}）"""
     extend: Extend | None = None
+    """延期事件：匹配条件，另加 workdays_from: 属性名（延长的工作日数）"""
     extend_max: Duration | None = None
     """延期合计最多多久（如延长的期限最长不得超过20个工作日）"""
     warn_at: Annotated[float, Field(gt=0, lt=1)] | None = None
@@ -758,12 +762,14 @@ class SequenceRule(RuleBase):
     kind: Literal["sequence"]
     """环节（sequence）：触发事件之后，须有 steps 所列的全部环节"""
     trigger: Matcher
+    """触发事件（匹配条件，如 {event_type: 咨询受理}）"""
     steps: Annotated[list[Union[Matcher, Annotated[list[Matcher], Field(min_length=2)]]],
                      Field(min_length=1)]
-    """须有的环节，每项一个匹配条件"""
+    """须有的环节，每项一个匹配条件，或几个可互相替代的匹配条件组成的列表"""
     ordered: bool = False
     """为 true 时各环节须按所列顺序"""
     within: Duration | None = None
+    """各环节须在触发后多久内完成，如 {workdays: 10}"""
     settle: Settle | None = None
     """原文未定时限时，判定前留出的合理时间，并写明理由 reason（不是时限：之后完成不算逾期）"""
     only_if: AnyMatcher | None = None
@@ -794,6 +800,7 @@ class MinCountRule(RuleBase):
     distinct: Annotated[str, Field(min_length=1)] | None = None
     """按这个属性计不同取值的个数（如 解读形式）"""
     within: Duration | None = None
+    """计数事件须在对象事件后多久内出现"""
     settle: Settle | None = None
     """原文未定时限时，判定前留出的合理时间，并写明理由 reason（不是时限：之后完成不算逾期）"""
     only_if: AnyMatcher | None = None
@@ -827,6 +834,7 @@ class RatioRule(RuleBase):
     at_least: Annotated[float, Field(ge=0, le=1)]
     """比例下限（0 到 1），如 0.9 表示 90%"""
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
+    """分组计算比例的属性，如 [unit]"""
     lead_unit: Annotated[str, Field(min_length=1)] | None = None
     """牵头单位：整体比例或定期要求由它负责时，违规记在它名下"""
     period: Literal["year", "quarter", "month"] | None = None
@@ -866,6 +874,7 @@ class DueByRule(RuleBase):
     required: Matcher
     """须完成的事件（匹配条件，如 {event_type: 咨询受理}）"""
     by: Date
+    """截止日期（当日24时前），如 2021-06-30"""
     subjects_window: SubjectsWindow | None = None
     """对象事件的日期范围（如计划年度之前列入的对象也须完成）"""
     settle: Settle | None = None
@@ -920,6 +929,7 @@ class PeriodicRule(RuleBase):
     group_by: Annotated[list[str], Field(min_length=1)] | None = None
     """分组计次的属性，如 [unit]"""
     units: Annotated[list[str], Field(min_length=1)] | None = None
+    """须履行的单位（不写：日志中出现过这类事件的单位）"""
     lead_unit: Annotated[str, Field(min_length=1)] | None = None
     """牵头单位：整体比例或定期要求由它负责时，违规记在它名下"""
     period_of: Annotated[str, Field(min_length=1)] | None = None
@@ -958,6 +968,7 @@ class RequiredFieldsRule(RuleBase):
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     """必填字段"""
     allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
+    """字段的允许取值，如 {公开方式: [主动公开, 依申请公开]}"""
     only_if: AnyMatcher | None = None
     """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
     exclude: AnyMatcher | None = None
@@ -980,6 +991,7 @@ class ForbiddenRule(RuleBase):
     kind: Literal["forbidden"]
     """禁止（forbidden）：不得出现这类事件"""
     event: Matcher
+    """不得出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
     only_if: AnyMatcher | None = None
     """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
     exclude: AnyMatcher | None = None
