@@ -143,6 +143,26 @@ def test_every_declared_event_type_is_used():
     assert unused == [], f"declared in {_rel(VOCABULARY)} but used by no rule or example"
 
 
+#: Names a unit may not have (rules/vocabulary.yaml, "单位命名约定"): a government is named by its
+#: place, a 邵阳 department carries its city, and channels are not units.
+NOT_A_UNIT_NAME = re.compile(r"^(市.+|.+[县区市]人民政府|12345热线.*|.*信箱|人民网|政协云)$")
+
+
+def _units_named(path: Path) -> set[str]:
+    rule = _rule(path)
+    names = set(getattr(rule, "units", None) or ())
+    names |= {s.unit for s in (getattr(rule, "subjects_list", None) or ()) if s.unit}
+    for example in rule.examples:
+        names |= {str(e["unit"]) for e in example.events if e.get("unit")}
+        names |= {x.unit for x in example.expect if x.unit}
+    return names
+
+
+def test_every_unit_is_named_by_the_one_convention():
+    wrong = {_rel(p): sorted(n for n in _units_named(p) if NOT_A_UNIT_NAME.match(n)) for p in FILES}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
 # ---------------------------------------------------------------------------
 # Each rule file
 # ---------------------------------------------------------------------------
