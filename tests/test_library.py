@@ -43,17 +43,6 @@ PACKS = (
 
 FILES = sorted(p for p in RULES.rglob("*.yaml") if p.name not in (VOCABULARY.name, PACK_FILE))
 
-#: Untimed case rules of severity error still waiting for a limit or a stated fair time
-#: (issue 13, item 5): the lint ``case_rules_take_their_time`` reports them. Take a rule out
-#: of this list when its file gets ``within`` or ``settle``; the test fails for a rule listed
-#: that no longer needs to be.
-UNTIMED_PENDING = frozenset({
-    "HY21-FW-16-2", "HY21-FW-24-1", "HY21-FW-27-2", "HY21-GK-13-1", "SY21-FW-22-1",
-    "SY21-FW-27-2", "SY21-GK-11-1", "SY22-FW-09-1", "SY22-FW-31-1", "SY22-FW-31-2",
-    "SY22-FW-32-1", "SY22-GK-09-2", "SY22-GK-09-3", "SY22-GK-10-1", "SY22-GK-12-2",
-})
-UNTIMED = "an untimed case rule"
-
 
 def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
@@ -146,6 +135,26 @@ def test_every_declared_event_type_is_used():
     assert unused == [], f"declared in {_rel(VOCABULARY)} but used by no rule or example"
 
 
+#: Names a unit may not have (rules/vocabulary.yaml, "单位命名约定"): a government is named by its
+#: place, a 邵阳 department carries its city, and channels are not units.
+NOT_A_UNIT_NAME = re.compile(r"^(市.+|.+[县区市]人民政府|12345热线.*|.*信箱|人民网|政协云)$")
+
+
+def _units_named(path: Path) -> set[str]:
+    rule = _rule(path)
+    names = set(getattr(rule, "units", None) or ())
+    names |= {s.unit for s in (getattr(rule, "subjects_list", None) or ()) if s.unit}
+    for example in rule.examples:
+        names |= {str(e["unit"]) for e in example.events if e.get("unit")}
+        names |= {x.unit for x in example.expect if x.unit}
+    return names
+
+
+def test_every_unit_is_named_by_the_one_convention():
+    wrong = {_rel(p): sorted(n for n in _units_named(p) if NOT_A_UNIT_NAME.match(n)) for p in FILES}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
 # ---------------------------------------------------------------------------
 # Each rule file
 # ---------------------------------------------------------------------------
@@ -166,10 +175,6 @@ def test_file_keeps_every_house_convention(path):
     """The conventions ``govcheck validate`` checks (engine/model/lints.py)."""
     item = _loaded(path)
     problems = lint(RuleFile(item.rule, path, load_yaml(path)))
-    if item.rule.id in UNTIMED_PENDING:
-        assert any(UNTIMED in p.message for p in problems), \
-            f"{item.rule.id} has its timing now: take it out of UNTIMED_PENDING"
-        problems = [p for p in problems if UNTIMED not in p.message]
     assert problems == [], "\n".join(map(str, problems))
 
 

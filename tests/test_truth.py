@@ -490,9 +490,9 @@ def _generated_replies(folder: Path, rules: Path) -> tuple[Path, None, list]:
     with open(log, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             at = _parse(row["timestamp"])
-            if row["event_type"] == "咨询受理":
+            if row["event_type"] == "留言受理":
                 posted.setdefault(row["case_id"], at)
-            elif row["event_type"] == "咨询答复" and row["case_id"] in posted:
+            elif row["event_type"] == "留言答复" and row["case_id"] in posted:
                 replied.setdefault(row["case_id"], at)
     return log, None, [(at, replied.get(case)) for case, at in posted.items()]
 
@@ -513,8 +513,8 @@ def _teddycup_replies(folder: Path, rules: Path) -> tuple[Path, Path, list]:
 def test_working_days_against_an_independent_count(replies, tmp_path, calendar):
     rules = {}
     for rule_id, within in REPLY_RULES.items():
-        rules[rule_id] = (f"kind: deadline\nseverity: error\nstart: {{event_type: 咨询受理}}\n"
-                          f"end: {{event_type: 咨询答复}}\n{within}\n")
+        rules[rule_id] = (f"kind: deadline\nseverity: error\nstart: {{event_type: 留言受理}}\n"
+                          f"end: {{event_type: 留言答复}}\n{within}\n")
     folder = write_rules(tmp_path / "rules", rules)
     log, mapping, pairs = replies(tmp_path, folder)
     found = engine_findings(log, load_rules([folder]), calendar, mapping=mapping)
