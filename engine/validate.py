@@ -96,23 +96,27 @@ def _vocabulary_problems(item: LoadedRule, doc: YamlDocument, vocab: Vocabulary)
 
 def _example_problems(con, item: LoadedRule, doc: YamlDocument,
                       calendar: WorkCalendar) -> list[GovcheckError]:
-    rule = item.rule
     out: list[GovcheckError] = []
-    for i, example in enumerate(rule.examples):
-        where = doc.location(("examples", i))
-        try:
-            produced = run_example(con, item, example, calendar)
-        except GovcheckError as exc:
-            out.append(RuleError(f"example {example.name!r} cannot run: {exc}", where))
-            continue
-        expected = {_expect_key(rule.kind, x) for x in example.expect}
-        wants_warnings = any(x[-1] == WARNING_TYPE for x in expected)
-        got = {k for k in produced if wants_warnings or k[-1] != WARNING_TYPE}
-        if got != expected:
-            out.append(RuleError(
-                f"example {example.name!r}: expected {_show(expected)}, the engine found {_show(got)}",
-                where))
+    for i, example in enumerate(item.rule.examples):
+        problem = example_mismatch(con, item, example, calendar)
+        if problem is not None:
+            out.append(RuleError(problem, doc.location(("examples", i))))
     return out
+
+
+def example_mismatch(con, item: LoadedRule, example: Example, calendar: WorkCalendar) -> str | None:
+    """Why ``example`` does not hold (it cannot run, or the engine finds other than its
+    ``expect``), or None when it holds. Warnings count only in examples that expect one."""
+    try:
+        produced = run_example(con, item, example, calendar)
+    except GovcheckError as exc:
+        return f"example {example.name!r} cannot run: {exc}"
+    expected = {_expect_key(item.rule.kind, x) for x in example.expect}
+    wants_warnings = any(x[-1] == WARNING_TYPE for x in expected)
+    got = {k for k in produced if wants_warnings or k[-1] != WARNING_TYPE}
+    if got != expected:
+        return f"example {example.name!r}: expected {_show(expected)}, the engine found {_show(got)}"
+    return None
 
 
 def run_example(con, item: LoadedRule, example: Example, calendar: WorkCalendar) -> set[tuple]:
