@@ -346,7 +346,7 @@ def test_missing_file(con, tmp_path):
 @pytest.mark.parametrize("name, content", [
     ("empty.csv", b""), ("blank.csv", b"\n \n"), ("bom.csv", b"\xef\xbb\xbf"),
     ("empty.jsonl", b""), ("blank.jsonl", b"\n\n"), ("empty.parquet", b""),
-])
+], ids=["empty.csv", "blank.csv", "bom.csv", "empty.jsonl", "blank.jsonl", "empty.parquet"])
 def test_empty_file(con, tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
@@ -722,7 +722,7 @@ def test_a_repeated_column_is_named_at_the_header_row(con, tmp_path):
     ("log.xlsx", b"PK\x03\x04 not really a zip", "an XLSX workbook"),
     ("log.xlsx", "case_id,event_type,timestamp\n".encode(), "an XLSX workbook"),
     ("log.parquet", b"PAR1 not really parquet", "Parquet"),
-])
+], ids=["not-a-zip", "csv-named-xlsx", "not-parquet"])
 def test_a_file_its_reader_cannot_open_is_refused_in_our_words(con, tmp_path, name, content, what):
     path = tmp_path / name
     path.write_bytes(content)
