@@ -81,10 +81,10 @@ def synthetic_report(n: int, seed: int = 7) -> Report:
             message = f"应于{due:%Y-%m-%d %H:%M:%S}前办结（时限5个工作日），实际于{actual:%Y-%m-%d %H:%M:%S}办结"
         else:
             message = f"应于{due:%Y-%m-%d %H:%M:%S}前办结（时限5个工作日），截至2021-12-31 23:59:59仍未办结"
-        evidence = [{"event_type": "咨询受理", "timestamp": f"{opened:%Y-%m-%d %H:%M:%S}",
+        evidence = [{"event_type": "留言受理", "timestamp": f"{opened:%Y-%m-%d %H:%M:%S}",
                      "unit": unit, "渠道": rng.choice(("市长信箱", "12345热线", "政务网站"))}]
         if actual:
-            evidence.append({"event_type": "咨询答复", "timestamp": f"{actual:%Y-%m-%d %H:%M:%S}",
+            evidence.append({"event_type": "留言答复", "timestamp": f"{actual:%Y-%m-%d %H:%M:%S}",
                              "unit": unit})
         violations.append(Violation(rule.id, rule.severity, case, unit, None,
                                     "late" if late else "overdue_open",

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SOURCE = "source: {document: 基准测试, number: 基准〔2021〕1号, clause: 一、, quote: 基准条款}"
 RULES = {
-    "BENCH-DL-1": "kind: deadline\nstart: {event_type: 咨询受理}\nend: {event_type: 咨询答复}\n"
+    "BENCH-DL-1": "kind: deadline\nstart: {event_type: 留言受理}\nend: {event_type: 留言答复}\n"
                   "within: {workdays: 5}\nwarn_at: 0.8\n",
     "BENCH-DL-2": "kind: deadline\nstart: {event_type: 办件受理}\nend: {event_type: 办件办结}\n"
                   "within: {workdays: 10}\npause: {event_type: 特别程序开始}\n"
@@ -61,7 +61,7 @@ RULES = {
 }
 #: Case shapes: the events of a case, as (event type, extra attributes).
 SHAPES = [
-    [("咨询受理", {}), ("内部流转", {}), ("咨询答复", {})],
+    [("留言受理", {}), ("内部流转", {}), ("留言答复", {})],
     [("办件受理", {}), ("特别程序开始", {}), ("特别程序结束", {}), ("办件延期", {"延长工作日": "5"}),
      ("办件办结", {"办理结果": "准予许可", "经办人": "张三"})],
     [("投诉受理", {"渠道": "网站"}), ("投诉回访", {}), ("投诉答复", {})],

@@ -64,8 +64,8 @@ id: T-RULE
 title: 限时答复
 kind: deadline
 severity: error
-start: {event_type: 咨询受理}
-end: {event_type: 咨询答复}
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
 within: {workdays: DAYS}
 warn_at: SHARE
 """
@@ -99,7 +99,7 @@ def warn_rule(share: float, days: int) -> str:
 
 @pytest.mark.parametrize("share, days, quiet, then, said", WARN_AT, ids=WARN_IDS)
 def test_warn_at_in_check(run, share, days, quiet, then, said):
-    events = [ev("A", "咨询受理", START)]
+    events = [ev("A", "留言受理", START)]
     before = run(warn_rule(share, days), events, as_of=quiet)
     assert (warned(before), found(before)) == (set(), set())
     after = run(warn_rule(share, days), events, as_of=then)
@@ -108,9 +108,9 @@ def test_warn_at_in_check(run, share, days, quiet, then, said):
 
 @pytest.mark.parametrize("share, days, quiet, then, said", WARN_AT, ids=WARN_IDS)
 def test_warn_at_in_watch(stream, share, days, quiet, then, said):
-    lines = stream(warn_rule(share, days), [ev("A", "咨询受理", START), tick(quiet)])
+    lines = stream(warn_rule(share, days), [ev("A", "留言受理", START), tick(quiet)])
     assert lines == []
-    lines = stream(warn_rule(share, days), [ev("A", "咨询受理", START), tick(quiet), tick(then)])
+    lines = stream(warn_rule(share, days), [ev("A", "留言受理", START), tick(quiet), tick(then)])
     assert lines == [("violation" if said == "overdue_open" else "warning", "A", said)]
 
 

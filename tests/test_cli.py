@@ -20,31 +20,31 @@ RULE = textwrap.dedent("""\
     severity: error
     source: {document: 邵阳市2021年政务管理服务工作要点, number: 邵市政办函〔2021〕21号, clause: 八、（二十八）, quote: 确保网民咨询问题5个工作日回复}
     effective: {from: 2021-01-01, to: 2021-12-31}
-    start: {event_type: 咨询受理}
-    end: {event_type: 咨询答复}
+    start: {event_type: 留言受理}
+    end: {event_type: 留言答复}
     within: {workdays: 5}
     examples:
       - name: 国庆假期不计
         events:
-          - {case_id: C1, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
-          - {case_id: C1, event_type: 咨询答复, timestamp: "2021-10-13 17:00"}
+          - {case_id: C1, event_type: 留言受理, timestamp: "2021-09-30 10:00"}
+          - {case_id: C1, event_type: 留言答复, timestamp: "2021-10-13 17:00"}
         expect: []
       - name: 第6个工作日才答复
         events:
-          - {case_id: C2, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
-          - {case_id: C2, event_type: 咨询答复, timestamp: "2021-10-14 09:00"}
+          - {case_id: C2, event_type: 留言受理, timestamp: "2021-09-30 10:00"}
+          - {case_id: C2, event_type: 留言答复, timestamp: "2021-10-14 09:00"}
         expect: [{case_id: C2, type: late}]
     """)
 VOCABULARY = textwrap.dedent("""\
     event_types:
-      咨询受理: {description: 网民咨询被受理, system: 留言板/市长信箱}
-      咨询答复: {description: 答复网民咨询, system: 留言板/市长信箱}
+      留言受理: {description: 网民咨询被受理, system: 留言板/市长信箱}
+      留言答复: {description: 答复网民咨询, system: 留言板/市长信箱}
     """)
 LOG = ("case_id,event_type,timestamp,unit\n"
-       "C1,咨询受理,2021-09-30 10:00,市政务服务中心\n"
-       "C1,咨询答复,2021/10/13 17:00,市政务服务中心\n"
-       "C2,咨询受理,2021年9月30日 10时00分,双清区\n"
-       "C2,咨询答复,2021-10-14T09:00:00+08:00,双清区\n")
+       "C1,留言受理,2021-09-30 10:00,市政务服务中心\n"
+       "C1,留言答复,2021/10/13 17:00,市政务服务中心\n"
+       "C2,留言受理,2021年9月30日 10时00分,双清区\n"
+       "C2,留言答复,2021-10-14T09:00:00+08:00,双清区\n")
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_bad_rule_exit_2_located(library, log):
 
 def test_bad_timestamp_exit_2_names_the_row(library, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(LOG + "C3,咨询受理,not a time,双清区\n", encoding="utf-8")
+    path.write_text(LOG + "C3,留言受理,not a time,双清区\n", encoding="utf-8")
     result = invoke("check", path, "--rules", library)
     assert result.exit_code == 2
     assert f"{path}: row 6" in result.stderr
@@ -174,7 +174,7 @@ def test_validate_warns_of_a_warn_at_that_never_fires_and_fails_only_when_strict
 
 def test_validate_lists_every_problem(library):
     (library / "pack" / "T-CLI-2.yaml").write_text(
-        RULE.replace("T-CLI-1", "T-CLI-2").replace("咨询答复}", "答复}"), encoding="utf-8")
+        RULE.replace("T-CLI-1", "T-CLI-2").replace("留言答复}", "答复}"), encoding="utf-8")
     (library / "pack" / "T-CLI-3.yaml").write_text(RULE.replace("kind: deadline", "kind: nope"),
                                                  encoding="utf-8")
     result = invoke("validate", library)
@@ -211,7 +211,7 @@ def test_rules_list_of_the_shipped_packs_by_name():
     assert listing.exit_code == 0 and len(lines) > 1
     assert all(line.split("\t")[1] == "shaoyang-2022-service" for line in lines[1:])
     shown = invoke("rules", "show", "sy22-gk-10-1")
-    assert shown.stdout.startswith("SY22-GK-10-1  ") and "适用期间：2022-01-01 至 2022-12-31" in shown.stdout
+    assert shown.stdout.startswith("SY22-GK-10-1  ") and "适用期间：2022-05-12 至 2022-12-31" in shown.stdout
 
 
 def test_rules_list_says_when_filters_leave_nothing():
@@ -332,8 +332,8 @@ def test_a_unit_under_two_names_is_one_unit_with_a_mapping(library, tmp_path):
     """城步县 and 城步县人民政府 were two units, each with its own notice; a mapping's
     values makes them one, in the findings, the per-unit results and the notices."""
     path = tmp_path / "events.csv"
-    path.write_text(LOG + "C3,咨询受理,2021-09-30 10:00,双清区人民政府\n"
-                          "C3,咨询答复,2021-10-15 09:00,双清区人民政府\n", encoding="utf-8")
+    path.write_text(LOG + "C3,留言受理,2021-09-30 10:00,双清区人民政府\n"
+                          "C3,留言答复,2021-10-15 09:00,双清区人民政府\n", encoding="utf-8")
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text("values:\n  unit: {双清区人民政府: 双清区}\n", encoding="utf-8")
     two = json.loads(invoke("check", path, "--rules", library, "--format", "json").stdout)
@@ -397,7 +397,7 @@ def test_a_unit_the_log_does_not_hold_is_refused_with_the_nearest(library, log):
 
 def test_a_case_that_cannot_be_judged_is_reported_and_strict_refuses_it(library, tmp_path):
     path = tmp_path / "quality.csv"
-    path.write_text(LOG + "C3,咨询答复,2021-10-08 09:00,双清区\nC3,咨询受理,2021-10-09 09:00,双清区\n",
+    path.write_text(LOG + "C3,留言答复,2021-10-08 09:00,双清区\nC3,留言受理,2021-10-09 09:00,双清区\n",
                     encoding="utf-8")
     result = invoke("check", path, "--rules", library, "--format", "json")
     assert result.exit_code == 1                       # C2 is late; C3 is not judged
@@ -414,11 +414,11 @@ def test_a_case_that_cannot_be_judged_is_reported_and_strict_refuses_it(library,
 def test_a_typo_in_a_mapped_event_type_is_refused_at_its_place_in_the_mapping(library, tmp_path):
     mapping = tmp_path / "m.yaml"
     text = (ROOT / "tests" / "data" / "ingest" / "wide_mapping.yaml").read_text(encoding="utf-8")
-    mapping.write_text(text.replace("event_type: 咨询答复", "event_type: 咨询答付"), encoding="utf-8")
+    mapping.write_text(text.replace("event_type: 留言答复", "event_type: 留言答付"), encoding="utf-8")
     log = ROOT / "tests" / "data" / "ingest" / "wide_messages.csv"
     result = invoke("check", log, "--rules", library, "--mapping", mapping)
     assert result.exit_code == 2
-    assert f"{mapping}:10:17: event type '咨询答付' is not in the vocabulary (did you mean '咨询答复'" \
+    assert f"{mapping}:10:17: event type '留言答付' is not in the vocabulary (did you mean '留言答复'" \
         in result.stderr
 
 
@@ -433,7 +433,7 @@ def test_a_wide_row_whose_start_time_is_blank_is_a_data_quality_finding(library,
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [(q["case_id"], q["reason"], q["row"], q["detail"]) for q in report["data_quality"]] == \
-        [("102", "no_start", 3, "咨询受理")]
+        [("102", "no_start", 3, "留言受理")]
     assert report["rules"][0]["checked"] == 1
     assert report["rules"][0]["not_judged"] == {"data_quality": 1}
 

@@ -26,8 +26,8 @@ SMALL = {
         kind: deadline
         severity: error
         effective: {from: 2021-01-01, to: 2021-12-31}
-        start: {event_type: 咨询受理}
-        end: {event_type: 咨询答复}
+        start: {event_type: 留言受理}
+        end: {event_type: 留言答复}
         within: {workdays: 5}
         """,
     "T-SEQ": """\

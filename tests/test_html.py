@@ -55,13 +55,13 @@ def hostile_report() -> Report:
         Violation("SY21-FW-28-1", "error", "C2", "市政务服务中心", None, "late",
                   "2021-10-13 23:59:59", "2021-10-14 09:00:00",
                   "应于2021-10-13 23:59:59前办结（时限5个工作日），实际于2021-10-14 09:00:00办结",
-                  ({"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00", "case_id": "C2",
+                  ({"event_type": "留言受理", "timestamp": "2021-09-30 10:00:00", "case_id": "C2",
                     "留言人电话": MOBILE, "身份证": ID_CARD, "内容": IMG},
-                   {"event_type": "咨询答复", "timestamp": "2021-10-14 09:00:00", "case_id": "C2",
+                   {"event_type": "留言答复", "timestamp": "2021-10-14 09:00:00", "case_id": "C2",
                     "答复": CLOSE})),
         Violation("SY21-FW-28-1", "error", f"{SCRIPT}", IMG, None, "overdue_open",
                   "2021-10-08 23:59:59", None, f"超期未办结 {LINK} 联系人 {ID_CARD_X}",
-                  ({"event_type": "咨询受理", "timestamp": "2021-09-28 16:30:00"},)),
+                  ({"event_type": "留言受理", "timestamp": "2021-09-28 16:30:00"},)),
         Violation("SY21-FW-28-1", "error", "C7", None, None, "late", "2021-11-01 23:59:59",
                   "2021-11-02 08:00:00", "=HYPERLINK(\"x\") 迟复", ()),
         Violation("HY21-GK-15", "warning", None, "衡阳县人民政府", "2021", "missing_in_period",
@@ -69,7 +69,7 @@ def hostile_report() -> Report:
     )
     warnings = (Violation("SY21-FW-28-1", "error", "C9", "市政务服务中心", None, "at_risk",
                           "2021-10-21 23:59:59", "2021-10-20 00:00:00", "已用去80%时限仍未办结",
-                          ({"event_type": "咨询受理", "timestamp": "2021-10-14 09:00:00"},)),)
+                          ({"event_type": "留言受理", "timestamp": "2021-10-14 09:00:00"},)),)
     return Report(as_of="2021-12-20 00:00:00", events=1234, cases=58, rules=rules,
                   violations=violations, warnings=warnings, bad_rows=2, duplicates=3,
                   files=("logs/shaoyang-2021.csv",), calendar_years=(2021,))
@@ -357,7 +357,7 @@ def test_explanations_are_shared_between_equal_counts():
 def test_an_uncovered_year_is_skipped_not_an_error():
     report = hostile_report()
     v = replace(report.violations[0], due="2099-10-13 23:59:59",
-                evidence=({"event_type": "咨询受理", "timestamp": "2099-09-30 10:00:00"},))
+                evidence=({"event_type": "留言受理", "timestamp": "2099-09-30 10:00:00"},))
     data = payload(replace(report, violations=(v,), warnings=()))
     assert data["c"]["cal"] == [-1]
 

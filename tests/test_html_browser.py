@@ -44,8 +44,8 @@ def report():
     hostile = Violation(first.rule_id, "error", HOSTILE_CASE, HOSTILE_UNIT, None, "late",
                         "2021-10-13 23:59:59", "2021-10-14 09:00:00",
                         "应于2021-10-13 23:59:59前办结（时限5个工作日），" + HOSTILE_MESSAGE,
-                        ({"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00"},
-                         {"event_type": "咨询答复", "timestamp": "2021-10-14 09:00:00",
+                        ({"event_type": "留言受理", "timestamp": "2021-09-30 10:00:00"},
+                         {"event_type": "留言答复", "timestamp": "2021-10-14 09:00:00",
                           "答复内容": HOSTILE_EVIDENCE}))
     return replace(base, violations=base.violations + (hostile,))
 

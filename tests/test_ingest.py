@@ -48,8 +48,8 @@ def times(con) -> list[dt.datetime]:
 # ---------------------------------------------------------------------------
 
 def test_csv_gives_the_table_of_the_contract(con, tmp_path):
-    log = write(tmp_path / "log.csv", HEADER + "C1,咨询受理,2021-09-30 10:00,市局,甲\n"
-                                               "C1,咨询答复,2021-10-08 09:00,,\n")
+    log = write(tmp_path / "log.csv", HEADER + "C1,留言受理,2021-09-30 10:00,市局,甲\n"
+                                               "C1,留言答复,2021-10-08 09:00,,\n")
     result = ingest(con, [log])
     assert result == IngestResult(files=(str(log),), events=2, bad_rows=0, duplicates=0,
                                   attributes=("note",))
@@ -60,15 +60,15 @@ def test_csv_gives_the_table_of_the_contract(con, tmp_path):
         ("event_id", "VARCHAR", "YES"), ("_src", "INTEGER", "YES"), ("_row", "INTEGER", "YES"),
         ("note", "VARCHAR", "YES")]
     assert rows(con) == [
-        ("C1", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市局", None, 0, 2, "甲"),
-        ("C1", "咨询答复", dt.datetime(2021, 10, 8, 9, 0), None, None, 0, 3, None)]
+        ("C1", "留言受理", dt.datetime(2021, 9, 30, 10, 0), "市局", None, 0, 2, "甲"),
+        ("C1", "留言答复", dt.datetime(2021, 10, 8, 9, 0), None, None, 0, 3, None)]
 
 
 def test_values_are_trimmed_and_blank_means_missing(con, tmp_path):
-    log = write(tmp_path / "log.csv", HEADER + " C1 ,\u3000咨询受理\t,  2021/9/30 10:00 , ,  \n")
+    log = write(tmp_path / "log.csv", HEADER + " C1 ,\u3000留言受理\t,  2021/9/30 10:00 , ,  \n")
     ingest(con, [log])
     assert rows(con, "SELECT case_id, event_type, unit, note FROM events") == [
-        ("C1", "咨询受理", None, None)]
+        ("C1", "留言受理", None, None)]
 
 
 def test_canonical_headers_are_matched_without_regard_to_case(con, tmp_path):
@@ -79,14 +79,14 @@ def test_canonical_headers_are_matched_without_regard_to_case(con, tmp_path):
 
 def test_utf8_with_bom(con, tmp_path):
     log = tmp_path / "bom.csv"
-    log.write_bytes(b"\xef\xbb\xbf" + (HEADER + "C1,咨询受理,2021-09-30 10:00,市局,备注\n").encode())
+    log.write_bytes(b"\xef\xbb\xbf" + (HEADER + "C1,留言受理,2021-09-30 10:00,市局,备注\n").encode())
     ingest(con, [log])
     assert rows(con, "SELECT case_id, note FROM events") == [("C1", "备注")]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
 def test_gbk_and_gb18030_are_detected(con, tmp_path, encoding):
-    text = HEADER + "办件1,咨询受理,2021年9月30日,邵阳市政务服务中心,网民咨询“社保”问题\n"
+    text = HEADER + "办件1,留言受理,2021年9月30日,邵阳市政务服务中心,网民咨询“社保”问题\n"
     log = write(tmp_path / "excel.csv", text, encoding)
     with pytest.raises(UnicodeDecodeError):
         log.read_bytes().decode("utf-8")
@@ -98,7 +98,7 @@ def test_gbk_and_gb18030_are_detected(con, tmp_path, encoding):
 def test_gb18030_file_larger_than_one_chunk_is_transcoded_whole(con, tmp_path, monkeypatch):
     from govcheck.engine.data.ingest import textfiles
     monkeypatch.setattr(textfiles, "CHUNK", 64)  # split multibyte characters across chunks
-    body = "".join(f"案{i},咨询受理,2021-09-30 10:{i % 60:02d},单位{i},中文备注{i}\n" for i in range(200))
+    body = "".join(f"案{i},留言受理,2021-09-30 10:{i % 60:02d},单位{i},中文备注{i}\n" for i in range(200))
     log = write(tmp_path / "big.csv", HEADER + body, "gb18030")
     result = ingest(con, [log])
     assert result.events == 200
@@ -113,7 +113,7 @@ def test_gbk_rows_after_a_utf8_start_are_read_as_gb18030_not_dropped(con, tmp_pa
     monkeypatch.setattr(textfiles, "_SNIFF", 256)
     ascii_rows = "".join(f"A{i},accept,2021-09-30 10:{i % 60:02d},unit,note\n" for i in range(40))
     log = tmp_path / "mixed.csv"
-    log.write_bytes((HEADER + ascii_rows).encode() + "办件1,咨询受理,2021-09-30,市局,中文\n".encode("gbk"))
+    log.write_bytes((HEADER + ascii_rows).encode() + "办件1,留言受理,2021-09-30,市局,中文\n".encode("gbk"))
     assert log.stat().st_size > 256
     result = ingest(con, [log])
     assert result.events == 41 and result.bad_rows == 0
@@ -157,10 +157,10 @@ def test_xlsx_date_cells_numbers_and_text(con, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["case_id", "event_type", "timestamp", "unit", "承诺时限", "备注"])
-    sheet.append([2549, "咨询受理", dt.datetime(2019, 4, 8, 8, 37, 20), "A市", 5, "文本"])
-    sheet.append(["C2", "咨询答复", "2019/4/25 9:32:09", None, 2.5, None])
+    sheet.append([2549, "留言受理", dt.datetime(2019, 4, 8, 8, 37, 20), "A市", 5, "文本"])
+    sheet.append(["C2", "留言答复", "2019/4/25 9:32:09", None, 2.5, None])
     sheet.append([None, None, None, None, None, None])        # blank row: skipped, still counted
-    sheet.append(["C3", "咨询受理", dt.date(2018, 4, 24), "B市", None, None])
+    sheet.append(["C3", "留言受理", dt.date(2018, 4, 24), "B市", None, None])
     book.save(path)
     result = ingest(con, [path])
     assert result.events == 3 and result.attributes == ("承诺时限", "备注")
@@ -176,9 +176,9 @@ def test_xlsx_bad_rows_are_numbered_as_excel_shows_them(con, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["case_id", "event_type", "timestamp"])
-    sheet.append(["C1", "咨询受理", "2021-09-30"])
-    sheet.append(["C2", "咨询受理", "三十号"])
-    sheet.append(["C3", "咨询受理", "2021-09-30", "多出来的值"])
+    sheet.append(["C1", "留言受理", "2021-09-30"])
+    sheet.append(["C2", "留言受理", "三十号"])
+    sheet.append(["C3", "留言受理", "2021-09-30", "多出来的值"])
     book.save(path)
     with pytest.raises(DataError) as err:
         ingest(con, [path])
@@ -770,7 +770,7 @@ def test_same_event_id_counts_once(con, tmp_path):
 
 def test_mapping_renames_drops_and_sets_constants(con, tmp_path):
     log = write(tmp_path / "export.csv", "编号,类型,时间,内部备注,承办人\n"
-                                         "A1,咨询受理,2021/9/30 10:00,不要,张三\n")
+                                         "A1,留言受理,2021/9/30 10:00,不要,张三\n")
     mapping = write(tmp_path / "m.yaml", "columns: {编号: case_id, 类型: event_type, 时间: timestamp,"
                                          " 承办人: handler}\n"
                                          "drop: [内部备注]\n"
@@ -778,7 +778,7 @@ def test_mapping_renames_drops_and_sets_constants(con, tmp_path):
     result = ingest(con, [log], mapping=mapping)
     assert result.attributes == ("handler", "渠道")
     assert rows(con, 'SELECT case_id, event_type, "timestamp", unit, handler, 渠道 FROM events') == [
-        ("A1", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "张三", "网站")]
+        ("A1", "留言受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "张三", "网站")]
 
 
 @pytest.mark.parametrize("suffix,text", [
@@ -838,9 +838,9 @@ def test_mapping_wide_export_blank_time_means_no_event(con, tmp_path):
     assert result.attributes == ("user", "reply")
     assert rows(con, 'SELECT case_id, event_type, "timestamp", unit, user, reply, _row FROM events '
                      "ORDER BY _row, \"timestamp\"") == [
-        ("101", "咨询受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "A001", None, 2),
-        ("101", "咨询答复", dt.datetime(2021, 10, 8, 9, 0), "市政务服务中心", "A001", "已办理", 2),
-        ("102", "咨询受理", dt.datetime(2021, 10, 9, 8, 30), "市政务服务中心", "A002", None, 3)]
+        ("101", "留言受理", dt.datetime(2021, 9, 30, 10, 0), "市政务服务中心", "A001", None, 2),
+        ("101", "留言答复", dt.datetime(2021, 10, 8, 9, 0), "市政务服务中心", "A001", "已办理", 2),
+        ("102", "留言受理", dt.datetime(2021, 10, 9, 8, 30), "市政务服务中心", "A002", None, 3)]
     with bad.open(encoding="utf-8-sig") as f:
         written = list(csv.DictReader(f))
     assert [(r["row"], r["reason"]) for r in written] == [
@@ -905,7 +905,7 @@ def test_mapping_wide_time_column_missing_from_one_file(con, tmp_path):
     log = write(tmp_path / "w.csv", "留言编号,留言用户,留言时间\n9,U,2021-09-30\n")
     with pytest.raises(DataError) as err:
         ingest(con, [DATA / "wide_messages.csv", log], mapping=DATA / "wide_mapping.yaml")
-    assert str(err.value).startswith(f"{log}: missing column '答复时间' named as the time of 咨询答复")
+    assert str(err.value).startswith(f"{log}: missing column '答复时间' named as the time of 留言答复")
 
 
 def test_mapping_that_leaves_case_id_missing(con, tmp_path):
@@ -942,10 +942,10 @@ def test_mapping_values_put_one_name_in_place_of_others(con, tmp_path):
 def test_mapping_values_apply_to_renamed_columns_constants_and_wide_exports(con, tmp_path):
     mapping = write(tmp_path / "m.yaml", (DATA / "wide_mapping.yaml").read_text(encoding="utf-8")
                     + "values:\n  unit: {市政务服务中心: 邵阳市政务服务中心}\n"
-                      "  event_type: {咨询答复: 答复}\n  user: {A001: 甲}\n")
+                      "  event_type: {留言答复: 答复}\n  user: {A001: 甲}\n")
     ingest(con, [DATA / "wide_messages.csv"], mapping=mapping, bad_rows_path=tmp_path / "bad.csv")
     assert rows(con, "SELECT DISTINCT event_type, unit FROM events ORDER BY 1") == [
-        ("咨询受理", "邵阳市政务服务中心"), ("答复", "邵阳市政务服务中心")]
+        ("留言受理", "邵阳市政务服务中心"), ("答复", "邵阳市政务服务中心")]
     assert rows(con, "SELECT DISTINCT user FROM events ORDER BY 1") == [("A002",), ("甲",)]
 
 
@@ -964,24 +964,24 @@ def test_real_message_board_export(con):
     result = ingest(con, [REALDATA], mapping=DATA / "teddycup2020c_mapping.yaml")
     assert (result.events, result.bad_rows, result.duplicates) == (5632, 0, 0)
     assert result.attributes == ("user", "subject", "reply")
-    assert rows(con, "SELECT count(DISTINCT case_id), count(*) FILTER (event_type = '咨询答复') "
+    assert rows(con, "SELECT count(DISTINCT case_id), count(*) FILTER (event_type = '留言答复') "
                      "FROM events") == [(2816, 2816)]
     # every parsed time agrees with the ISO columns the data set's README describes
     mismatches = con.execute(f"""
         SELECT count(*) FROM events e JOIN read_csv('{REALDATA}', all_varchar = true) s
           ON s.留言编号 = e.case_id
-        WHERE e."timestamp" <> strptime(CASE e.event_type WHEN '咨询受理' THEN s.留言时间_iso
+        WHERE e."timestamp" <> strptime(CASE e.event_type WHEN '留言受理' THEN s.留言时间_iso
                                              ELSE s.答复时间_iso END, '%Y-%m-%d %H:%M:%S')""").fetchone()
     assert mismatches == (0,)
     picked = rows(con, 'SELECT case_id, event_type, "timestamp", _row FROM events '
                        "WHERE case_id IN ('2549', '2759', '27610') ORDER BY case_id, \"timestamp\"")
     assert picked == [
-        ("2549", "咨询受理", dt.datetime(2019, 4, 25, 9, 32, 9), 2),
-        ("2549", "咨询答复", dt.datetime(2019, 5, 10, 14, 56, 53), 2),
-        ("2759", "咨询受理", dt.datetime(2019, 4, 8, 8, 37, 20), 7),
-        ("2759", "咨询答复", dt.datetime(2019, 5, 9, 10, 2, 8), 7),
-        ("27610", "咨询受理", dt.datetime(2018, 3, 19, 10, 5, 4), 1141),
-        ("27610", "咨询答复", dt.datetime(2018, 4, 24, 0, 0), 1141)]
+        ("2549", "留言受理", dt.datetime(2019, 4, 25, 9, 32, 9), 2),
+        ("2549", "留言答复", dt.datetime(2019, 5, 10, 14, 56, 53), 2),
+        ("2759", "留言受理", dt.datetime(2019, 4, 8, 8, 37, 20), 7),
+        ("2759", "留言答复", dt.datetime(2019, 5, 9, 10, 2, 8), 7),
+        ("27610", "留言受理", dt.datetime(2018, 3, 19, 10, 5, 4), 1141),
+        ("27610", "留言答复", dt.datetime(2018, 4, 24, 0, 0), 1141)]
 
 
 # ---------------------------------------------------------------------------
@@ -990,10 +990,10 @@ def test_real_message_board_export(con):
 
 def test_records_load_like_a_log(con):
     result = ingest_records(con, [
-        {"case_id": "C1", "event_type": "咨询受理", "timestamp": "2021-09-30 10:00"},
-        {"case_id": "C1", "event_type": "咨询答复", "timestamp": dt.datetime(2021, 10, 13, 17, 0),
+        {"case_id": "C1", "event_type": "留言受理", "timestamp": "2021-09-30 10:00"},
+        {"case_id": "C1", "event_type": "留言答复", "timestamp": dt.datetime(2021, 10, 13, 17, 0),
          "承诺时限": 5},
-        {"case_id": "C2", "event_type": "咨询受理", "timestamp": dt.date(2021, 10, 1)},
+        {"case_id": "C2", "event_type": "留言受理", "timestamp": dt.date(2021, 10, 1)},
     ], name="rules/x.yaml example 'a'")
     assert result.files == ("rules/x.yaml example 'a'",)
     assert result.attributes == ("承诺时限",)

@@ -19,8 +19,8 @@ title: 5个工作日内答复
 kind: deadline
 severity: error
 effective: {from: 2021-01-01, to: 2021-12-31}
-start: {event_type: 咨询受理}
-end: {event_type: 咨询答复}
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
 within: {workdays: 5}
 warn_at: 0.8
 """
@@ -31,9 +31,9 @@ def ev(case, event_type, ts, **attrs):
 
 
 def pair(case, start, end=None, unit="市政务服务中心", **attrs):
-    out = [ev(case, "咨询受理", start, unit=unit, **attrs)]
+    out = [ev(case, "留言受理", start, unit=unit, **attrs)]
     if end:
-        out.append(ev(case, "咨询答复", end, unit=unit))
+        out.append(ev(case, "留言答复", end, unit=unit))
     return out
 
 
@@ -45,7 +45,7 @@ class TestDeadline:
         late = report.violations[0]
         assert late.due == "2021-10-13 23:59:59"
         assert late.actual == "2021-10-14 09:00:00"
-        assert [e["event_type"] for e in late.evidence] == ["咨询受理", "咨询答复"]
+        assert [e["event_type"] for e in late.evidence] == ["留言受理", "留言答复"]
         assert report.rules[0].checked == 2
 
     def test_spring_festival_with_makeup_weekends(self, run):
@@ -147,9 +147,9 @@ class TestDeadline:
         assert report.rules[0].checked == 1 and report.rules[0].not_judged == {"data_quality": 2}
 
     def test_an_end_before_the_start_is_a_data_quality_finding_not_overdue(self, run):
-        events = [ev("A", "咨询答复", "2021-03-01 09:00"), ev("A", "咨询受理", "2021-03-02 09:00"),
-                  ev("B", "咨询答复", "2021-03-01 09:00"), ev("B", "咨询受理", "2021-03-02 09:00"),
-                  ev("B", "咨询答复", "2021-03-03 09:00")]
+        events = [ev("A", "留言答复", "2021-03-01 09:00"), ev("A", "留言受理", "2021-03-02 09:00"),
+                  ev("B", "留言答复", "2021-03-01 09:00"), ev("B", "留言受理", "2021-03-02 09:00"),
+                  ev("B", "留言答复", "2021-03-03 09:00")]
         report = run(DEADLINE, events, as_of="2021-06-01")
         assert found(report) == set()
         assert [(q.case_id, q.reason, q.detail) for q in report.data_quality] == \
@@ -165,7 +165,7 @@ class TestDeadline:
         assert report.rules[0].not_judged == {"outside_span": 1}
 
     def test_open_cases_before_their_deadline_are_counted_as_not_due(self, run):
-        report = run(DEADLINE, [ev("A", "咨询受理", "2021-03-01 09:00")], as_of="2021-03-02 09:00")
+        report = run(DEADLINE, [ev("A", "留言受理", "2021-03-01 09:00")], as_of="2021-03-02 09:00")
         assert found(report) == set() and report.rules[0].not_judged == {"not_due": 1}
 
     def test_calendar_days_and_hours_count_plainly(self, run):

@@ -17,23 +17,23 @@ kind: deadline
 severity: error
 source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 确保网民咨询问题5个工作日回复}
 effective: {from: 2021-01-01, to: 2021-12-31}
-start: {event_type: 咨询受理}
-end: {event_type: 咨询答复}
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
 within: {workdays: 5}
 examples:
   - name: 按期答复
     events:
-      - {case_id: C1, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
-      - {case_id: C1, event_type: 咨询答复, timestamp: "2021-10-13 17:00"}
+      - {case_id: C1, event_type: 留言受理, timestamp: "2021-09-30 10:00"}
+      - {case_id: C1, event_type: 留言答复, timestamp: "2021-10-13 17:00"}
     expect: []
   - name: 第6个工作日才答复
     events:
-      - {case_id: C2, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
-      - {case_id: C2, event_type: 咨询答复, timestamp: "2021-10-14 09:00"}
+      - {case_id: C2, event_type: 留言受理, timestamp: "2021-09-30 10:00"}
+      - {case_id: C2, event_type: 留言答复, timestamp: "2021-10-14 09:00"}
     expect: [{case_id: C2, type: late}]
   - name: 未答复
     events:
-      - {case_id: C3, event_type: 咨询受理, timestamp: "2021-09-30 10:00"}
+      - {case_id: C3, event_type: 留言受理, timestamp: "2021-09-30 10:00"}
     as_of: "2021-10-20 00:00"
     expect: [{case_id: C3, type: overdue_open}]
 """
@@ -59,7 +59,7 @@ def test_a_file_not_named_after_its_id_is_located_at_the_id(tmp_path):
 
 def test_keys_out_of_the_house_order(tmp_path):
     text = GOOD.replace("within: {workdays: 5}\n", "").replace(
-        "start: {event_type: 咨询受理}\n", "within: {workdays: 5}\nstart: {event_type: 咨询受理}\n")
+        "start: {event_type: 留言受理}\n", "within: {workdays: 5}\nstart: {event_type: 留言受理}\n")
     (found,) = problems(tmp_path, text)
     assert "start, end, within" in found
 
@@ -142,8 +142,8 @@ def test_the_largest_share_that_warns_is_named(tmp_path):
 
 
 UNTIMED = GOOD.replace("kind: deadline", "kind: sequence").replace(
-    "start: {event_type: 咨询受理}\nend: {event_type: 咨询答复}\nwithin: {workdays: 5}\n",
-    "trigger: {event_type: 咨询受理}\nsteps: [{event_type: 咨询答复}]\n").replace(
+    "start: {event_type: 留言受理}\nend: {event_type: 留言答复}\nwithin: {workdays: 5}\n",
+    "trigger: {event_type: 留言受理}\nsteps: [{event_type: 留言答复}]\n").replace(
     "type: late", "type: missing_step").replace("type: overdue_open", "type: missing_step")
 
 
@@ -153,8 +153,8 @@ def test_an_untimed_case_rule_of_severity_error_needs_a_limit_or_a_fair_time(tmp
 
 
 def test_a_fair_time_with_its_reason_or_a_warning_is_enough(tmp_path):
-    settled = UNTIMED.replace("steps: [{event_type: 咨询答复}]\n",
-                              "steps: [{event_type: 咨询答复}]\n"
+    settled = UNTIMED.replace("steps: [{event_type: 留言答复}]\n",
+                              "steps: [{event_type: 留言答复}]\n"
                               "settle: {workdays: 5, reason: 原文未规定时限，判定前留出5个工作日}\n")
     hedged = UNTIMED.replace("severity: error", "severity: warning").replace("确保", "力争")
     assert not [p for p in problems(tmp_path, settled) if "untimed" in p or "settle" in p]
@@ -162,7 +162,7 @@ def test_a_fair_time_with_its_reason_or_a_warning_is_enough(tmp_path):
 
 
 def test_a_fair_time_must_say_why(tmp_path):
-    short = UNTIMED.replace("steps: [{event_type: 咨询答复}]\n",
-                            "steps: [{event_type: 咨询答复}]\nsettle: {workdays: 5, reason: 惯例}\n")
+    short = UNTIMED.replace("steps: [{event_type: 留言答复}]\n",
+                            "steps: [{event_type: 留言答复}]\nsettle: {workdays: 5, reason: 惯例}\n")
     (found,) = [p for p in problems(tmp_path, short) if "settle.reason" in p]
     assert "say why this time is fair" in found

@@ -21,8 +21,8 @@ title: 5个工作日内答复
 kind: deadline
 severity: error
 source: {document: 文件, number: 文号, clause: 一、, quote: 原文}
-start: {event_type: 咨询受理}
-end: {event_type: 咨询答复}
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
 within: {workdays: 5}
 """
 
@@ -42,11 +42,11 @@ def test_good_rule_loads():
     (GOOD.replace("within:", "withn:"), "r.yaml:8:1: unknown key 'withn' (did you mean 'within'?)"),
     (GOOD.replace("kind: deadline", "kind: deadlin"), "r.yaml:3:7: unknown kind 'deadlin' (did you mean 'deadline'?)"),
     (GOOD.replace("{workdays: 5}", "{workdays: five}"), "r.yaml:8:20: 'workdays': expected a whole number"),
-    (GOOD.replace("event_type: 咨询受理", "event_type|near: 咨询受理"), "unknown operator 'near'"),
+    (GOOD.replace("event_type: 留言受理", "event_type|near: 留言受理"), "unknown operator 'near'"),
     (GOOD.replace("id: T-1", "id: t 1"), "r.yaml:1:5: 'id': 't 1' must match"),
     (GOOD + "within: {days: 3}\n", "r.yaml:9:1: duplicate key 'within'"),
     (GOOD.replace("severity: error", "severity: fatal"), "r.yaml:4:11: 'severity'"),
-    (GOOD.replace("start: {event_type: 咨询受理}", "start: {event_type: [咨询受理"), "YAML syntax error"),
+    (GOOD.replace("start: {event_type: 留言受理}", "start: {event_type: [留言受理"), "YAML syntax error"),
     (GOOD.replace("kind: deadline", "kind: deadline\n\tseverity: error"),
      "r.yaml:4:1: YAML syntax error: while scanning for the next token found character '\\t' "
      "that cannot start any token"),
@@ -138,7 +138,7 @@ def test_a_huge_rule_file_and_too_many_examples_are_refused(tmp_path):
     ("[", "missing ]"),
 ])
 def test_patterns_re2_refuses_are_refused_at_load_with_their_line(pattern, reason):
-    text = GOOD.replace("start: {event_type: 咨询受理}", f"start: {{event_type: 咨询受理, 标题|re: '{pattern}'}}")
+    text = GOOD.replace("start: {event_type: 留言受理}", f"start: {{event_type: 留言受理, 标题|re: '{pattern}'}}")
     found = problems(text)
     assert any(p.startswith("r.yaml:6:") and reason in p and "RE2" in p for p in found), found
 

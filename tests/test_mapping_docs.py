@@ -79,9 +79,9 @@ def test_the_message_board(con, tmp_path):
     assert result.bad_rows == 0
     counts = dict(con.execute("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall())
     # 1,050 posts, one without a Beijing post time (the hour the US clocks went back)
-    assert counts == {"咨询受理": 1049, "咨询答复": 972}
+    assert counts == {"留言受理": 1049, "留言答复": 972}
     assert con.execute("SELECT event_type FROM events WHERE case_id = '16493189'").fetchall() \
-        == [("咨询答复",)]
+        == [("留言答复",)]
 
 
 def test_the_workbook_with_several_time_columns(con, tmp_path):

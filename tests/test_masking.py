@@ -122,7 +122,7 @@ SOURCE = {"document": "测试文件", "number": "测试〔2021〕1号", "clause"
 
 def personal_report() -> Report:
     """Findings whose unit, case, message and evidence hold personal numbers."""
-    evidence = ({"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00",
+    evidence = ({"event_type": "留言受理", "timestamp": "2021-09-30 10:00:00",
                  **{f"联系方式{i}": written for i, (written, _) in enumerate(WRITTEN)}},)
     violations = (
         Violation("T-1", "error", "430502 19900101 1234", PERSONAL_UNIT, None, "late",
@@ -196,13 +196,13 @@ def test_json_is_exact_for_machines():
 def test_check_masks_by_default_and_no_mask_shows_all(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("case_id,event_type,timestamp,unit,留言人电话,身份证\n"
-                   "A1,咨询受理,2021-03-01 09:00,市政务服务中心,138-1234-5678,430502 19900101 1234\n"
-                   "A1,咨询答复,2021-03-20 09:00,市政务服务中心,,\n", encoding="utf-8")
+                   "A1,留言受理,2021-03-01 09:00,市政务服务中心,138-1234-5678,430502 19900101 1234\n"
+                   "A1,留言答复,2021-03-20 09:00,市政务服务中心,,\n", encoding="utf-8")
     rule = tmp_path / "rules" / "T-1.yaml"
     rule.parent.mkdir()
     rule.write_text("id: T-1\ntitle: 5个工作日内答复\nkind: deadline\nseverity: error\n"
                     f"source: {json.dumps(SOURCE, ensure_ascii=False)}\n"
-                    "start: {event_type: 咨询受理}\nend: {event_type: 咨询答复}\n"
+                    "start: {event_type: 留言受理}\nend: {event_type: 留言答复}\n"
                     "within: {workdays: 5}\n", encoding="utf-8")
     runner = CliRunner()
     for fmt in PEOPLE_FORMATS + ["json"]:
@@ -223,9 +223,9 @@ def test_check_masks_by_default_and_no_mask_shows_all(tmp_path):
 def test_the_bad_rows_file_is_masked_unless_no_mask(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("case_id,event_type,timestamp,留言人电话,身份证\n"
-                   "A1,咨询受理,2021-03-01 09:00,,\n"
-                   "A2,咨询受理,不是时间,１３８ １２３４ ５６７８,430502 19900101 1234\n"
-                   "430502900101123,咨询受理,,199-1234-5678,\n", encoding="utf-8")
+                   "A1,留言受理,2021-03-01 09:00,,\n"
+                   "A2,留言受理,不是时间,１３８ １２３４ ５６７８,430502 19900101 1234\n"
+                   "430502900101123,留言受理,,199-1234-5678,\n", encoding="utf-8")
     runner = CliRunner()
     for flags, expected in (([], set()), (["--no-mask"], {ID_CARD, ID_15, MOBILES[0], MOBILES[1]})):
         bad = tmp_path / "bad.csv"

@@ -25,8 +25,8 @@ RULE = textwrap.dedent(f"""\
     source: {{document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 确保5个工作日回复}}
     notes: {NOTES}
     effective: {{from: 2021-01-01, to: 2021-12-31}}
-    start: {{event_type: 咨询受理}}
-    end: {{event_type: 咨询答复}}
+    start: {{event_type: 留言受理}}
+    end: {{event_type: 留言答复}}
     within: {{workdays: 5}}
     """)
 

@@ -43,7 +43,7 @@ def test_a_notice_names_the_unit_clause_quote_and_evidence(notices):
     assert f"{SY['document']} {SY['number']} {SY['clause']}" in page
     assert f"原文：“{SY['quote']}”" in page
     assert "C2" in page and "逾期办结" in page and "2021-10-13 23:59:59" in page
-    assert '<span class="time">2021-09-30 10:00:00</span>咨询受理' in page
+    assert '<span class="time">2021-09-30 10:00:00</span>留言受理' in page
     assert "存在以下 <b>1</b> 项问题" in page
     # the unit's at-risk case is a reminder, not a violation
     assert "临近期限的事项" in page and "C9" in page
@@ -135,7 +135,7 @@ def test_logs_are_named_by_file_name_not_by_a_path_of_the_machine(calendar):
 def test_evidence_names_columns_in_chinese(calendar):
     report = hostile_report()
     late = report.violations[0]
-    evidence = ({"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00", "unit": "市长信箱",
+    evidence = ({"event_type": "留言受理", "timestamp": "2021-09-30 10:00:00", "unit": "市长信箱",
                  "case_id": "C1", "event_id": "E7", "问题类别": "一般"},)
     report = replace(report, violations=(replace(late, case_id="C2", evidence=evidence),))
     (name, data), = render_notices(report, calendar)

@@ -34,7 +34,7 @@ def test_without_a_city_only_national_rules_judge_and_the_run_says_so():
 def test_a_city_adds_its_packs_for_the_years_the_log_covers():
     _, report = run_json("--city", "邵阳")
     assert pack_names(report) == ["national", "shaoyang-2022-disclosure", "shaoyang-2022-service"]
-    assert report["span"] == {"from": "2022-01-01 00:00:00", "to": report["as_of"], "declared": False}
+    assert report["span"] == {"from": "2022-01-02 00:00:00", "to": report["as_of"], "declared": False}
     assert not any(v["rule_id"].startswith(("HY", "SY20", "SY21")) for v in report["violations"])
 
 

@@ -53,15 +53,15 @@ def _violations() -> tuple[Violation, ...]:
     return (
         Violation("SY21-FW-28-1", "error", "C2", "市政务服务中心", None, "late",
                   "2021-10-13 23:59:59", "2021-10-14 09:00", "第6个工作日才答复",
-                  ({"timestamp": "2021-09-30 10:00", "event_type": "咨询受理", "case_id": "C2",
+                  ({"timestamp": "2021-09-30 10:00", "event_type": "留言受理", "case_id": "C2",
                     "unit": "市政务服务中心"},
-                   {"event_type": "咨询答复", "timestamp": "2021-10-14 09:00", "case_id": "C2",
+                   {"event_type": "留言答复", "timestamp": "2021-10-14 09:00", "case_id": "C2",
                     "handler": INJECTION})),
         Violation("HY21-GK-15", "warning", None, "衡阳县人民政府", "2021", "missing_in_period",
                   "2022-01-31 23:59:59", 0, f"2021年度未发布年报 {SCRIPT}", ()),
         Violation("SY21-FW-28-1", "error", "C1", "双清区政务服务中心", None, "overdue_open",
                   "2021-10-08 23:59:59", None, "超期未答复", (
-                      {"event_type": "咨询受理", "timestamp": "2021-09-28 16:30", "case_id": "C1",
+                      {"event_type": "留言受理", "timestamp": "2021-09-28 16:30", "case_id": "C1",
                        "unit": "双清区政务服务中心"},)),
         Violation("SY21-FW-28-1", "error", "C7", None, None, "late", "2021-11-01 23:59:59",
                   "2021-11-02 08:00", "+SUM(A1:A9) 迟复", ()),
@@ -71,7 +71,7 @@ def _violations() -> tuple[Violation, ...]:
 def _warnings() -> tuple[Violation, ...]:
     return (Violation("SY21-FW-28-1", "error", "C9", "市政务服务中心", None, "at_risk",
                       "2021-10-21 23:59:59", 0.8, "已用去80%的工作日",
-                      ({"event_type": "咨询受理", "timestamp": "2021-10-15 09:00", "case_id": "C9"},)),)
+                      ({"event_type": "留言受理", "timestamp": "2021-10-15 09:00", "case_id": "C9"},)),)
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def small_report() -> Report:
                           SY_SOURCE, 1, 1, 0),),
         violations=(Violation("SY21-FW-28-1", "error", "C2", "市政务服务中心", None, "late",
                               "2021-10-13 23:59:59", "2021-10-14 09:00", "第6个工作日才答复",
-                              ({"timestamp": "2021-09-30 10:00", "event_type": "咨询受理"},)),),
+                              ({"timestamp": "2021-09-30 10:00", "event_type": "留言受理"},)),),
         warnings=(), bad_rows=0)
 
 
@@ -135,7 +135,7 @@ EXPECTED_SMALL_JSON = """\
     {"id": "SY21-FW-28-1", "title": "网民咨询问题5个工作日内回复", "kind": "deadline", "severity": "error", "source": {"document": "邵阳市2021年政务管理服务工作要点", "number": "邵市政办函〔2021〕21号", "clause": "八、（二十八）", "quote": "确保网民咨询问题5个工作日回复"}, "checked": 1, "violations": 1, "warnings": 0, "path": "", "not_judged": {}, "status": "judged", "status_reason": null, "notes": null}
   ],
   "violations": [
-    {"rule_id": "SY21-FW-28-1", "severity": "error", "case_id": "C2", "unit": "市政务服务中心", "period": null, "type": "late", "due": "2021-10-13 23:59:59", "actual": "2021-10-14 09:00", "message": "第6个工作日才答复", "evidence": [{"event_type": "咨询受理", "timestamp": "2021-09-30 10:00"}]}
+    {"rule_id": "SY21-FW-28-1", "severity": "error", "case_id": "C2", "unit": "市政务服务中心", "period": null, "type": "late", "due": "2021-10-13 23:59:59", "actual": "2021-10-14 09:00", "message": "第6个工作日才答复", "evidence": [{"event_type": "留言受理", "timestamp": "2021-09-30 10:00"}]}
   ],
   "warnings": [],
   "bad_rows": 0,
@@ -243,8 +243,8 @@ EVIDENCE_RULE = """
     title: 五个工作日内答复
     kind: deadline
     severity: error
-    start: {event_type: 咨询受理}
-    end: {event_type: 咨询答复}
+    start: {event_type: 留言受理}
+    end: {event_type: 留言答复}
     within: {workdays: 5}
 """
 
@@ -255,17 +255,17 @@ def test_json_prints_evidence_the_database_wrote_as_it_prints_parsed_evidence(ru
     hostile = {"k0": "a\x0bb\x1fc\x7f", "k1": "back\\slash \\u00AB \\\\u001F", "k2": 'say "hi"',
                "k3": "line\u2028sep\u2029", "k4": "emoji 😀 全角　空格", "k5": "tab\tand\nnewline",
                "Z": "upper", "_x": "underscore", "中文": "值", "a": "1e5", "unit": "局"}
-    events = [{"case_id": "C1", "event_type": "咨询受理", "timestamp": "2021-09-30 10:00", **hostile},
-              {"case_id": "C1", "event_type": "咨询答复", "timestamp": "2021-10-20 10:00",
+    events = [{"case_id": "C1", "event_type": "留言受理", "timestamp": "2021-09-30 10:00", **hostile},
+              {"case_id": "C1", "event_type": "留言答复", "timestamp": "2021-10-20 10:00",
                "event_id": "E2", "备注": "迟"}]
     report = run(EVIDENCE_RULE, events)
     (v,) = report.violations
     assert isinstance(v.evidence, Evidence)
-    assert v.evidence[0] == {"event_type": "咨询受理", "timestamp": "2021-09-30 10:00:00", **hostile}
+    assert v.evidence[0] == {"event_type": "留言受理", "timestamp": "2021-09-30 10:00:00", **hostile}
     assert v.evidence[1]["event_id"] == "E2" and len(v.evidence) == 2
     parsed = replace(report, violations=(replace(v, evidence=tuple(v.evidence)),))
     assert render(report, "json") == render(parsed, "json")
-    assert render(report, "json").decode().count('"evidence": [{"event_type": "咨询受理"') == 1
+    assert render(report, "json").decode().count('"evidence": [{"event_type": "留言受理"') == 1
 
 
 def test_period_labels_of_every_shape_are_valid():
@@ -305,8 +305,8 @@ def test_csv_has_one_row_per_finding_with_json_field_names(report):
 def test_csv_summarises_evidence_in_one_cell(report):
     c2 = _csv_rows(render(report, "csv"))[2]
     # case and unit repeat the row's own, so they are left out of the summary
-    assert c2["evidence"] == ("咨询受理 2021-09-30 10:00; "
-                              f"咨询答复 2021-10-14 09:00 (handler={INJECTION})")
+    assert c2["evidence"] == ("留言受理 2021-09-30 10:00; "
+                              f"留言答复 2021-10-14 09:00 (handler={INJECTION})")
 
 
 @pytest.mark.parametrize("value", [INJECTION, "+SUM(A1:A9)", "-2+3", "@SUM(A1)",
@@ -441,7 +441,7 @@ def test_junit_structure(report):
     failure = cases[1].find("failure")
     assert failure.get("type") == "late"
     assert failure.get("message") == "第6个工作日才答复"
-    assert "event_type=咨询受理, timestamp=2021-09-30 10:00" in failure.text
+    assert "event_type=留言受理, timestamp=2021-09-30 10:00" in failure.text
     assert f"handler={INJECTION}" in failure.text
     assert "期限: 2021-10-13 23:59:59" in failure.text
     assert cases[3].find("failure") is None
@@ -524,7 +524,7 @@ def test_text_names_violation_types_in_chinese(report):
         assert label in text
     assert "late" not in text and "missing_in_period" not in text
     assert "依据：邵市政办函〔2021〕21号 八、（二十八）：确保网民咨询问题5个工作日回复" in text
-    assert f"证据：咨询受理 2021-09-30 10:00；咨询答复 2021-10-14 09:00 (handler={INJECTION})" in text
+    assert f"证据：留言受理 2021-09-30 10:00；留言答复 2021-10-14 09:00 (handler={INJECTION})" in text
 
 
 def test_text_columns_align_by_display_width(report):

@@ -85,8 +85,8 @@ def tick(ts):
 DEADLINE = """
     kind: deadline
     effective: {from: 2021-01-01, to: 2021-12-31}
-    start: {event_type: 咨询受理}
-    end: {event_type: 咨询答复}
+    start: {event_type: 留言受理}
+    end: {event_type: 留言答复}
     within: {workdays: 5}
     warn_at: 0.8
 """
@@ -110,16 +110,16 @@ def test_a_reply_on_the_fifth_working_day_is_in_time(tmp_path):
     # 国庆: 10-01..10-07 off, 10-09 a 调休 working Saturday; day 5 is 10-13. From 10-13
     # 00:00 the case is at risk (4 of 5 days gone); the reply that day lifts the yellow card.
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("C1", "咨询受理", "2021-09-30 10:00"), ev("C1", "咨询答复", "2021-10-13 17:00")])
+        ev("C1", "留言受理", "2021-09-30 10:00"), ev("C1", "留言答复", "2021-10-13 17:00")])
     assert brief(lines) == [("warning", "C1", "at_risk"), ("resolved", "C1", "at_risk")]
 
 
 def test_the_clock_gives_the_yellow_then_the_red_card_then_late(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("C2", "咨询受理", "2021-09-30 10:00", unit="市长信箱"),
+        ev("C2", "留言受理", "2021-09-30 10:00", unit="市长信箱"),
         tick("2021-10-13 09:00"),          # 4 of 5 working days gone (10-08, 10-09, 10-11, 10-12)
         tick("2021-10-14 00:00"),          # past 10-13 23:59:59: overdue
-        ev("C2", "咨询答复", "2021-10-14 09:00")])
+        ev("C2", "留言答复", "2021-10-14 09:00")])
     assert brief(lines) == [("warning", "C2", "at_risk"), ("violation", "C2", "overdue_open"),
                             ("violation", "C2", "late")]
     warn, red, late = lines
@@ -135,9 +135,9 @@ def test_a_due_time_is_judged_at_the_first_line_past_it(tmp_path):
     """Lines no rule reads move the clock too, so when a finding is known does not depend
     on what else the input holds or on how it was cut into batches."""
     rules = rules_dir(tmp_path, DL=DEADLINE)
-    events = [ev("C1", "咨询受理", "2021-03-01 09:00"),            # due 03-08 23:59:59
+    events = [ev("C1", "留言受理", "2021-03-01 09:00"),            # due 03-08 23:59:59
               ev("N1", "网站访问", "2021-03-09 08:00"), ev("N2", "网站访问", "2021-03-09 10:00"),
-              ev("C2", "咨询受理", "2021-03-10 09:00")]
+              ev("C2", "留言受理", "2021-03-10 09:00")]
     whole, _ = run_watch(tmp_path, rules, events)
     one_by_one, _ = run_watch(tmp_path, rules, events, batch_lines=1)
     assert whole == one_by_one
@@ -147,21 +147,21 @@ def test_a_due_time_is_judged_at_the_first_line_past_it(tmp_path):
 
 def test_a_warned_case_closed_in_time_is_resolved(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("C3", "咨询受理", "2021-09-30 10:00"), tick("2021-10-13 09:00"),
-        ev("C3", "咨询答复", "2021-10-13 10:00")])
+        ev("C3", "留言受理", "2021-09-30 10:00"), tick("2021-10-13 09:00"),
+        ev("C3", "留言答复", "2021-10-13 10:00")])
     assert brief(lines) == [("warning", "C3", "at_risk"), ("resolved", "C3", "at_risk")]
     assert lines[1]["reason"] == "closed"
 
 
 def test_nothing_is_said_before_its_time(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("C4", "咨询受理", "2021-09-30 10:00"), tick("2021-10-12 00:00")])
+        ev("C4", "留言受理", "2021-09-30 10:00"), tick("2021-10-12 00:00")])
     assert lines == []          # 10-11 is only working day 3 of 5; warn after day 4
 
 
 def test_outside_the_effective_window_no_case_opens(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("C5", "咨询受理", "2020-12-31 10:00"), ev("C5", "咨询受理", "2021-01-04 10:00"),
+        ev("C5", "留言受理", "2020-12-31 10:00"), ev("C5", "留言受理", "2021-01-04 10:00"),
         tick("2021-03-01 00:00")])
     assert lines == []          # the first start opens the case, and it is outside
 
@@ -205,7 +205,7 @@ def test_an_extension_and_a_restart_move_the_deadline(tmp_path):
 
 def test_an_end_listed_before_its_start_at_the_same_time_closes_the_case(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("S1", "咨询答复", "2021-03-01 09:00"), ev("S1", "咨询受理", "2021-03-01 09:00"),
+        ev("S1", "留言答复", "2021-03-01 09:00"), ev("S1", "留言受理", "2021-03-01 09:00"),
         tick("2021-04-01 00:00")])
     assert lines == []
 
@@ -214,8 +214,8 @@ def test_an_end_listed_before_its_start_at_the_same_time_closes_the_case(tmp_pat
 
 def test_a_case_that_ended_only_before_it_started_is_not_judged(tmp_path):
     lines, err = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("S2", "咨询答复", "2021-03-01 08:00", unit="市长信箱"),
-        ev("S2", "咨询受理", "2021-03-01 09:00", unit="市长信箱"),
+        ev("S2", "留言答复", "2021-03-01 08:00", unit="市长信箱"),
+        ev("S2", "留言受理", "2021-03-01 09:00", unit="市长信箱"),
         tick("2021-04-01 00:00")])
     assert brief(lines) == [("data_quality", "S2", "end_before_start")]     # not overdue
     line = lines[0]
@@ -227,20 +227,20 @@ def test_a_case_that_ended_only_before_it_started_is_not_judged(tmp_path):
 
 def test_an_end_after_the_start_makes_the_case_judged_again(tmp_path):
     rules = rules_dir(tmp_path, DL=DEADLINE)
-    early = [ev("S3", "咨询答复", "2021-03-01 08:00"), ev("S3", "咨询受理", "2021-03-01 09:00")]
-    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "咨询答复", "2021-03-02 09:00")])
+    early = [ev("S3", "留言答复", "2021-03-01 08:00"), ev("S3", "留言受理", "2021-03-01 09:00")]
+    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "留言答复", "2021-03-02 09:00")])
     assert brief(lines) == [("data_quality", "S3", "end_before_start"),
                             ("resolved", "S3", "end_before_start")]
     assert lines[1]["reason"] == "closed" and "恢复判定" in lines[1]["message"]
-    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "咨询答复", "2021-03-15 09:00")])
+    lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "留言答复", "2021-03-15 09:00")])
     assert brief(lines) == [("data_quality", "S3", "end_before_start"),
                             ("resolved", "S3", "end_before_start"), ("violation", "S3", "late")]
 
 
 def test_an_end_before_the_start_is_found_however_the_input_is_batched(tmp_path):
     rules = rules_dir(tmp_path, DL=DEADLINE)
-    events = [ev("S4", "咨询答复", "2021-03-01 08:00"), ev("S5", "咨询受理", "2021-03-01 08:30"),
-              ev("S4", "咨询受理", "2021-03-01 09:00"), ev("S5", "咨询答复", "2021-03-01 08:45"),
+    events = [ev("S4", "留言答复", "2021-03-01 08:00"), ev("S5", "留言受理", "2021-03-01 08:30"),
+              ev("S4", "留言受理", "2021-03-01 09:00"), ev("S5", "留言答复", "2021-03-01 08:45"),
               tick("2021-04-01 00:00")]
     whole, _ = run_watch(tmp_path, rules, events)
     one_by_one, _ = run_watch(tmp_path, rules, events, batch_lines=1)
@@ -410,14 +410,14 @@ def test_forbidden_and_missing_fields_are_reported_once_per_case(tmp_path):
 def test_bad_lines_are_named_and_the_monitor_goes_on(tmp_path):
     bad_file = tmp_path / "bad.jsonl"
     lines, err = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("B1", "咨询受理", "2021-03-01 09:00"),
+        ev("B1", "留言受理", "2021-03-01 09:00"),
         "not json at all",
         "[1, 2]",
         json.dumps({"case_id": "B2", "timestamp": "2021-03-01 10:00"}),
-        json.dumps({"case_id": "B3", "event_type": "咨询受理", "timestamp": "2021-02-30 10:00"}),
+        json.dumps({"case_id": "B3", "event_type": "留言受理", "timestamp": "2021-02-30 10:00"}),
         "",
         json.dumps({"case_id": " ", "event_type": " "}),
-        ev("B1", "咨询答复", "2021-03-15 09:00")], bad_lines=bad_file)
+        ev("B1", "留言答复", "2021-03-15 09:00")], bad_lines=bad_file)
     # the reply on 03-15 is the first news after the due date 03-08: overdue, then late
     assert brief(lines) == [("violation", "B1", "overdue_open"), ("violation", "B1", "late")]
     assert "line 2: not valid JSON ('not json at all')" in err
@@ -433,9 +433,9 @@ def test_bad_lines_are_named_and_the_monitor_goes_on(tmp_path):
 
 def test_timestamps_are_read_as_check_reads_them(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [
-        ev("T1", "咨询受理", "2021年9月30日 10时"), ev("T1", "咨询答复", "2021/10/14 9:00"),
-        ev("T2", "咨询受理", "2021-09-30T02:00:00Z"),        # 10:00 in Asia/Shanghai
-        ev("T2", "咨询答复", "２０２１年１０月１３日 17:00")])
+        ev("T1", "留言受理", "2021年9月30日 10时"), ev("T1", "留言答复", "2021/10/14 9:00"),
+        ev("T2", "留言受理", "2021-09-30T02:00:00Z"),        # 10:00 in Asia/Shanghai
+        ev("T2", "留言答复", "２０２１年１０月１３日 17:00")])
     assert brief(lines) == [("violation", "T1", "overdue_open"), ("violation", "T1", "late")]
 
 
@@ -443,7 +443,7 @@ def test_timestamps_are_read_as_check_reads_them(tmp_path):
 
 def test_cli_watch_reads_stdin_and_exits_0(tmp_path):
     rules = rules_dir(tmp_path, DL=DEADLINE)
-    data = lines_of([ev("C1", "咨询受理", "2021-09-30 10:00"), ev("C1", "咨询答复", "2021-10-14 09:00")])
+    data = lines_of([ev("C1", "留言受理", "2021-09-30 10:00"), ev("C1", "留言答复", "2021-10-14 09:00")])
     result = CliRunner().invoke(cli.main, ["watch", "--rules", str(rules), "--status-every", "0"],
                                 input=data)
     assert result.exit_code == 0, result.output
@@ -534,7 +534,7 @@ def test_fact_ids_never_share_a_hash_in_a_session():
 
 
 def test_a_full_session_stops_watch_before_anything_is_dropped(tmp_path):
-    events = [ev(f"C{i:04d}", "咨询受理", "2021-03-01 09:00") for i in range(300)]
+    events = [ev(f"C{i:04d}", "留言受理", "2021-03-01 09:00") for i in range(300)]
     with pytest.raises(WatchStop) as stop:
         run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), events, shards=1, session_cap=200)
     assert "STOPPED" in str(stop.value) and "--shards" in str(stop.value)
@@ -546,7 +546,7 @@ def test_a_full_session_stops_watch_before_anything_is_dropped(tmp_path):
 def test_the_engine_is_driven_without_its_threads(tmp_path):
     import threading
     before = threading.active_count()
-    run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [ev("C1", "咨询受理", "2021-03-01 09:00")])
+    run_watch(tmp_path, rules_dir(tmp_path, DL=DEADLINE), [ev("C1", "留言受理", "2021-03-01 09:00")])
     assert threading.active_count() == before
 
 
@@ -616,13 +616,13 @@ def _big_log(path: Path, cases: int) -> None:
     t0 = dt.datetime(2021, 3, 1, 8)
     for i in range(cases):
         start = t0 + dt.timedelta(minutes=7 * i)
-        rows.append((start, ev(f"K{i:05d}", "咨询受理", start.strftime("%Y-%m-%d %H:%M"))))
+        rows.append((start, ev(f"K{i:05d}", "留言受理", start.strftime("%Y-%m-%d %H:%M"))))
         if i % 3:
             end = start + dt.timedelta(days=(i % 11))
-            rows.append((end, ev(f"K{i:05d}", "咨询答复", end.strftime("%Y-%m-%d %H:%M"))))
+            rows.append((end, ev(f"K{i:05d}", "留言答复", end.strftime("%Y-%m-%d %H:%M"))))
         if i % 7 == 0:          # a reply before the case started: not judged until a real one
             early = start - dt.timedelta(minutes=3)
-            rows.append((early, ev(f"K{i:05d}", "咨询答复", early.strftime("%Y-%m-%d %H:%M"))))
+            rows.append((early, ev(f"K{i:05d}", "留言答复", early.strftime("%Y-%m-%d %H:%M"))))
     rows.sort(key=lambda r: r[0])
     path.write_text(lines_of([r[1] for r in rows]), encoding="utf-8")
 
@@ -742,7 +742,7 @@ def test_stdin_input_is_journaled_so_a_restart_replays_what_was_read(tmp_path):
 def test_a_restart_with_changed_rules_is_refused(tmp_path):
     rules = rules_dir(tmp_path, DL=DEADLINE)
     log = tmp_path / "in.jsonl"
-    log.write_text(lines_of([ev("C1", "咨询受理", "2021-03-01 09:00")]), encoding="utf-8")
+    log.write_text(lines_of([ev("C1", "留言受理", "2021-03-01 09:00")]), encoding="utf-8")
     state = tmp_path / "state.json"
     assert watch(WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0),
                  out=io.BytesIO(), err=io.StringIO()) == 0
@@ -756,7 +756,7 @@ def test_a_restart_with_changed_rules_is_refused(tmp_path):
 def test_follow_reads_a_growing_file_until_terminated(tmp_path):
     rules = rules_dir(tmp_path, DL=DEADLINE)
     log = tmp_path / "live.jsonl"
-    log.write_text(lines_of([ev("L1", "咨询受理", "2021-03-01 09:00")]), encoding="utf-8")
+    log.write_text(lines_of([ev("L1", "留言受理", "2021-03-01 09:00")]), encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "watch", "--rules", str(rules),
                              "--follow", "--status-every", "0", str(log)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -773,16 +773,16 @@ def test_follow_reads_a_growing_file_until_terminated(tmp_path):
 def test_wall_clock_judges_by_the_time_of_day(tmp_path):
     lines, _ = run_watch(tmp_path, rules_dir(tmp_path, DL="""
         kind: deadline
-        start: {event_type: 咨询受理}
-        end: {event_type: 咨询答复}
+        start: {event_type: 留言受理}
+        end: {event_type: 留言答复}
         within: {workdays: 5}
-    """), [ev("W1", "咨询受理", "2021-03-01 09:00")], clock="wall")
+    """), [ev("W1", "留言受理", "2021-03-01 09:00")], clock="wall")
     assert brief(lines) == [("violation", "W1", "overdue_open")]
 
 
 def test_watch_refuses_a_state_file_that_is_its_input(tmp_path):
     log = tmp_path / "in.jsonl"
-    log.write_text('{"case_id": "A", "event_type": "咨询受理", "timestamp": "2021-03-01 09:00"}\n',
+    log.write_text('{"case_id": "A", "event_type": "留言受理", "timestamp": "2021-03-01 09:00"}\n',
                    encoding="utf-8")
     result = CliRunner().invoke(cli.main, ["watch", str(log), "--state", str(log)])
     assert result.exit_code == 2 and "would be overwritten" in result.stderr

@@ -40,15 +40,15 @@ def test_found_from_a_rule_file_below_it():
 def test_every_incomplete_entry_is_located(tmp_path):
     path = write(tmp_path, """\
         event_types:
-          咨询受理: {description: 咨询被受理, system: 留言板/市长信箱}
-          咨询答复: {description: 答复}
+          留言受理: {description: 咨询被受理, system: 留言板/市长信箱}
+          留言答复: {description: 答复}
         attributes:
           问题类别: {system: 留言板/市长信箱}
         """)
     with pytest.raises(RuleErrors) as info:
         load_vocabulary(path)
     shown = [str(e) for e in info.value.errors]
-    assert shown == [f"{path}:3:9: event type '咨询答复' needs a description and the system "
+    assert shown == [f"{path}:3:9: event type '留言答复' needs a description and the system "
                      "that records it",
                      f"{path}:5:9: attribute '问题类别' needs a description and the system "
                      "that records it"]

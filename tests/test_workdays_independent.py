@@ -18,8 +18,8 @@ id: T-WORKDAYS
 title: N个工作日内答复
 kind: deadline
 severity: error
-start: {event_type: 咨询受理}
-end: {event_type: 咨询答复}
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
 within: {workdays: N}
 """
 
@@ -51,8 +51,8 @@ def test_every_start_date_of_five_years(run, n):
         due = due_date(day, n)
         for case, reply in ((f"{day}-in", f"{due} 23:59:00"),
                             (f"{day}-late", f"{due + dt.timedelta(days=1)} 00:00:59")):
-            events += [{"case_id": case, "event_type": "咨询受理", "timestamp": f"{day} 09:00:00"},
-                       {"case_id": case, "event_type": "咨询答复", "timestamp": reply}]
+            events += [{"case_id": case, "event_type": "留言受理", "timestamp": f"{day} 09:00:00"},
+                       {"case_id": case, "event_type": "留言答复", "timestamp": reply}]
         expected[f"{day}-late"] = f"{due} 23:59:59"
     report = run(RULE.replace("N}", f"{n}}}"), events, as_of="2024-03-01")
     assert {v.case_id: v.due for v in report.violations} == expected

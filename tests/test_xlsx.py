@@ -65,7 +65,7 @@ def test_unit_sheet_lists_its_findings_with_clause_and_evidence(book):
     assert late[5] == "C2" and late[4] == "逾期办结" and late[7] == dt.datetime(2021, 10, 13, 23, 59, 59)
     assert "邵市政办函〔2021〕21号 八、（二十八）" in late[10]
     assert late[11] == "确保网民咨询问题5个工作日回复"
-    assert "咨询受理 2021-09-30 10:00:00" in late[12]
+    assert "留言受理 2021-09-30 10:00:00" in late[12]
     assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:M5"
     assert ws.print_title_rows == "$3:$3"
 

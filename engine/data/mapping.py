@@ -17,9 +17,9 @@ Format (YAML; every key optional except that ``events`` entries need ``event_typ
       unit: {城步县人民政府: 城步县, 城步县政府: 城步县}
       event_type: {工单完结: 工单办结}
     events:                   # wide export: one event per entry whose time is not blank
-      - event_type: 咨询受理
+      - event_type: 留言受理
         timestamp: 留言时间     #   the source column holding this event's time
-      - event_type: 咨询答复
+      - event_type: 留言答复
         timestamp: 答复时间
         columns: {答复意见: reply}   # source columns carried by this event only
         constants: {channel: 网站}   # fixed values on this event only

@@ -585,7 +585,7 @@ class RuleBase(_Strict):
     effective: Effective | None = None
     """适用期间：案件的起算事件须落在这段日期内"""
     where: Matcher | None = None
-    """适用范围：只检查符合这个条件的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """适用范围：只检查符合这个条件的事件（匹配条件，如 {event_type: 留言受理}）"""
     examples: list[Example] = Field(default_factory=list)
     """示例：小段日志及规则应查出的结果；至少一个合规示例和一个违规示例，govcheck validate 逐一运行"""
 
@@ -673,21 +673,21 @@ class DeadlineRule(RuleBase):
     kind: Literal["deadline"]
     """时限（deadline）：起算事件之后，须在 within 内出现办结事件"""
     start: Matcher
-    """起算事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """起算事件（匹配条件，如 {event_type: 留言受理}）"""
     end: Matcher
-    """办结事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """办结事件（匹配条件，如 {event_type: 留言受理}）"""
     within: Duration
     """时限，如 {workdays: 5}"""
     pause: Matcher | None = None
-    """暂停计时的事件，与 resume 成对（匹配条件，如 {event_type: 咨询受理}）"""
+    """暂停计时的事件，与 resume 成对（匹配条件，如 {event_type: 留言受理}）"""
     resume: Matcher | None = None
-    """恢复计时的事件，与 pause 成对（匹配条件，如 {event_type: 咨询受理}）"""
+    """恢复计时的事件，与 pause 成对（匹配条件，如 {event_type: 留言受理}）"""
     pause_max: Duration | None = None
     """每次暂停最长多久（如征求第三方意见最长15个工作日），超过即恢复计时"""
     pauses: Annotated[list[PauseSpec], Field(min_length=1)] | None = None
     """多组暂停/恢复事件，每组可有自己的最长暂停时间 max"""
     restart: Matcher | None = None
-    """重新起算的事件：从最后一次重新起算时计时（匹配条件，如 {event_type: 咨询受理}）"""
+    """重新起算的事件：从最后一次重新起算时计时（匹配条件，如 {event_type: 留言受理}）"""
     extend: Extend | None = None
     """延期事件：匹配条件，另加 workdays_from: 属性名（延长的工作日数）"""
     extend_max: Duration | None = None
@@ -762,7 +762,7 @@ class SequenceRule(RuleBase):
     kind: Literal["sequence"]
     """环节（sequence）：触发事件之后，须有 steps 所列的全部环节"""
     trigger: Matcher
-    """触发事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """触发事件（匹配条件，如 {event_type: 留言受理}）"""
     steps: Annotated[list[Union[Matcher, Annotated[list[Matcher], Field(min_length=2)]]],
                      Field(min_length=1)]
     """须有的环节，每项一个匹配条件，或几个可互相替代的匹配条件组成的列表"""
@@ -792,9 +792,9 @@ class MinCountRule(RuleBase):
     kind: Literal["min_count"]
     """最低数量（min_count）：每个对象至少有 at_least 个计数事件"""
     subject: Matcher
-    """对象事件，每个案件一个对象（匹配条件，如 {event_type: 咨询受理}）"""
+    """对象事件，每个案件一个对象（匹配条件，如 {event_type: 留言受理}）"""
     count: Matcher
-    """计数事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """计数事件（匹配条件，如 {event_type: 留言受理}）"""
     at_least: Annotated[int, Field(ge=1)]
     """至少几个"""
     distinct: Annotated[str, Field(min_length=1)] | None = None
@@ -826,9 +826,9 @@ class RatioRule(RuleBase):
     kind: Literal["ratio"]
     """比例（ratio）：达标的比例不低于 at_least"""
     population: Matcher
-    """总体：计入分母的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """总体：计入分母的事件（匹配条件，如 {event_type: 留言受理}）"""
     condition: Matcher | None = None
-    """达标条件：案件中有符合这个条件的事件即达标（匹配条件，如 {event_type: 咨询受理}）"""
+    """达标条件：案件中有符合这个条件的事件即达标（匹配条件，如 {event_type: 留言受理}）"""
     value: RatioValue | None = None
     """或由两个数值属性相除得出比例"""
     at_least: Annotated[float, Field(ge=0, le=1)]
@@ -842,7 +842,7 @@ class RatioRule(RuleBase):
     grace: Grace | None = None
     """周期结束后的宽限，如 {workdays: 10} 或 {months: 1}（至该月末）"""
     exclude: AnyMatcher | None = None
-    """不计入总体的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """不计入总体的事件（匹配条件，如 {event_type: 留言受理}）"""
 
     matcher_keys: ClassVar = ("population", "condition", "exclude")
 
@@ -868,11 +868,11 @@ class DueByRule(RuleBase):
     kind: Literal["due_by"]
     """截止日期（due_by）：每个对象须在 by 当日24时前完成 required"""
     subjects: Matcher | None = None
-    """对象：日志中符合这个条件的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """对象：日志中符合这个条件的事件（匹配条件，如 {event_type: 留言受理}）"""
     subjects_list: Annotated[list[SubjectEntry], Field(min_length=1)] | None = None
     """或直接列出对象：[{case_id, unit}]"""
     required: Matcher
-    """须完成的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """须完成的事件（匹配条件，如 {event_type: 留言受理}）"""
     by: Date
     """截止日期（当日24时前），如 2021-06-30"""
     subjects_window: SubjectsWindow | None = None
@@ -921,7 +921,7 @@ class PeriodicRule(RuleBase):
     kind: Literal["periodic"]
     """定期（periodic）：每个周期至少 at_least 次"""
     event: Matcher
-    """应定期出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """应定期出现的事件（匹配条件，如 {event_type: 留言受理}）"""
     every: Literal[PERIODS]  # type: ignore[valid-type]
     """周期：day、week、month、quarter、year"""
     at_least: Annotated[int, Field(ge=1)] = 1
@@ -964,7 +964,7 @@ class RequiredFieldsRule(RuleBase):
     kind: Literal["required_fields"]
     """必填字段（required_fields）：事件须填写 fields 所列字段"""
     event: Matcher
-    """要检查的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """要检查的事件（匹配条件，如 {event_type: 留言受理}）"""
     fields: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     """必填字段"""
     allowed: dict[str, Annotated[list[Scalar], Field(min_length=1)]] | None = None
@@ -991,7 +991,7 @@ class ForbiddenRule(RuleBase):
     kind: Literal["forbidden"]
     """禁止（forbidden）：不得出现这类事件"""
     event: Matcher
-    """不得出现的事件（匹配条件，如 {event_type: 咨询受理}）"""
+    """不得出现的事件（匹配条件，如 {event_type: 留言受理}）"""
     only_if: AnyMatcher | None = None
     """只检查其中出现过这类事件的案件（匹配条件，可为列表，任一符合即可）"""
     exclude: AnyMatcher | None = None

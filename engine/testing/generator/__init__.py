@@ -10,7 +10,7 @@ How a log is built
 ------------------
 1. **Families.** Case rules (deadline, sequence, min_count, due_by, required_fields,
    forbidden) and ratio rules with a ``condition`` are grouped by the event type that opens
-   their cases (``咨询受理``, ``工单受理``…). For each rule of a family a *profile* is
+   their cases (``留言受理``, ``工单受理``…). For each rule of a family a *profile* is
    made: an opening event whose attributes meet that rule's opening matchers. A profile is
    judged by every rule of the family it happens to meet (a 简单常见 question by both the
    5-day and the 1-day rule), as in a real log.

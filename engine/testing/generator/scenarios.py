@@ -76,11 +76,11 @@ class Scenarios:
                 continue
             hi = min(hi, max(self.year.year_hi, r.effective.to))
         for r in rules:
-            if r.effective:
-                if r.effective.from_ and r.effective.from_ > lo:
-                    lo = r.effective.from_
-                if r.effective.to and r.effective.to < hi:
-                    hi = r.effective.to
+            frm, to = _subject_days(r)
+            if frm and frm > lo:
+                lo = frm
+            if to and to < hi:
+                hi = to
             for m in r.opening():
                 for c in m.conditions:
                     if c.field == "timestamp" and c.op in ("gt", "gte", "lt", "lte", "eq"):
@@ -185,3 +185,15 @@ class Scenarios:
             if scenario is not None:
                 out.append(scenario)
         return [s for s in out if s is not None]
+
+
+def _subject_days(rule: RuleBase) -> tuple[dt.date | None, dt.date | None]:
+    """The days a case of ``rule`` may open on: its effective window, or for a ``due_by``
+    with ``subjects_window`` that window (subjects listed before the plan year are due too)."""
+    window = getattr(rule, "subjects_window", None)
+    if window is not None:
+        frm = None if window.from_ == "any" else window.from_
+        return frm, window.to or rule.by
+    if rule.effective:
+        return rule.effective.from_, rule.effective.to
+    return None, None
