@@ -79,8 +79,11 @@ class Year:
         return duration.amount  # type: ignore[return-value]
 
     def give_limits(self, rules: Iterable[RuleBase], attrs: dict[str, str]) -> None:
-        """Give the opening the limits the rules read from it (承诺时限, a fair time), as
-        whole numbers; one with a default is left blank a third of the time."""
+        """Give the opening the limits the rules read from it (承诺时限, 法定时限, a fair
+        time), as whole numbers; one with a default is left blank a third of the time. Every
+        limit of a case gets the same number, so a case made to meet one rule's limit meets
+        the others' (a 承诺时限 is never longer than the 法定时限 it shortens)."""
+        value = str(self.rng.choice(LIMIT_CHOICES))
         for rule in rules:
             for key in ("within", "settle"):
                 d = getattr(rule, key, None)
@@ -89,7 +92,7 @@ class Year:
                     if d.default is not None and self.rng.random() < 0.33:
                         attrs.pop(d.workdays_from, None)
                     else:
-                        attrs[d.workdays_from] = str(self.rng.choice(LIMIT_CHOICES))
+                        attrs[d.workdays_from] = value
 
     def complete(self, attrs: dict[str, str], keep: Sequence[Matcher], skip: set[str] | None,
                  step: bool = False) -> dict[str, str]:
