@@ -44,7 +44,7 @@ SMALL = {
         effective: {from: 2021-01-01, to: 2021-12-31}
         event: {event_type: 信息公开发布, 信息类别: 疫情通报}
         every: week
-        units: [市卫健委]
+        units: [邵阳市卫生健康委]
         """,
     "T-FLD": """\
         kind: required_fields

@@ -154,3 +154,15 @@ def test_a_quote_copied_in_traditional_characters_is_shown_simplified(calendar):
     page = pages["整改通知-市政务服务中心.html"].decode()
     assert "原文：“明确实施告知承诺制的事项范围、适用对象”" in page
     assert "衡阳市2021年政务服务工作要点" in page and "衡陽" not in page
+
+
+@pytest.mark.parametrize("unit, issuer, same", [
+    ("邵阳市行政审批服务局", "市行政审批服务局", True),    # the default names the city's own office
+    ("市行政审批服务局", "市行政审批服务局", True),
+    ("隆回县行政审批服务局", "市行政审批服务局", False),  # a county's office is not the city's
+    ("邵阳市行政审批服务局", "邵阳市行政审批服务局", True),
+    ("衡阳市行政审批服务局", "邵阳市行政审批服务局", False),
+])
+def test_the_default_issuer_is_the_citys_own_office(unit, issuer, same):
+    from govcheck.engine.render.notices import is_issuer
+    assert is_issuer(unit, issuer) is same

@@ -5,14 +5,16 @@ Nothing here is drawn: these are the fixed facts every scenario and the grid pic
 from __future__ import annotations
 
 #: 邵阳's counties, county-level cities, districts and the development zone named in the
-#: work-point documents (../shared/seeds), and the 市直 departments they name.
+#: work-point documents (../shared/seeds), and the 市直 departments they name, each by the one
+#: convention of rules/vocabulary.yaml ("单位命名约定"): a government by its place, a
+#: department by its city and the short name of the documents' 分工.
 COUNTIES = ("邵东市", "武冈市", "新邵县", "邵阳县", "隆回县", "洞口县", "绥宁县", "新宁县",
-            "城步县", "大祥区", "邵阳经开区")
-DEPARTMENTS = ("市行政审批服务局", "市发改委", "市教育局", "市工信局", "市公安局", "市民政局",
-               "市司法局", "市财政局", "市人社局", "市自然资源和规划局", "市生态环境局",
-               "市住建局", "市城市管理局", "市交通运输局", "市农业农村局", "市商务局",
-               "市文旅广体局", "市卫健委", "市应急管理局", "市市场监管局", "市医保局",
-               "市税务局", "市科技局", "市乡村振兴局")
+            "城步县", "大祥区", "双清区", "北塔区", "邵阳经开区")
+DEPARTMENTS = tuple("邵阳市" + d for d in (
+    "行政审批服务局", "发展改革委", "教育局", "工信局", "公安局", "民政局", "司法局", "财政局",
+    "人社局", "自然资源和规划局", "生态环境局", "住建局", "城市管理局", "交通运输局",
+    "农业农村局", "商务局", "文旅广体局", "卫生健康委", "应急管理局", "市场监管局", "医保局",
+    "税务局", "科技局", "乡村振兴局"))
 UNITS = COUNTIES + DEPARTMENTS
 
 #: Systems whose cases citizens open, at any hour of any day.
