@@ -174,8 +174,8 @@ def machine() -> str:
 def screenshot(out: Path) -> None:
     from govcheck.engine.api import Run, check
     import os
-    os.chdir(ROOT)       # the report names the log as README's command does
-    report = check(Run(events=["fixtures/sample/events.csv"]))
+    os.chdir(ROOT)       # the report names the log and the city as README's command does
+    report = check(Run(events=["fixtures/sample/events.csv"], city="邵阳市"))
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "report.html"
         page.write_bytes(render(report, "html"))

@@ -150,6 +150,16 @@ def test_the_boards_rank_by_rate_among_units_with_enough_cases_judged():
     assert [e["unit"] for e in black] == ["乙局", "甲局"]      # 50 %, then 30 %
     assert [e["unit"] for e in red] == ["丁局", "丙局"]        # 0 %, then 5 %: 1 of 1 is not enough
     assert boards(ranking[:1]) == ([], [])
+    assert [e["place"] for e in black] == [1, 2] and [e["place"] for e in red] == [1, 2]
+
+
+def test_a_board_shows_its_own_places_with_ties_sharing_one():
+    from govcheck.engine.render.html import boards
+    ranking = [{"unit": f"{i}局", "checked": 20, "violations": v}
+               for i, v in enumerate([8, 4, 4, 2, 0, 0, 0, 1])]
+    black, red = boards(ranking)
+    assert [(e["unit"], e["place"]) for e in black] == [("0局", 1), ("1局", 2), ("2局", 2), ("3局", 4)]
+    assert [(e["unit"], e["place"]) for e in red] == [("4局", 1), ("5局", 1), ("6局", 1), ("7局", 4)]
 
 
 # ---------------------------------------------------------------------------

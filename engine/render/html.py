@@ -114,7 +114,17 @@ def boards(ranking: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[di
     shown = {e["unit"] for e in black}
     red = [e for e in sorted(eligible, key=lambda e: (share[e["unit"]], -e["checked"], e["unit"]))
            if e["unit"] not in shown][:size]
-    return black, red
+    return _placed(black, share), _placed(red, share)
+
+
+def _placed(board: list[dict[str, Any]], share: dict[str, float]) -> list[dict[str, Any]]:
+    """Each unit of a board with its place on it (``place``), by violation rate: equal rates,
+    equal place (1, 2, 2, 4…). The ``rank`` of the full table is by violations, not rate."""
+    out = []
+    for i, e in enumerate(board):
+        tied = i and share[board[i - 1]["unit"]] == share[e["unit"]]
+        out.append({**e, "place": out[i - 1]["place"] if tied else i + 1})
+    return out
 
 
 def monthly_trend(report: Report) -> tuple[list[dict[str, Any]], int]:
