@@ -17,11 +17,14 @@ BLANKS = " \t\r\n\f\v\u3000\u00a0\ufeff"
 def trimmed(expr: str) -> str:
     """SQL: the value with surrounding blanks removed, NULL when nothing is left.
 
-    ``trim`` with a character list is slow, so it runs only where an end is blank.
+    ``trim`` with a character list is slow, so it runs only where an end is blank. No
+    part of the expression is written twice: ``nullif`` around it all would copy it, and
+    a load runs without DuckDB's pass that finds such copies (``sources.Workspace``).
     """
     blanks = quote_string(BLANKS)
-    return (f"nullif(CASE WHEN contains({blanks}, {expr}[1]) OR contains({blanks}, {expr}[-1]) "
-            f"THEN trim({expr}, {blanks}) ELSE {expr} END, '')")
+    return (f"CASE WHEN {expr} = '' THEN NULL "
+            f"WHEN contains({blanks}, {expr}[1]) OR contains({blanks}, {expr}[-1]) "
+            f"THEN nullif(trim({expr}, {blanks}), '') ELSE {expr} END")
 
 
 def shown(expr: str) -> str:
