@@ -12,7 +12,7 @@ from ...errors import DataError
 from ...model.rule import CANONICAL_COLUMNS
 from ..sqltext import quote_ident, quote_string
 from .plan import Output, Plan, row_outputs
-from .rows import PLACEHOLDER, placeholder
+from .rows import PLACEHOLDER, placeholder, value_names
 from .sources import Source
 
 
@@ -21,7 +21,8 @@ def drop_empty_unnamed(con, source: Source, plan: Plan, rows: str) -> None:
     candidates = [o for o in plan.shared if o.source in source.unnamed]
     if not candidates:
         return
-    counts = con.execute("SELECT " + ", ".join(f"count(__gc_s{o.source})" for o in candidates)
+    names = value_names(plan)
+    counts = con.execute("SELECT " + ", ".join(f"count({names[o.source]})" for o in candidates)
                          + f" FROM {quote_ident(rows)}").fetchone()
     empty = {id(o) for o, c in zip(candidates, counts) if c == 0}
     plan.shared[:] = [o for o in plan.shared if id(o) not in empty]
@@ -72,10 +73,11 @@ def events_query(sources: list[Source], plans: list[Plan], rows_tables: list[str
     for source, plan, rows in zip(sources, plans, rows_tables):
         if blank and not plan.wide:
             continue
+        names = value_names(plan)
         for i, event in enumerate(plan.events):
-            outs = {o.target: _value_sql(o) for o in plan.shared}
-            outs.update({o.target: _value_sql(o) for o in event.outputs})
-            outs["event_type"] = _value_sql(event.event_type)
+            outs = {o.target: _value_sql(o, names) for o in plan.shared}
+            outs.update({o.target: _value_sql(o, names) for o in event.outputs})
+            outs["event_type"] = _value_sql(event.event_type, names)
             cols = [f"{outs.get(c, 'NULL')} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS
                     if c != "timestamp"]
             cols.append(f"__gc_t{i} AS \"timestamp\"")
@@ -118,14 +120,15 @@ def create_events(con, table: str, query: str, attributes: list[str]) -> tuple[i
 
 def adopt_rows(con, source: Source, plan: Plan, table: str) -> int | None:
     """One file, one event per row, no copies: make the file's rows table the events table
-    by renaming its columns (``rows.build_rows`` put them in order) instead of copying every
-    row (the copy cost a city-year log 3.9 s of a 19 s load). Returns the events kept, or
-    None when some events may be copies of others: ``create_events`` then finds and drops
-    them.
+    by renaming a few of its columns (``rows.build_rows`` put them in order and named the
+    values) instead of copying every row (the copy cost a city-year log 3.9 s of a 19 s
+    load). Returns the events kept, or None when some events may be copies of others:
+    ``create_events`` then finds and drops them.
     """
     base = quote_ident(source.base)
     outs = row_outputs(plan)
-    value = {c: _value_sql(outs[c]) if c in outs else "NULL" for c in CANONICAL_COLUMNS}
+    names = value_names(plan)
+    value = {c: _value_sql(outs[c], names) if c in outs else "NULL" for c in CANONICAL_COLUMNS}
     value["timestamp"] = "__gc_t0"
     usable = "NOT __gc_blank AND __gc_problem IS NULL AND __gc_t0 IS NOT NULL"
     # Copies share their event_id, or (without one) their case, type and time: when no two
@@ -141,11 +144,12 @@ def adopt_rows(con, source: Source, plan: Plan, table: str) -> int | None:
     con.execute(f"UPDATE {base} SET {placeholder('_src')} = {source.index}, "
                 f"{placeholder('_row')} = {position} + {source.header_rows}")
     con.execute(f"DELETE FROM {base} WHERE NOT ({usable})")
-    renamed = {f"__gc_s{o.source}": o.target for o in outs.values() if o.source is not None}
-    renamed["__gc_t0"] = "timestamp"
+    values = {o.target for o in outs.values() if o.source is not None}   # named already
     for (column,) in con.execute(f"SELECT column_name FROM (DESCRIBE {base})").fetchall():
-        if column in renamed:
-            target = renamed[column]
+        if column in values:
+            continue
+        if column == "__gc_t0":
+            target = "timestamp"
         elif column.startswith(PLACEHOLDER):
             target = column[len(PLACEHOLDER):]
         else:   # a working column, or a value no output uses
@@ -160,6 +164,7 @@ def adopt_rows(con, source: Source, plan: Plan, table: str) -> int | None:
     return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
 
 
-def _value_sql(out: Output) -> str:
-    """SQL: an output's value in a rows table: its cleaned column, or its constant."""
-    return quote_string(out.constant) if out.source is None else f"__gc_s{out.source}"
+def _value_sql(out: Output, names: dict[int, str]) -> str:
+    """SQL: an output's value in a rows table: its cleaned column (``names``, from
+    ``rows.value_names``), or its constant."""
+    return quote_string(out.constant) if out.source is None else names[out.source]

@@ -145,15 +145,31 @@ def _label(target: str, source: Source, j: int | None) -> str:
     return f"{target} ({source.columns[j]})"
 
 
+def value_names(plan: Plan) -> dict[int, str]:
+    """The name, in a rows table, of the cleaned value of each source column used.
+
+    With one event per row a value is named after the column of ``events`` it fills, so
+    that ``events.adopt_rows`` renames only the few placeholders: one ``ALTER TABLE`` per
+    column costs time in proportion to the columns, so renaming every column made a
+    1,000-column load quadratic. In a wide export one column may fill several events'
+    columns, and values keep their working names ``__gc_sN``.
+    """
+    named = {} if plan.wide else {o.source: quote_ident(o.target) for o in
+                                  row_outputs(plan).values() if o.source is not None}
+    return {j: named.get(j, f"__gc_s{j}") for j in plan.used_sources()}
+
+
 def _kept_columns(plan: Plan) -> list[str]:
-    """What a rows table keeps of each record: the values used and the parsed times.
+    """What a rows table keeps of each record: the values used (``value_names``) and the
+    parsed times.
 
     With one event per row they come in the events table's order, with a placeholder
     wherever the events table has a column the file does not give (a missing column, a
     constant, ``_src`` and ``_row``): ``events.adopt_rows`` can then make the table the
-    events table by renaming columns, without a copy to put them in order.
+    events table by renaming those few columns, without a copy to put them in order.
     """
     items, placed = [], set()
+    names = value_names(plan)
     if not plan.wide:
         outs = row_outputs(plan)
         order = ["case_id", "event_type", "timestamp", "unit", "event_id", "_src", "_row"]
@@ -165,11 +181,11 @@ def _kept_columns(plan: Plan) -> list[str]:
             elif target in RESERVED_COLUMNS:
                 items.append(f"CAST(NULL AS INTEGER) AS {placeholder(target)}")
             elif out is not None and out.source is not None:
-                items.append(f"__gc_s{out.source}")
+                items.append(f"__gc_s{out.source} AS {names[out.source]}")
                 placed.add(out.source)
             else:
                 value = quote_string(out.constant) if out is not None else "NULL"
                 items.append(f"CAST({value} AS VARCHAR) AS {placeholder(target)}")
-    items += [f"__gc_s{j}" for j in plan.used_sources() if j not in placed]
+    items += [f"__gc_s{j} AS {names[j]}" for j in plan.used_sources() if j not in placed]
     items += [f"__gc_t{i}" for i in range(len(plan.events)) if plan.wide or i > 0]
     return items
