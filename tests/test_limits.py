@@ -9,23 +9,139 @@ never "internal error". And a log of many columns must cost time in proportion t
 """
 from __future__ import annotations
 
+import json
+import textwrap
 import time
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from govcheck.cli import main
 from govcheck.engine.data.ingest import ingest
 from govcheck.engine.errors import DataError
 
+RULE = textwrap.dedent("""\
+    id: T-LIM-1
+    title: 测试事项5个工作日内答复
+    kind: deadline
+    severity: error
+    source: {document: 测试文件, number: 测试〔2021〕1号, clause: 一、, quote: 测试条款}
+    start: {event_type: 测试受理}
+    end: {event_type: 测试答复}
+    within: {workdays: 5}
+    """)
+VOCABULARY = textwrap.dedent("""\
+    event_types:
+      测试受理: {description: 测试事项被受理, system: 测试系统}
+      测试答复: {description: 答复测试事项, system: 测试系统}
+    """)
 HEADER = ["case_id", "event_type", "timestamp", "unit"]
 ROWS = [["C1", "测试受理", "2021-06-11 15:00", "市局"],
         ["C1", "测试答复", "2021-06-16 11:00", "市局"]]
 
 
+@pytest.fixture
+def library(tmp_path):
+    rules = tmp_path / "rules"
+    (rules / "pack").mkdir(parents=True)
+    (rules / "pack" / "T-LIM-1.yaml").write_text(RULE, encoding="utf-8")
+    (rules / "vocabulary.yaml").write_text(VOCABULARY, encoding="utf-8")
+    return rules
+
+
+def check(library, log, *options):
+    """``govcheck check`` on ``log`` as a user runs it."""
+    return CliRunner().invoke(main, ["check", str(log), "--rules", str(library), *options])
+
+
+# -- the corpus: each builder writes one hostile log and says where its problem is -------
+
 def csv_text(rows: list[list[str]]) -> str:
     """CSV text of ``rows`` (no value here needs quoting)."""
     return "".join(",".join(r) + "\n" for r in rows)
+
+
+def wide_csv(path: Path) -> str:
+    """1,001 columns: one more than a log may have."""
+    extra = [f"列{i}" for i in range(1001 - len(HEADER))]
+    path.write_text(csv_text([HEADER + extra] + [r + [""] * len(extra) for r in ROWS]),
+                    encoding="utf-8")
+    return "row 1"
+
+
+def wide_json_lines(path: Path) -> str:
+    """JSON lines whose third line brings the keys to 1,001."""
+    lines = [dict(zip(HEADER, r)) for r in ROWS]
+    lines.append({**lines[0], **{f"k{i}": "1" for i in range(1001 - len(HEADER))}})
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                    encoding="utf-8")
+    return "row 3"
+
+
+def wide_xlsx(path: Path) -> str:
+    """A workbook whose header (below a title row) has 1,001 columns."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["工单导出"])
+    sheet.append(HEADER + [f"列{i}" for i in range(1001 - len(HEADER))])
+    for row in ROWS:
+        sheet.append(row)
+    book.save(path)
+    return "row 2"
+
+
+def time_out_of_range(path: Path) -> str:
+    """A year of five digits: no time DuckDB can hold."""
+    path.write_text(csv_text([HEADER, ROWS[0], ["C1", "测试答复", "99999-06-16 11:00", "市局"]]),
+                    encoding="utf-8")
+    return "row 3"
+
+
+CORPUS = {
+    "1,001 columns in a CSV": ("wide.csv", wide_csv, "1,001 columns"),
+    "1,001 keys in JSON lines": ("wide.jsonl", wide_json_lines, "1,001 different keys"),
+    "1,001 columns in a workbook": ("wide.xlsx", wide_xlsx, "1,001 columns"),
+    "a time out of range": ("year.csv", time_out_of_range, "not understood"),
+}
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_a_hostile_log_is_refused_at_its_file_and_row(library, tmp_path, name):
+    file_name, build, said = CORPUS[name]
+    log = tmp_path / file_name
+    started = time.monotonic()
+    row = build(log)
+    result = check(library, log)
+    assert result.exit_code == 2, result.output
+    located = [line for line in result.stderr.splitlines() if line.startswith(f"{log}: ")]
+    assert located, result.stderr
+    assert located[0].startswith(f"{log}: {row}: " if row else f"{log}: "), located[0]
+    assert said in located[0]
+    assert "internal error" not in result.stderr and "Traceback" not in result.output
+    assert time.monotonic() - started < 10
+
+
+def test_a_limit_says_how_to_raise_it_and_can_be_raised(library, tmp_path, monkeypatch):
+    log = tmp_path / "wide.csv"
+    wide_csv(log)
+    refused = check(library, log)
+    assert "more than the 1,000 columns allowed (set the environment variable " \
+           "GOVCHECK_MAX_COLUMNS to allow more)" in refused.stderr
+    monkeypatch.setenv("GOVCHECK_MAX_COLUMNS", "1,001")
+    assert check(library, log, "--fail-on", "never").exit_code == 0
+
+
+def test_a_limit_set_to_nonsense_is_refused_by_name(library, tmp_path, monkeypatch):
+    log = tmp_path / "log.csv"
+    log.write_text(csv_text([HEADER, *ROWS]), encoding="utf-8")
+    monkeypatch.setenv("GOVCHECK_MAX_COLUMNS", "many")
+    result = check(library, log)
+    assert result.exit_code == 2
+    assert "environment variable GOVCHECK_MAX_COLUMNS='many': not a whole number of " \
+           "columns above 0" in result.stderr
 
 
 def wide_log(tmp_path: Path, columns: int) -> Path:

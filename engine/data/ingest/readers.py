@@ -97,14 +97,15 @@ def json_source(con, index: int, path: str, lines: str, rejects: str | None = No
     keys first appear; a line that is not a JSON object is its row's problem."""
     is_object = "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END"
     # keys in order of first appearance: by the first line holding each, then within it
-    keys = [k for (k,) in con.execute(f"""
+    firsts = con.execute(f"""
         WITH firsts AS (SELECT key, min(__gc_ord) AS __gc_ord
                         FROM (SELECT __gc_ord, unnest(json_keys(line)) AS key
                               FROM {quote_ident(lines)} WHERE {is_object})
                         GROUP BY key)
-        SELECT f.key FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
-        ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()]
-    names, _ = header_names(keys, path, location_cls)
+        SELECT f.key, f.__gc_ord FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
+        ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()
+    keys = [k for k, _ in firsts]
+    names, _ = header_names(keys, path, location_cls, rows=[line for _, line in firsts])
     spec = json.dumps({k: "VARCHAR" for k in keys}, ensure_ascii=False)
     transform = f"json_transform(line, {quote_string(spec)})" if keys else "NULL"
     relation = (f"(SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END AS __gc_j "

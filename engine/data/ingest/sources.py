@@ -19,6 +19,7 @@ from ...errors import DataError, SourceLocation
 from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import INTERNAL_PREFIX
 from ..sqltext import quote_ident, quote_string
+from .limits import MAX_COLUMNS
 from .values import BLANKS
 
 
@@ -112,9 +113,18 @@ class Workspace:
 
 
 def header_names(raw: list[str], path: str, location_cls=SourceLocation,
-                 row: int = 1) -> tuple[list[str], set[int]]:
-    """Header names (``column_name``); blank ones become ``columnN``; a repeated name is
-    refused at the header's ``row``."""
+                 row: int = 1, rows: list[int] | None = None) -> tuple[list[str], set[int]]:
+    """Header names (``column_name``); blank ones become ``columnN``. Refused at the
+    header's ``row`` (or, for keys of JSON lines, at ``rows[i]``, the line where name i
+    first appears): more columns than ``limits.MAX_COLUMNS``, a repeated name."""
+    def where(i: int) -> SourceLocation:
+        return location_cls(path, row=rows[i] if rows else row)
+
+    limit = MAX_COLUMNS.value()
+    if len(raw) > limit:
+        what = (f"the header names {len(raw):,} columns" if rows is None else
+                f"the lines hold {len(raw):,} different keys (columns)")
+        raise DataError(MAX_COLUMNS.exceeded(what), where(limit))
     names, unnamed, seen = [], set(), {}
     for i, value in enumerate(raw):
         name = column_name(value)
@@ -123,7 +133,7 @@ def header_names(raw: list[str], path: str, location_cls=SourceLocation,
         lowered = name.lower()
         if lowered in seen:
             raise DataError(f"column {name!r} appears twice (columns {seen[lowered] + 1} and {i + 1})",
-                            location_cls(path, row=row))
+                            where(i))
         seen[lowered] = i
         names.append(name)
     return names, unnamed

@@ -1,0 +1,49 @@
+"""How large a log may be before a load refuses it, and how to allow more.
+
+Each limit stops a file that would cost far more than its size suggests before that cost
+is paid: a log with thousands of columns (the planning of every statement grows with the
+columns; such a file is almost always read with the wrong delimiter, or is a pivoted
+export). A limit is a constant here; an environment variable of the same name raises it
+for a user whose logs really are that large. A variable, not a command-line option,
+because a limit applies wherever a log is loaded (``check``, ``notices``, a rule's
+examples in ``validate``) and is set once for a machine, not per run.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ...errors import DataError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit: its default, the environment variable that overrides it, its unit."""
+
+    variable: str
+    default: int
+    unit: str
+
+    def value(self) -> int:
+        """The limit in force: the variable's whole number when set, else the default."""
+        text = os.environ.get(self.variable, "").strip()
+        if not text:
+            return self.default
+        try:
+            value = int(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise DataError(f"environment variable {self.variable}={text!r}: not a whole "
+                            f"number of {self.unit} above 0")
+        return value
+
+    def exceeded(self, what: str) -> str:
+        """The message for an amount over the limit (``what`` says what has how much):
+        the limit, and how to raise it."""
+        return (f"{what}, more than the {self.value():,} {self.unit} allowed "
+                f"(set the environment variable {self.variable} to allow more)")
+
+
+#: Columns of one log. 1,000 columns load in about a second; real exports have up to ~100.
+MAX_COLUMNS = Limit("GOVCHECK_MAX_COLUMNS", 1_000, "columns")
