@@ -93,6 +93,14 @@ def wide_xlsx(path: Path) -> str:
     return "row 2"
 
 
+def gbk_with_bad_bytes(path: Path) -> str:
+    """GBK text with bytes on its third row that no encoding reads."""
+    good = csv_text([HEADER, ROWS[0]]).encode("gbk")
+    bad = b"C1,\xff\xfe\xff,2021-06-16 11:00,x\n"
+    path.write_bytes(good + bad + csv_text([ROWS[1]]).encode("gbk"))
+    return "row 3"
+
+
 def time_out_of_range(path: Path) -> str:
     """A year of five digits: no time DuckDB can hold."""
     path.write_text(csv_text([HEADER, ROWS[0], ["C1", "测试答复", "99999-06-16 11:00", "市局"]]),
@@ -104,6 +112,7 @@ CORPUS = {
     "1,001 columns in a CSV": ("wide.csv", wide_csv, "1,001 columns"),
     "1,001 keys in JSON lines": ("wide.jsonl", wide_json_lines, "1,001 different keys"),
     "1,001 columns in a workbook": ("wide.xlsx", wide_xlsx, "1,001 columns"),
+    "bytes in no encoding": ("gbk.csv", gbk_with_bad_bytes, "neither UTF-8 nor GB18030"),
     "a time out of range": ("year.csv", time_out_of_range, "not understood"),
 }
 

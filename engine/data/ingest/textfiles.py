@@ -146,15 +146,17 @@ def _transcode(path: str, ws: Workspace, encodings: tuple[str, ...] = ("gb18030"
         return (target, *_recode(path, target, last, one_line_end))
     except _BadBytes as bad:
         raise DataError(f"cannot read the text: it is neither UTF-8 nor {last.upper()} "
-                        f"(bad bytes near byte {bad.offset})", SourceLocation(path)) from None
+                        f"(bytes {bad.shown} at byte {bad.offset:,} of the file)",
+                        SourceLocation(path, row=bad.line)) from None
 
 
 class _BadBytes(Exception):
-    """Bytes the encoding cannot decode, at ``offset`` in the file."""
+    """Bytes the encoding cannot decode: at ``offset`` in the file, on line ``line`` (the
+    row a spreadsheet shows, unless a quoted value above holds a line break)."""
 
-    def __init__(self, offset: int):
+    def __init__(self, offset: int, line: int, shown: str):
         super().__init__(offset)
-        self.offset = offset
+        self.offset, self.line, self.shown = offset, line, shown
 
 
 def _recode(path: str, target: str, encoding: str, one_line_end: bool) -> tuple[list[int], int]:
@@ -165,13 +167,15 @@ def _recode(path: str, target: str, encoding: str, one_line_end: bool) -> tuple[
     ends = _OneLineEnd() if one_line_end else None
     offset = 0
     first = True
+    newlines = 0    # in the text decoded so far
     with open(path, "rb") as src, open(target, "wb") as out:
         while True:
             chunk = src.read(CHUNK)
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                raise _BadBytes(offset + exc.start) from None
+                raise _bad_bytes(exc, offset + len(chunk), newlines, encoding) from None
+            newlines += text.count("\n")
             if first and text:
                 text, first = text.lstrip("\ufeff"), False
             if ends is not None:
@@ -183,6 +187,16 @@ def _recode(path: str, target: str, encoding: str, one_line_end: bool) -> tuple[
                 break
             offset += len(chunk)
     return stats.finish()
+
+
+def _bad_bytes(exc: UnicodeDecodeError, read: int, newlines: int, encoding: str) -> _BadBytes:
+    """Where the bytes ``exc`` could not decode are: the decoder's input (``exc.object``)
+    is the bytes it held back from the chunks before and the chunk it was given, which
+    ends at ``read``; its text up to them holds the rest of the line breaks before them."""
+    before = exc.object[:exc.start].decode(encoding, errors="replace")
+    line = newlines + before.count("\n") + 1
+    shown = " ".join(f"{b:02X}" for b in exc.object[exc.start:exc.end][:8])
+    return _BadBytes(read - len(exc.object) + exc.start, line, shown)
 
 
 class _OneLineEnd:
