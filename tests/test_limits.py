@@ -101,6 +101,19 @@ def gbk_with_bad_bytes(path: Path) -> str:
     return "row 3"
 
 
+def endless_quoted_header(path: Path) -> str:
+    """A header whose quoted name never closes, and runs on past what a header may be."""
+    path.write_text('case_id,"event_type,timestamp\n' + ("x" * 10_000 + "\n") * 3,
+                    encoding="utf-8")
+    return "row 1"
+
+
+def endless_first_line(path: Path) -> str:
+    """A file of one line longer than any header (``HEADER_CHARS`` is made small)."""
+    path.write_text(",".join(HEADER) + "," * 30_000, encoding="utf-8")
+    return "row 1"
+
+
 def time_out_of_range(path: Path) -> str:
     """A year of five digits: no time DuckDB can hold."""
     path.write_text(csv_text([HEADER, ROWS[0], ["C1", "测试答复", "99999-06-16 11:00", "市局"]]),
@@ -113,12 +126,16 @@ CORPUS = {
     "1,001 keys in JSON lines": ("wide.jsonl", wide_json_lines, "1,001 different keys"),
     "1,001 columns in a workbook": ("wide.xlsx", wide_xlsx, "1,001 columns"),
     "bytes in no encoding": ("gbk.csv", gbk_with_bad_bytes, "neither UTF-8 nor GB18030"),
+    "a quoted header that never ends": ("quote.csv", endless_quoted_header, "does not end"),
+    "a first line with no end": ("line.csv", endless_first_line, "cannot be a header"),
     "a time out of range": ("year.csv", time_out_of_range, "not understood"),
 }
 
 
 @pytest.mark.parametrize("name", CORPUS)
-def test_a_hostile_log_is_refused_at_its_file_and_row(library, tmp_path, name):
+def test_a_hostile_log_is_refused_at_its_file_and_row(library, tmp_path, monkeypatch, name):
+    from govcheck.engine.data.ingest import readers
+    monkeypatch.setattr(readers, "HEADER_CHARS", 20_000)
     file_name, build, said = CORPUS[name]
     log = tmp_path / file_name
     started = time.monotonic()
@@ -151,6 +168,19 @@ def test_a_limit_set_to_nonsense_is_refused_by_name(library, tmp_path, monkeypat
     assert result.exit_code == 2
     assert "environment variable GOVCHECK_MAX_COLUMNS='many': not a whole number of " \
            "columns above 0" in result.stderr
+
+
+def test_values_longer_than_pythons_csv_allows_still_load(tmp_path):
+    """A value over 131,072 characters, in a log whose quoted values hold line breaks and
+    whose empty lines are then found by Python's csv module."""
+    log = tmp_path / "long.csv"
+    long_row = ["C2", "测试受理", "2021-06-11 15:00", "x" * 200_000]
+    log.write_text(csv_text([HEADER, ROWS[0]]) + "\n" + 'C3,测试受理,2021-06-11 15:00,"甲\n乙"\n'
+                   + csv_text([long_row]), encoding="utf-8")
+    con = duckdb.connect()
+    assert ingest(con, [log]).events == 3
+    assert con.execute("SELECT _row, length(unit) FROM events ORDER BY _row").fetchall() == [
+        (2, 2), (4, 3), (5, 200_000)]   # the record of two lines is one row
 
 
 def wide_log(tmp_path: Path, columns: int) -> Path:

@@ -17,9 +17,14 @@ import duckdb
 from ...errors import DataError, SourceLocation
 from ..sqltext import quote_ident, quote_string
 from .sources import Source, Unreadable, Workspace, header_names
-from .textfiles import prepare_text
+from .textfiles import csv_field_limit, prepare_text
 from .values import BLANKS, shown, trimmed
 from .workbooks import SheetChoice, read_xlsx
+
+
+#: Characters of a CSV's first row read before it is refused as a header: no list of column
+#: names is that long, and a file of one endless line must not be read whole to learn so.
+HEADER_CHARS = 1 << 24
 
 
 def open_source(con, ws: Workspace, index: int, path: str,
@@ -66,7 +71,10 @@ def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
         raise DataError("empty file", SourceLocation(path))
     # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
     with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        header_line = f.readline()
+        header_line = f.readline(HEADER_CHARS + 1)
+        if len(header_line) > HEADER_CHARS:
+            raise DataError(f"the first row is longer than {HEADER_CHARS:,} characters: it "
+                            f"cannot be a header of column names", SourceLocation(path, row=1))
         if not header_line.strip(BLANKS):
             if lines <= 1:
                 raise DataError("empty file", SourceLocation(path))
@@ -74,7 +82,13 @@ def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
                             SourceLocation(path, row=1))
         delimiter = max(",\t;|", key=lambda d: (header_line.count(d), d == ","))
         f.seek(0)
-        header = next(csv.reader(f, delimiter=delimiter))
+        try:
+            with csv_field_limit(HEADER_CHARS):
+                header = next(csv.reader(f, delimiter=delimiter))
+        except csv.Error:   # a quoted name running on past HEADER_CHARS
+            raise DataError('the header cannot be split into columns: a quote (") in it '
+                            'opens a column name that does not end', SourceLocation(path, row=1)
+                            ) from None
     names, unnamed = header_names(header, path)
     rejects = ws.table("rej")
     columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(names))) + "}"

@@ -9,10 +9,11 @@ reason put in plain words.
 from __future__ import annotations
 
 import csv
+import os
 
 from ..sqltext import quote_ident, quote_string
 from .sources import Source, Workspace
-from .textfiles import NotUtf8, scan_lines
+from .textfiles import NotUtf8, csv_field_limit, scan_lines
 from .values import BLANKS, shown, trimmed
 
 
@@ -93,7 +94,8 @@ def _blank_records(con, source: Source, rows: str, skipped: str) -> list[int]:
         return [line - source.header_rows for line in source.blank_lines]
     # Some quoted values hold line breaks: find the empty records with a real CSV parser.
     blanks, last_content = [], 0
-    with open(source.text_path, encoding="utf-8-sig", newline="") as f:
+    with (open(source.text_path, encoding="utf-8-sig", newline="") as f,
+          csv_field_limit(os.path.getsize(source.text_path))):   # no value is longer
         for number, record in enumerate(csv.reader(f, delimiter=source.delimiter)):
             if record:
                 last_content = number

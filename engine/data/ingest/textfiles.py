@@ -11,7 +11,10 @@ file is read again from a copy whose line ends are all \\n (``one_line_end``).
 from __future__ import annotations
 
 import codecs
+import csv
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ...errors import DataError, SourceLocation
 from .sources import Workspace
@@ -129,6 +132,18 @@ def _last_content_line(path: str) -> int:
                 return newlines - trailing + 1
             end -= len(chunk)
     return 0
+
+
+@contextmanager
+def csv_field_limit(chars: int) -> Iterator[None]:
+    """Python's csv module refuses a value over 131,072 characters (a setting of the whole
+    process); a log's values may be longer (DuckDB's reader takes up to its line limit), so
+    while a log is read here the limit is ``chars``, and afterwards what it was."""
+    before = csv.field_size_limit(chars)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def _transcode(path: str, ws: Workspace, encodings: tuple[str, ...] = ("gb18030",),
