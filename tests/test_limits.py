@@ -9,9 +9,11 @@ never "internal error". And a log of many columns must cost time in proportion t
 """
 from __future__ import annotations
 
+import io
 import json
 import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -121,6 +123,33 @@ def time_out_of_range(path: Path) -> str:
     return "row 3"
 
 
+def xlsx_bytes(change=None) -> bytes:
+    """A small valid workbook, with ``change(name, data)`` applied to each of its parts."""
+    book = openpyxl.Workbook()
+    for row in [HEADER, *ROWS]:
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, change(name, data) if change else data)
+    return out.getvalue()
+
+
+def in_sheet(edit):
+    """A ``change`` for ``xlsx_bytes`` that edits only the first sheet's XML."""
+    return lambda name, data: edit(data) if name == "xl/worksheets/sheet1.xml" else data
+
+
+def zip_bomb(path: Path) -> None:
+    """A sheet padded with 4 MB of one character: a few KB packed, 1,000 times that unpacked."""
+    pad = b"<!--" + b"0" * (4 << 20) + b"-->"
+    padded = in_sheet(lambda x: x.replace(b"<sheetData>", pad + b"<sheetData>"))
+    path.write_bytes(xlsx_bytes(padded))
+
+
 CORPUS = {
     "1,001 columns in a CSV": ("wide.csv", wide_csv, "1,001 columns"),
     "1,001 keys in JSON lines": ("wide.jsonl", wide_json_lines, "1,001 different keys"),
@@ -129,6 +158,7 @@ CORPUS = {
     "a quoted header that never ends": ("quote.csv", endless_quoted_header, "does not end"),
     "a first line with no end": ("line.csv", endless_first_line, "cannot be a header"),
     "a time out of range": ("year.csv", time_out_of_range, "not understood"),
+    "a zip bomb": ("bomb.xlsx", zip_bomb, "times its packed size"),
 }
 
 
@@ -158,6 +188,22 @@ def test_a_limit_says_how_to_raise_it_and_can_be_raised(library, tmp_path, monke
            "GOVCHECK_MAX_COLUMNS to allow more)" in refused.stderr
     monkeypatch.setenv("GOVCHECK_MAX_COLUMNS", "1,001")
     assert check(library, log, "--fail-on", "never").exit_code == 0
+
+
+def test_a_workbook_larger_than_allowed_is_refused_before_it_is_read(library, tmp_path,
+                                                                      monkeypatch):
+    """Refused from the zip's directory: the declared size is all it takes."""
+    log = tmp_path / "big.xlsx"
+    noise = b"".join(b"%08x" % (i * 2654435761 % 2**32) for i in range(300_000))   # 2.4 MB
+    log.write_bytes(xlsx_bytes(in_sheet(lambda x: x.replace(
+        b"<sheetData>", b"<!--" + noise + b"--><sheetData>"))))
+    assert check(library, log, "--fail-on", "never").exit_code == 0
+    monkeypatch.setenv("GOVCHECK_MAX_XLSX_MB", "2")
+    result = check(library, log)
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(
+        f"{log}: the workbook unpacks to 2.3 MB, more than the 2 MB allowed (set the "
+        "environment variable GOVCHECK_MAX_XLSX_MB to allow more)")
 
 
 def test_a_limit_set_to_nonsense_is_refused_by_name(library, tmp_path, monkeypatch):

@@ -3,10 +3,11 @@
 Each limit stops a file that would cost far more than its size suggests before that cost
 is paid: a log with thousands of columns (the planning of every statement grows with the
 columns; such a file is almost always read with the wrong delimiter, or is a pivoted
-export). A limit is a constant here; an environment variable of the same name raises it
-for a user whose logs really are that large. A variable, not a command-line option,
-because a limit applies wherever a log is loaded (``check``, ``notices``, a rule's
-examples in ``validate``) and is set once for a machine, not per run.
+export), an XLSX workbook that unpacks to gigabytes (a zip of a few MB can: a "zip bomb").
+A limit is a constant here; an environment variable of the same name raises it for a user
+whose logs really are that large. A variable, not a command-line option, because a limit
+applies wherever a log is loaded (``check``, ``notices``, a rule's examples in
+``validate``) and is set once for a machine, not per run.
 """
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ class Limit:
 
 #: Columns of one log. 1,000 columns load in about a second; real exports have up to ~100.
 MAX_COLUMNS = Limit("GOVCHECK_MAX_COLUMNS", 1_000, "columns")
+
+#: Megabytes the parts of an XLSX workbook may unpack to, all together. A full sheet of
+#: 1,048,576 rows and 40 columns is about 1.5 GB of XML.
+MAX_XLSX_MB = Limit("GOVCHECK_MAX_XLSX_MB", 2_048, "MB")
+
+#: How many times its packed size a part of an XLSX workbook may unpack to. Sheets that
+#: spreadsheet programs write pack 5 to 20 times; a zip bomb packs about 1,000 times (the
+#: most DEFLATE can), so that a 2 MB file unpacks to 2 GB.
+MAX_XLSX_RATIO = Limit("GOVCHECK_MAX_XLSX_RATIO", 100, "times")

@@ -9,16 +9,22 @@ such a row, or the sheet named (``--sheet``). Without one, the first row with a 
 taken, and the missing column is refused naming the sheet, the row and the sheets seen.
 Rows keep the numbers the spreadsheet shows them with.
 
-openpyxl reads the cells, the one place Python touches every row of a log.
+openpyxl reads the cells, the one place Python touches every row of a log. It reads a
+sheet as a stream (``read_only``), so memory does not grow with the rows; what it holds
+whole (the shared strings, styles) is bounded by refusing, before it opens the file, a
+workbook whose parts would unpack to more than ``limits.MAX_XLSX_MB`` or to far more than
+a spreadsheet program packs (``limits.MAX_XLSX_RATIO``: a zip bomb).
 """
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import DataError, SourceLocation
 from ..sqltext import quote_ident
+from .limits import MAX_XLSX_MB, MAX_XLSX_RATIO
 from .plan import HeaderNeeds, header_needs
 from .sources import Source, Unreadable, Workspace, header_names
 from .values import BLANKS
@@ -27,6 +33,9 @@ from .values import BLANKS
 HEADER_SEARCH = 30
 #: Rows handed to DuckDB at a time.
 _BATCH = 20_000
+#: Parts smaller than this unpacked are not held to ``MAX_XLSX_RATIO``: a small part may
+#: pack well, and costs nothing however it packs.
+_RATIO_FLOOR = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class _Header:
 def read_xlsx(con, ws: Workspace, index: int, path: str, choice: SheetChoice) -> Source:
     """The data of a workbook, from the row below its header to the last row."""
     import openpyxl
+    _check_packing(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises zipfile, XML and its own errors alike
@@ -64,6 +74,29 @@ def read_xlsx(con, ws: Workspace, index: int, path: str, choice: SheetChoice) ->
     return Source(index, path, names, [f"c{j}" for j in range(len(names))], quote_ident(staged),
                   "__gc_row - 1", 1, pre="__gc_pre", unnamed=unnamed, sheet=header.sheet.title,
                   sheets=sheets, header_row=header.row)
+
+
+def _check_packing(path: str) -> None:
+    """Refuse a workbook that would unpack to too much, from its zip directory alone.
+
+    Python's zipfile never unpacks a part beyond the size its directory declares (it stops
+    there, with a checksum error), so the declared sizes bound what reading can cost.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise Unreadable() from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_XLSX_MB.value() << 20:
+        raise DataError(MAX_XLSX_MB.exceeded(f"the workbook unpacks to {total / 2**20:,.1f} MB"),
+                        SourceLocation(path))
+    for part in parts:
+        ratio = part.file_size // max(part.compress_size, 1)
+        if part.file_size >= _RATIO_FLOOR and ratio > MAX_XLSX_RATIO.value():
+            raise DataError(MAX_XLSX_RATIO.exceeded(
+                f"its part {part.filename} would unpack to {part.file_size / 2**20:,.1f} MB, "
+                f"{ratio:,} times its packed size (as a zip bomb does)"), SourceLocation(path))
 
 
 def _find_header(book, path: str, choice: SheetChoice) -> _Header:
