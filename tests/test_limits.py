@@ -150,6 +150,21 @@ def zip_bomb(path: Path) -> None:
     path.write_bytes(xlsx_bytes(padded))
 
 
+def entity_expansion(path: Path) -> None:
+    """A sheet that declares entities expanding tenfold at each level ("billion laughs")."""
+    dtd = (b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+           + b"".join(b'<!ENTITY %c "%s">' % (n, (b"&%c;" % p) * 10)
+                      for p, n in zip(b"abcdefgh", b"bcdefghi")) + b"]>")
+    declared = in_sheet(lambda x: x.replace(b"<worksheet", dtd + b"<worksheet", 1))
+    path.write_bytes(xlsx_bytes(declared))
+
+
+def damaged_sheet(path: Path) -> str:
+    """A sheet whose XML breaks off in its third row."""
+    path.write_bytes(xlsx_bytes(in_sheet(lambda x: x.replace(b'<row r="3"', b'<row r="3"><<', 1))))
+    return "row 3"
+
+
 CORPUS = {
     "1,001 columns in a CSV": ("wide.csv", wide_csv, "1,001 columns"),
     "1,001 keys in JSON lines": ("wide.jsonl", wide_json_lines, "1,001 different keys"),
@@ -159,6 +174,8 @@ CORPUS = {
     "a first line with no end": ("line.csv", endless_first_line, "cannot be a header"),
     "a time out of range": ("year.csv", time_out_of_range, "not understood"),
     "a zip bomb": ("bomb.xlsx", zip_bomb, "times its packed size"),
+    "entity expansion": ("laughs.xlsx", entity_expansion, "declares entities"),
+    "a sheet damaged half-way": ("damaged.xlsx", damaged_sheet, "damaged"),
 }
 
 

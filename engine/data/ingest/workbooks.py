@@ -13,12 +13,16 @@ openpyxl reads the cells, the one place Python touches every row of a log. It re
 sheet as a stream (``read_only``), so memory does not grow with the rows; what it holds
 whole (the shared strings, styles) is bounded by refusing, before it opens the file, a
 workbook whose parts would unpack to more than ``limits.MAX_XLSX_MB`` or to far more than
-a spreadsheet program packs (``limits.MAX_XLSX_RATIO``: a zip bomb).
+a spreadsheet program packs (``limits.MAX_XLSX_RATIO``: a zip bomb). Its XML parsing goes
+through defusedxml, which refuses entity declarations (a few bytes of them can expand to
+gigabytes); that refusal, and any XML or zip damage found while reading, is said in our
+words at the row reached.
 """
 from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,13 +65,15 @@ def read_xlsx(con, ws: Workspace, index: int, path: str, choice: SheetChoice) ->
     _check_packing(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zipfile, XML and its own errors alike
+    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors alike
+        if _declares_entities(exc):
+            raise _entities(path, None) from None
         raise Unreadable() from None
     try:
         sheets = tuple(s.title for s in book.worksheets)
         header = _find_header(book, path, choice)
         names, unnamed = header_names(header.cells, path, row=header.row)
-        staged = _stage(con, ws, header, len(names))
+        staged = _stage(con, ws, header, len(names), path)
     finally:
         book.close()
     # _row is the spreadsheet's own row number: __gc_row, one header row before the first
@@ -99,6 +105,43 @@ def _check_packing(path: str) -> None:
                 f"{ratio:,} times its packed size (as a zip bomb does)"), SourceLocation(path))
 
 
+def _rows(sheet, path: str, first: int, last: int | None = None) -> Iterator[tuple[int, tuple]]:
+    """The sheet's rows from ``first`` (to ``last``), with their numbers. openpyxl parses
+    the sheet as it goes: XML or zip damage it meets is refused at the row it reached."""
+    rows = sheet.iter_rows(min_row=first, max_row=last, values_only=True)
+    number = first
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # XML, zip, zlib and openpyxl's own errors alike
+            if _declares_entities(exc):
+                raise _entities(path, number) from None
+            raise DataError(f"sheet {sheet.title!r} cannot be read from this row on: the "
+                            f"file is damaged", SourceLocation(path, row=number)) from None
+        yield number, cells
+        number += 1
+
+
+def _declares_entities(exc: BaseException) -> bool:
+    """Whether defusedxml refused the XML (an entity or DTD declaration), here or as the
+    cause of the error openpyxl raised in its place."""
+    from defusedxml import DefusedXmlException
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _entities(path: str, row: int | None) -> DataError:
+    """The refusal of a workbook whose XML declares entities, at the row reached."""
+    return DataError("the workbook's XML declares entities (<!ENTITY>), which spreadsheet "
+                     "programs never write and which can expand to gigabytes: refused",
+                     SourceLocation(path, row=row))
+
+
 def _find_header(book, path: str, choice: SheetChoice) -> _Header:
     """The header of the sheet named, or of the first sheet that has one; failing that,
     the first row with a value (``plan_columns`` then names the column it lacks)."""
@@ -112,8 +155,7 @@ def _find_header(book, path: str, choice: SheetChoice) -> _Header:
     first_filled = None
     for sheet in sheets:
         sheet.reset_dimensions()   # exports often state wrong dimensions
-        rows = sheet.iter_rows(max_row=HEADER_SEARCH, values_only=True)
-        for number, cells in enumerate(rows, start=1):
+        for number, cells in _rows(sheet, path, 1, HEADER_SEARCH):
             texts = _header_cells(cells)
             if not texts:
                 continue
@@ -135,7 +177,7 @@ def _header_cells(cells: tuple) -> list[str]:
     return texts
 
 
-def _stage(con, ws: Workspace, header: _Header, width: int) -> str:
+def _stage(con, ws: Workspace, header: _Header, width: int, path: str) -> str:
     """The rows below the header in a table: ``c0…`` as text, ``__gc_row`` the row's number,
     ``__gc_pre`` what is wrong with it (values right of the last named column)."""
     staged = ws.table("xlsx")
@@ -144,8 +186,7 @@ def _stage(con, ws: Workspace, header: _Header, width: int) -> str:
                 f"__gc_pre VARCHAR)")
     appender = con.appender(staged)
     batch: list[tuple] = []
-    rows = header.sheet.iter_rows(min_row=header.row + 1, values_only=True)
-    for number, cells in enumerate(rows, start=header.row + 1):
+    for number, cells in _rows(header.sheet, path, header.row + 1):
         values = [_cell_text(v) for v in cells[:width]]
         values += [None] * (width - len(values))
         beyond = [t for t in (_cell_text(v) for v in cells[width:]) if t and t.strip(BLANKS)]
