@@ -19,6 +19,15 @@ def rule_from(text: str):
     return load_rule_file("inline.yaml", body)
 
 
+def rule_folder(tmp_path: Path, rule_id: str, rule: str, vocabulary: str) -> Path:
+    """A rules folder as ``--rules`` takes it: one rule, in a pack, and its vocabulary."""
+    rules = tmp_path / "rules"
+    (rules / "pack").mkdir(parents=True)
+    (rules / "pack" / f"{rule_id}.yaml").write_text(rule, encoding="utf-8")
+    (rules / "vocabulary.yaml").write_text(vocabulary, encoding="utf-8")
+    return rules
+
+
 def found(report) -> set[tuple]:
     """(case_id, type) or (unit, period, type) of every violation in a report."""
     return {(v.case_id, v.type) if v.case_id is not None else (v.unit, v.period, v.type)

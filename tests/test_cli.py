@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from govcheck.cli import main
-from support import ROOT
+from support import ROOT, rule_folder
 
 RULE = textwrap.dedent("""\
     id: T-CLI-1
@@ -49,11 +49,7 @@ LOG = ("case_id,event_type,timestamp,unit\n"
 
 @pytest.fixture
 def library(tmp_path):
-    rules = tmp_path / "rules"
-    (rules / "pack").mkdir(parents=True)
-    (rules / "pack" / "T-CLI-1.yaml").write_text(RULE, encoding="utf-8")
-    (rules / "vocabulary.yaml").write_text(VOCABULARY, encoding="utf-8")
-    return rules
+    return rule_folder(tmp_path, "T-CLI-1", RULE, VOCABULARY)
 
 
 @pytest.fixture

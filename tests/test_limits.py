@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from govcheck.cli import main
 from govcheck.engine.data.ingest import ingest
 from govcheck.engine.errors import DataError
+from support import rule_folder
 
 RULE = textwrap.dedent("""\
     id: T-LIM-1
@@ -47,11 +48,7 @@ ROWS = [["C1", "测试受理", "2021-06-11 15:00", "市局"],
 
 @pytest.fixture
 def library(tmp_path):
-    rules = tmp_path / "rules"
-    (rules / "pack").mkdir(parents=True)
-    (rules / "pack" / "T-LIM-1.yaml").write_text(RULE, encoding="utf-8")
-    (rules / "vocabulary.yaml").write_text(VOCABULARY, encoding="utf-8")
-    return rules
+    return rule_folder(tmp_path, "T-LIM-1", RULE, VOCABULARY)
 
 
 def check(library, log, *options):
