@@ -4,7 +4,8 @@ Also the Hypothesis profiles (docs/testing.md): ``ci``, the default, draws the s
 examples on every run, so a test that fails in CI fails again for whoever reruns it, and
 a test that passes does not pass by luck; ``explore`` (``HYPOTHESIS_PROFILE=explore``)
 draws new ones each run, to look for bugs the fixed examples miss. Both print the
-falsifying example (its seed) and the blob that replays it.
+falsifying example (its seed) and the blob that replays it. ``mutants`` is ``ci`` without
+shrinking, for ``bench/mutants.py``.
 
 With ``GOVCHECK_CI=1`` (``.ci/run`` sets it) a skip outside the allow-list of
 ``tests/skip_guard.py`` fails the run.
@@ -15,7 +16,7 @@ import os
 
 import duckdb
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from skip_guard import ENVIRONMENT, SkipGuard
 from support import rule_from
@@ -27,6 +28,10 @@ from govcheck.engine.data.ingest import ingest_records
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
+# bench/mutants.py: the examples of `ci`, a failure reported as first found. A mutant needs
+# one failing test, and shrinking a failing example of test_truth takes minutes.
+settings.register_profile("mutants", settings.get_profile("ci"),
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
