@@ -7,12 +7,18 @@
   engines, though floating point makes it 7.000000000000001.
 * ordered sequence steps at the same instant are in order, whatever order the log lists
   them in; one second apart the wrong way round they are not.
+* the last second of a limit, of the effective window, of the span the logs cover, of a
+  period and of its grace is inside it, the next second is not; of two opening events at
+  one instant the first the log lists opens the case; no period after the effective
+  window is judged. Each of these was a surviving mutant of ``bench/mutants.py``.
 
-Each case runs through ``check`` (the ``run`` fixture) and through ``watch`` (JSON lines,
-with ``_clock`` lines moving its clock to the boundary and one second past it).
+Each case runs through ``check`` (the ``run`` fixture) and, where ``watch`` can judge it
+(not periods, nor the span, which only ``check`` has), through ``watch`` (JSON lines, with
+``_clock`` lines moving its clock to the boundary and one second past it).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -33,11 +39,13 @@ def tick(ts):
 
 @pytest.fixture
 def stream(tmp_path):
-    """``stream(rule_yaml, events)`` → ``(finding, case_id, type)`` of each line ``watch`` writes."""
+    """``stream(rule_yaml, events)`` → ``(finding, case_id, type)`` of each line ``watch``
+    writes (``keys``: other fields of the line instead)."""
     pytest.importorskip("durable_rules_engine")
     from govcheck.engine.watch.monitor import WatchOptions, watch
 
-    def _stream(rule_text: str, events: list[dict]) -> list[tuple]:
+    def _stream(rule_text: str, events: list[dict],
+                keys: tuple[str, ...] = ("finding", "case_id", "type")) -> list[tuple]:
         folder = tmp_path / "rules"
         folder.mkdir(exist_ok=True)
         rule_id = re.search(r"^id: (\S+)$", rule_text, re.M)[1]
@@ -49,7 +57,7 @@ def stream(tmp_path):
         out = io.BytesIO()
         assert watch(WatchOptions(source=str(log), rules=[str(folder)], status_every=0),
                      out=out, err=io.StringIO()) == 0
-        return [(x["finding"], x["case_id"], x["type"])
+        return [tuple(x[k] for k in keys)
                 for x in map(json.loads, out.getvalue().decode("utf-8").splitlines())]
 
     return _stream
@@ -152,3 +160,112 @@ def test_ordered_steps_at_one_instant_in_check(run):
 def test_ordered_steps_at_one_instant_in_watch(stream):
     lines = stream(SEQUENCE, sequence_log() + [tick("2021-03-20 00:00:00")])
     assert lines == [("violation", "ONE-SECOND", "out_of_order")]
+
+
+# ---------------------------------------------------------------------------
+# The last second of a limit, of the effective window and of the span
+# ---------------------------------------------------------------------------
+
+PLAIN = warn_rule(0.5, 5).replace("warn_at: 0.5\n", "")
+DUE = "2021-03-08 23:59:59"       # the end of working day 5 after START
+NEXT = "2021-03-09 00:00:00"
+
+EDGE_OF_LIMIT = [ev("IN-TIME", "咨询受理", START), ev("IN-TIME", "咨询答复", DUE),
+                 ev("LATE", "咨询受理", START), ev("LATE", "咨询答复", NEXT)]
+
+
+def test_an_end_in_the_last_second_of_the_limit_is_in_time_in_check(run):
+    report = run(PLAIN, EDGE_OF_LIMIT)
+    assert found(report) == {("LATE", "late")}
+    assert report.violations[0].due == DUE
+
+
+def test_an_end_in_the_last_second_of_the_limit_is_in_time_in_watch(stream):
+    lines = stream(PLAIN, EDGE_OF_LIMIT)
+    # LATE is overdue the moment the clock reaches NEXT, then late when its end is read
+    assert [x for x in lines if x[1] == "IN-TIME"] == []
+    assert lines[-1] == ("violation", "LATE", "late")
+
+
+WINDOWED = PLAIN.replace("start:", "effective: {from: 2021-01-01, to: 2021-03-01}\nstart:")
+# effective.to is 03-01: its last second opens a case, the next second does not
+EDGE_OF_WINDOW = [ev("LAST-SECOND", "咨询受理", "2021-03-01 23:59:59"),
+                  ev("NEXT-DAY", "咨询受理", "2021-03-02 00:00:00")]
+
+
+def test_the_last_second_of_the_effective_window_is_in_it_in_check(run):
+    report = run(WINDOWED, EDGE_OF_WINDOW, as_of="2021-04-01")
+    assert found(report) == {("LAST-SECOND", "overdue_open")}
+
+
+def test_the_last_second_of_the_effective_window_is_in_it_in_watch(stream):
+    lines = stream(WINDOWED, EDGE_OF_WINDOW + [tick("2021-04-01 00:00:00")])
+    assert lines == [("violation", "LAST-SECOND", "overdue_open")]
+
+
+def test_cases_opened_at_either_end_of_the_span_are_judged(run):
+    """``check`` only: ``watch`` judges whatever it reads."""
+    first, last = dt.datetime(2021, 3, 1, 10), dt.datetime(2021, 3, 31, 23, 59, 59)
+    events = [ev("FIRST", "咨询受理", str(first)), ev("LAST", "咨询受理", str(last)),
+              ev("BEFORE", "咨询受理", str(first - dt.timedelta(seconds=1)))]
+    report = run(PLAIN, events, as_of="2021-04-30", span=(first, last))
+    assert found(report) == {("FIRST", "overdue_open"), ("LAST", "overdue_open")}
+    assert report.rules[0].not_judged == {"outside_span": 1}
+
+
+# two opening events at one instant: the first the log lists opens the case
+SAME_INSTANT_OPENINGS = [ev("A", "咨询受理", START, unit="甲局"), ev("A", "咨询受理", START, unit="乙局")]
+
+
+def test_of_two_openings_at_one_instant_the_first_listed_opens_the_case_in_check(run):
+    report = run(PLAIN, SAME_INSTANT_OPENINGS, as_of="2021-04-01")
+    assert [(v.case_id, v.unit) for v in report.violations] == [("A", "甲局")]
+
+
+def test_of_two_openings_at_one_instant_the_first_listed_opens_the_case_in_watch(stream):
+    lines = stream(PLAIN, SAME_INSTANT_OPENINGS + [tick("2021-04-01 00:00:00")],
+                   keys=("case_id", "unit"))
+    assert lines == [("A", "甲局")]
+
+
+MONTHLY = """
+id: T-MONTHLY
+title: 每月更新
+effective: {from: 2021-01-01}
+kind: periodic
+severity: error
+event: {event_type: 专栏更新}
+every: month
+units: [甲局]
+"""
+
+
+@pytest.mark.parametrize("at, said", [("2021-01-31 23:59:59", set()),
+                                      ("2021-02-01 00:00:00", {("甲局", "2021-01", "missing_in_period")})],
+                         ids=["last-second", "next-second"])
+def test_a_report_in_the_last_second_of_its_month_counts(run, at, said):
+    events = [ev("r", "专栏更新", at, unit="甲局"), ev("x", "其他", "2021-01-01 00:00:00")]
+    report = run(MONTHLY, events, as_of="2021-02-01 00:00:00",
+                 span=(dt.datetime(2021, 1, 1), dt.datetime(2021, 2, 28, 23, 59, 59)))
+    assert found(report) == said
+    assert {v.due for v in report.violations} <= {"2021-01-31 23:59:59"}
+
+
+@pytest.mark.parametrize("at, said", [("2021-02-01 23:59:59", set()),
+                                      ("2021-02-02 00:00:00", {("甲局", "2021-01", "missing_in_period")})],
+                         ids=["last-second", "next-second"])
+def test_a_report_in_the_last_second_of_its_grace_counts(run, at, said):
+    rule = MONTHLY.replace("units:", "period_of: 报告期\ngrace: {days: 1}\nunits:")
+    events = [ev("r", "专栏更新", at, unit="甲局", 报告期="2021-01")]
+    report = run(rule, events, as_of="2021-02-10",
+                 span=(dt.datetime(2021, 1, 1), dt.datetime(2021, 2, 28, 23, 59, 59)))
+    assert found(report) == said
+
+
+def test_no_period_after_the_effective_window_is_judged(run):
+    rule = MONTHLY.replace("{from: 2021-01-01}", "{from: 2021-01-01, to: 2021-01-31}")
+    events = [ev("r", "专栏更新", "2021-01-10 09:00", unit="甲局")]
+    report = run(rule, events, as_of="2021-04-01",
+                 span=(dt.datetime(2021, 1, 1), dt.datetime(2021, 3, 31, 23, 59, 59)))
+    assert found(report) == set()
+    assert report.rules[0].checked == 1      # January only: February and March are after it
