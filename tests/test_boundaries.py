@@ -7,10 +7,11 @@
   engines, though floating point makes it 7.000000000000001.
 * ordered sequence steps at the same instant are in order, whatever order the log lists
   them in; one second apart the wrong way round they are not.
-* the last second of a limit, of the effective window, of the span the logs cover, of a
-  period and of its grace is inside it, the next second is not; of two opening events at
-  one instant the first the log lists opens the case; no period after the effective
-  window is judged. Each of these was a surviving mutant of ``bench/mutants.py``.
+* the last second of a limit (a deadline's, a count's), of the effective window, of the
+  span the logs cover, of a period and of its grace is inside it, the next second is not;
+  of two opening events at one instant the first the log lists opens the case; no period
+  after the effective window is judged. Each was a mutant of ``bench/mutants.py`` that
+  no hand-written test noticed.
 
 Each case runs through ``check`` (the ``run`` fixture) and, where ``watch`` can judge it
 (not periods, nor the span, which only ``check`` has), through ``watch`` (JSON lines, with
@@ -26,7 +27,7 @@ import re
 import pytest
 
 from support import SOURCE, found, warned
-from test_kinds import SEQUENCE
+from test_kinds import MIN_COUNT, SEQUENCE
 
 
 def ev(case, event_type, ts, **attrs):
@@ -226,6 +227,29 @@ def test_of_two_openings_at_one_instant_the_first_listed_opens_the_case_in_watch
     lines = stream(PLAIN, SAME_INSTANT_OPENINGS + [tick("2021-04-01 00:00:00")],
                    keys=("case_id", "unit"))
     assert lines == [("A", "甲局")]
+
+
+# test_kinds.MIN_COUNT: two distinct 解读形式, here within 3 working days of the document
+# (Monday 03-01: the last second is Thursday 03-04 23:59:59)
+COUNTED = MIN_COUNT + "within: {workdays: 3}\n"
+
+
+def document(doc: str, second_form_at: str) -> list[dict]:
+    return [ev(doc, "规范性文件发布", "2021-03-01 09:00:00"),
+            ev(doc, "政策解读发布", "2021-03-01 10:00:00", 解读形式="文字"),
+            ev(doc, "政策解读发布", second_form_at, 解读形式="图解")]
+
+
+EDGE_OF_COUNT = document("IN-TIME", "2021-03-04 23:59:59") + document("TOO-LATE", "2021-03-05 00:00:00")
+
+
+def test_an_event_counted_in_the_last_second_of_the_limit_counts_in_check(run):
+    assert found(run(COUNTED, EDGE_OF_COUNT, as_of="2021-03-10")) == {("TOO-LATE", "insufficient")}
+
+
+def test_an_event_counted_in_the_last_second_of_the_limit_counts_in_watch(stream):
+    lines = stream(COUNTED, EDGE_OF_COUNT + [tick("2021-03-10 00:00:00")])
+    assert lines == [("violation", "TOO-LATE", "insufficient")]
 
 
 MONTHLY = """
