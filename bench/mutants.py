@@ -237,10 +237,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "any(re.search(str(v), shown) is not None for v in values)",
            "any(re.match(str(v), shown) is not None for v in values)",
            "the oracle reads |re as anchored at the start: the truth tests must notice"),
-    Mutant("number-value-as-float-text", "engine/model/rule.py",
-           "if isinstance(value, float) and value.is_integer():\n        return str(int(value))",
-           "if isinstance(value, float) and value.is_integer():\n        return str(value)",
-           "a YAML 5.0 in a matcher compared as the text 5.0, so a log's 5 never matches"),
+    Mutant("numbers-compared-as-text", COMPILE,
+           "if isinstance(value, (int, float)):\n            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
+           "if isinstance(value, float):\n            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
+           "field|lt: 10 compares whole numbers as text: 5 is not below 10, as \"5\" > \"10\""),
 
     # -- masking ------------------------------------------------------------------------
     Mutant("mask-no-19x", MASKING,

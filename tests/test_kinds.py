@@ -394,26 +394,38 @@ class TestRequiredFieldsAndForbidden:
         assert found(run(rule, events)) == {("A", "forbidden")}
 
 
+#: Each operator in a forbidden rule's matcher, and the cases of OPERATOR_EVENTS it finds
+#: (tests/test_truth.py holds the oracle to the same answers).
+OPERATORS = [
+    ("{event_type: 事件, 分值|gte: 3}", {"hi"}),
+    ("{event_type: 事件, 分值|lt: 3}", {"lo"}),
+    ("{event_type: 事件, 分值|lt: 10}", {"hi", "lo"}),     # as numbers: "5" > "10" as text
+    ("{event_type: 事件, 渠道|ne: 网站}", {"lo", "none"}),
+    ("{event_type: 事件, 渠道: [网站, 电话]}", {"hi", "lo"}),
+    ("{event_type: 事件, 渠道|startswith: 网}", {"hi"}),
+    ("{event_type: 事件, 渠道|contains: 站}", {"hi"}),
+    ("{event_type: 事件, 渠道|re: '^电.$'}", {"lo"}),
+    ("{event_type: 事件, 渠道|re: 话}", {"lo"}),          # found anywhere in the text
+    ("{event_type: 事件, 渠道|exists: false}", {"none"}),
+    ("{event_type: 事件, timestamp|gte: 2021-03-02}", {"lo", "none"}),
+]
+
+OPERATOR_EVENTS = [ev("hi", "事件", "2021-03-01 09:00", 分值="5", 渠道="网站"),
+                   ev("lo", "事件", "2021-03-02 09:00", 分值="1", 渠道="电话"),
+                   ev("none", "事件", "2021-03-03 09:00", 分值="")]
+
+
+def operator_rule(matcher: str) -> str:
+    return f"""
+    id: T-OPS
+    title: 运算符
+    kind: forbidden
+    severity: error
+    event: {matcher}
+    """
+
+
 class TestMatcherOperators:
-    @pytest.mark.parametrize("matcher, expected", [
-        ("{event_type: 事件, 分值|gte: 3}", {"hi"}),
-        ("{event_type: 事件, 分值|lt: 3}", {"lo"}),
-        ("{event_type: 事件, 渠道|ne: 网站}", {"lo", "none"}),
-        ("{event_type: 事件, 渠道: [网站, 电话]}", {"hi", "lo"}),
-        ("{event_type: 事件, 渠道|startswith: 网}", {"hi"}),
-        ("{event_type: 事件, 渠道|re: '^电.$'}", {"lo"}),
-        ("{event_type: 事件, 渠道|exists: false}", {"none"}),
-        ("{event_type: 事件, timestamp|gte: 2021-03-02}", {"lo", "none"}),
-    ])
+    @pytest.mark.parametrize("matcher, expected", OPERATORS)
     def test_operators(self, run, matcher, expected):
-        rule = f"""
-        id: T-OPS
-        title: 运算符
-        kind: forbidden
-        severity: error
-        event: {matcher}
-        """
-        events = [ev("hi", "事件", "2021-03-01 09:00", 分值="5", 渠道="网站"),
-                  ev("lo", "事件", "2021-03-02 09:00", 分值="1", 渠道="电话"),
-                  ev("none", "事件", "2021-03-03 09:00", 分值="")]
-        assert {c for c, _ in found(run(rule, events))} == expected
+        assert {c for c, _ in found(run(operator_rule(matcher), OPERATOR_EVENTS))} == expected

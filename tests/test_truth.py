@@ -21,8 +21,10 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from support import ROOT
+from support import ROOT, rule_from
+from test_kinds import OPERATOR_EVENTS, OPERATORS, operator_rule
 from govcheck.engine.testing import oracle
+from govcheck.engine.testing.oracle.log import make_event
 from govcheck.engine.api import evaluate
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.errors import CalendarError
@@ -557,3 +559,12 @@ def test_the_oracle_reads_working_days_straight_from_the_holiday_data():
     assert workdays.nth_after(dt.date(2021, 10, 8), 1) == dt.date(2021, 10, 9)
     with pytest.raises(CalendarError, match="2027"):
         workdays.nth_after(dt.date(2026, 12, 28), 5)
+
+
+@pytest.mark.parametrize("matcher, expected", OPERATORS)
+def test_the_oracle_reads_each_operator_as_worked_out_by_hand(matcher, expected):
+    """The operator table of tests/test_kinds.py, which ``check`` passes: the oracle parses
+    matchers itself, so it needs hand-worked answers of its own, not only agreement."""
+    rule = rule_from(operator_rule(matcher)).rule
+    events = [make_event(e, i) for i, e in enumerate(OPERATOR_EVENTS)]
+    assert {f.case_id for f in oracle.evaluate([rule], events)} == expected
