@@ -238,8 +238,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "any(re.match(str(v), shown) is not None for v in values)",
            "the oracle reads |re as anchored at the start: the truth tests must notice"),
     Mutant("numbers-compared-as-text", COMPILE,
-           "if isinstance(value, (int, float)):\n            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
-           "if isinstance(value, float):\n            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
+           "if isinstance(value, (int, float)):\n"
+           "            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
+           "if isinstance(value, float):\n"
+           "            return f\"TRY_CAST({column} AS DOUBLE) {sym}",
            "field|lt: 10 compares whole numbers as text: 5 is not below 10, as \"5\" > \"10\""),
 
     # -- masking ------------------------------------------------------------------------
@@ -311,7 +313,8 @@ def problems(root: Path = ROOT) -> list[str]:
     """Why some mutant cannot be applied to the code at ``root`` (empty: all can)."""
     out = []
     names = [m.name for m in MUTANTS]
-    out += [f"{n}: the name is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    out += [f"{n}: the name is used twice"
+            for n in sorted({n for n in names if names.count(n) > 1})]
     for m in MUTANTS:
         file = root / m.path
         if not file.is_file():
@@ -340,7 +343,8 @@ class Outcome:
 
 def tracked_files(root: Path) -> list[str]:
     """The repository's files: those git tracks, and new ones it does not ignore."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"],
                             cwd=root, capture_output=True, check=True).stdout.decode()
     return [p for p in listed.split("\0") if p and (root / p).is_file()]
 
@@ -365,7 +369,9 @@ def copy_env(copy: Path) -> dict[str, str]:
 
 
 def check_imports_copy(copy: Path) -> None:
-    found = subprocess.run([sys.executable, "-c", "import govcheck.engine; print(govcheck.engine.__file__)"],
+    """Stop unless the tests run in the copy would import the copy's code."""
+    found = subprocess.run([sys.executable, "-c",
+                            "import govcheck.engine; print(govcheck.engine.__file__)"],
                            cwd=copy, env=copy_env(copy), capture_output=True, text=True, check=True)
     if not Path(found.stdout.strip()).is_relative_to(copy):
         raise SystemExit(f"the copy's tests would import {found.stdout.strip()}, not the copy")
@@ -387,7 +393,14 @@ def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[int | None,
     seconds = time.perf_counter() - started
     failed = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", output, re.M)
     lines = output.strip().splitlines()
-    return proc.returncode, failed[1] if failed else (lines[-1] if lines else ""), seconds
+    return proc.returncode, readable(failed[1]) if failed else (lines[-1] if lines else ""), seconds
+
+
+def readable(test_id: str, width: int = 100) -> str:
+    """A test's id as pytest prints it (non-ASCII parameters escaped), unescaped and cut
+    to ``width`` characters."""
+    text = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m[1], 16)), test_id)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def run_one(mutant: Mutant | None, base: Path, work: Path, tests: list[str],
@@ -426,7 +439,8 @@ def table(outcomes: list[Outcome]) -> str:
     lines = ["| mutant | file | result | first failing test | s |", "|---|---|---|---|---|"]
     for o in outcomes:
         m = o.mutant
-        lines.append(f"| {m.name} | {m.path} | {o.status} | {o.by.replace('|', '¦')} | {o.seconds:.0f} |")
+        lines.append(f"| {m.name} | {m.path} | {o.status} | {o.by.replace('|', '¦')} "
+                     f"| {o.seconds:.0f} |")
     return "\n".join(lines)
 
 
@@ -458,6 +472,28 @@ def record(outcomes: list[Outcome], tests: str, wall: float, loads: tuple[str, s
         f.write("\n".join(section))
 
 
+def run_all(chosen: list[Mutant],
+            tests: list[str]) -> tuple[list[Outcome] | None, float, tuple[str, str]]:
+    """The tests on an unmutated copy, then on one copy per mutant: (outcomes, or None when
+    the unmutated copy fails; seconds in all; the load average before and after)."""
+    before, started = load_average(), time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="govcheck-mutants-") as tmp:
+        base = make_copy(tracked_files(ROOT), Path(tmp) / "base")
+        check_imports_copy(base)
+        clean = run_one(None, base, Path(tmp) / "run", tests, timeout=3600)
+        if clean.status != "passed":
+            print(f"the tests fail without any mutant ({clean.by}): fix that first",
+                  file=sys.stderr)
+            return None, 0.0, (before, load_average())
+        print(f"unmutated: passed in {clean.seconds:.0f} s", flush=True)
+        outcomes = []
+        for m in chosen:     # a mutant that hangs a test gets three times the clean run
+            outcome = run_one(m, base, Path(tmp) / "run", tests, timeout=3 * clean.seconds + 60)
+            outcomes.append(outcome)
+            print(f"{m.name}: {outcome.status} in {outcome.seconds:.0f} s {outcome.by}", flush=True)
+    return outcomes, time.perf_counter() - started, (before, load_average())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="Only these mutants (default: all).")
@@ -485,30 +521,15 @@ def main() -> int:
     if tests == list(FAST_TESTS):
         described = f"`FAST_TESTS` ({described})"
 
-    loads = [load_average()]
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="govcheck-mutants-") as tmp:
-        base = make_copy(tracked_files(ROOT), Path(tmp) / "base")
-        check_imports_copy(base)
-        clean = run_one(None, base, Path(tmp) / "run", tests, timeout=3600)
-        if clean.status != "passed":
-            print(f"the tests fail without any mutant ({clean.by}): fix that first", file=sys.stderr)
-            return 1
-        print(f"unmutated: passed in {clean.seconds:.0f} s", flush=True)
-        timeout = 3 * clean.seconds + 60
-        outcomes = []
-        for m in chosen:
-            outcome = run_one(m, base, Path(tmp) / "run", tests, timeout)
-            outcomes.append(outcome)
-            print(f"{m.name}: {outcome.status} in {outcome.seconds:.0f} s {outcome.by}", flush=True)
-    wall = time.perf_counter() - started
-    loads.append(load_average())
-
+    outcomes, wall, loads = run_all(chosen, tests)
+    if outcomes is None:
+        return 1
     killed = sum(o.status == "killed" for o in outcomes)
     print("\n" + table(outcomes))
-    print(f"\n{killed}/{len(outcomes)} killed in {wall / 60:.1f} min; load {loads[0]} → {loads[1]}")
+    print(f"\n{killed}/{len(outcomes)} killed in {wall / 60:.1f} min; "
+          f"load {loads[0]} → {loads[1]}")
     if args.record:
-        record(outcomes, described, wall, (loads[0], loads[1]))
+        record(outcomes, described, wall, loads)
     return 0 if all(o.status in ("killed", "equivalent") for o in outcomes) else 1
 
 

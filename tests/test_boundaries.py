@@ -215,7 +215,8 @@ def test_cases_opened_at_either_end_of_the_span_are_judged(run):
 
 
 # two opening events at one instant: the first the log lists opens the case
-SAME_INSTANT_OPENINGS = [ev("A", "咨询受理", START, unit="甲局"), ev("A", "咨询受理", START, unit="乙局")]
+SAME_INSTANT_OPENINGS = [ev("A", "咨询受理", START, unit="甲局"),
+                         ev("A", "咨询受理", START, unit="乙局")]
 
 
 def test_of_two_openings_at_one_instant_the_first_listed_opens_the_case_in_check(run):
@@ -240,7 +241,8 @@ def document(doc: str, second_form_at: str) -> list[dict]:
             ev(doc, "政策解读发布", second_form_at, 解读形式="图解")]
 
 
-EDGE_OF_COUNT = document("IN-TIME", "2021-03-04 23:59:59") + document("TOO-LATE", "2021-03-05 00:00:00")
+EDGE_OF_COUNT = (document("IN-TIME", "2021-03-04 23:59:59")
+                 + document("TOO-LATE", "2021-03-05 00:00:00"))
 
 
 def test_an_event_counted_in_the_last_second_of_the_limit_counts_in_check(run):
