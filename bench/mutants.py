@@ -219,6 +219,14 @@ MUTANTS: tuple[Mutant, ...] = (
            "dn.done_ts, {{ d.end_of_day(bind(rule.by)) }} AS due_ts,",
            "dn.done_ts, CAST({{ bind(rule.by) }} AS TIMESTAMP) AS due_ts,",
            "a due_by date ends at its midnight, not at its end: done that day counted late"),
+    Mutant("required-fields-last-offence", "engine/batch/sql/required_fields.sql.j2",
+           'PARTITION BY s.case_id ORDER BY s."timestamp", s._src, s._row) AS rn',
+           'PARTITION BY s.case_id ORDER BY s."timestamp" DESC, s._src, s._row) AS rn',
+           "a case's finding names its last incomplete event, not its first"),
+    Mutant("forbidden-checks-only-hits", "engine/batch/sql/forbidden.sql.j2",
+           "first_per_case(match(rule.event.scope(), 'e')",
+           "first_per_case(match(rule.event, 'e')",
+           "only the cases with a forbidden event counted as checked: every rate reads 0%"),
 
     # -- matchers -----------------------------------------------------------------------
     Mutant("ne-drops-missing", COMPILE,

@@ -362,23 +362,31 @@ class TestPeriodic:
         assert found(run(rule, events, as_of="2021-02-10")) == set()
 
 
+REQUIRED_FIELDS = """
+id: T-FIELDS
+title: 受理登记要素齐全
+kind: required_fields
+severity: error
+event: {event_type: 办件受理}
+fields: [申请人, 是否网办]
+allowed: {是否网办: [是, 否]}
+"""
+
+
 class TestRequiredFieldsAndForbidden:
     def test_required_fields(self, run):
-        rule = """
-        id: T-FIELDS
-        title: 受理登记要素齐全
-        kind: required_fields
-        severity: error
-        event: {event_type: 办件受理}
-        fields: [申请人, 是否网办]
-        allowed: {是否网办: [是, 否]}
-        """
         events = [ev("A", "办件受理", "2021-03-01 09:00", 申请人="张三", 是否网办="是"),
                   ev("B", "办件受理", "2021-03-01 09:00", 申请人="", 是否网办="是"),
                   ev("C", "办件受理", "2021-03-01 09:00", 申请人="李四", 是否网办="可能")]
-        report = run(rule, events)
+        report = run(REQUIRED_FIELDS, events)
         assert found(report) == {("B", "missing_field"), ("C", "missing_field")}
         assert {v.actual for v in report.violations} == {"申请人（缺失）", "是否网办=可能"}
+
+    def test_a_case_is_named_by_its_first_incomplete_event(self, run):
+        events = [ev("A", "办件受理", "2021-03-01 09:00", 申请人="", 是否网办="是"),
+                  ev("A", "办件受理", "2021-03-01 10:00", 申请人="张三", 是否网办="可能")]
+        report = run(REQUIRED_FIELDS, events)
+        assert [(v.case_id, v.actual) for v in report.violations] == [("A", "申请人（缺失）")]
 
     def test_forbidden(self, run):
         rule = """
@@ -391,7 +399,9 @@ class TestRequiredFieldsAndForbidden:
         events = [ev("A", "红牌", "2021-03-01 09:00", 原因="超时办结"),
                   ev("B", "红牌", "2021-03-01 09:00", 原因="材料不全"),
                   ev("C", "办件受理", "2021-03-01 09:00")]
-        assert found(run(rule, events)) == {("A", "forbidden")}
+        report = run(rule, events)
+        assert found(report) == {("A", "forbidden")}
+        assert report.rules[0].checked == 2      # every case with a 红牌, not only A
 
 
 #: Each operator in a forbidden rule's matcher, and the cases of OPERATOR_EVENTS it finds
