@@ -171,8 +171,8 @@ PLAIN = warn_rule(0.5, 5).replace("warn_at: 0.5\n", "")
 DUE = "2021-03-08 23:59:59"       # the end of working day 5 after START
 NEXT = "2021-03-09 00:00:00"
 
-EDGE_OF_LIMIT = [ev("IN-TIME", "咨询受理", START), ev("IN-TIME", "咨询答复", DUE),
-                 ev("LATE", "咨询受理", START), ev("LATE", "咨询答复", NEXT)]
+EDGE_OF_LIMIT = [ev("IN-TIME", "留言受理", START), ev("IN-TIME", "留言答复", DUE),
+                 ev("LATE", "留言受理", START), ev("LATE", "留言答复", NEXT)]
 
 
 def test_an_end_in_the_last_second_of_the_limit_is_in_time_in_check(run):
@@ -190,8 +190,8 @@ def test_an_end_in_the_last_second_of_the_limit_is_in_time_in_watch(stream):
 
 WINDOWED = PLAIN.replace("start:", "effective: {from: 2021-01-01, to: 2021-03-01}\nstart:")
 # effective.to is 03-01: its last second opens a case, the next second does not
-EDGE_OF_WINDOW = [ev("LAST-SECOND", "咨询受理", "2021-03-01 23:59:59"),
-                  ev("NEXT-DAY", "咨询受理", "2021-03-02 00:00:00")]
+EDGE_OF_WINDOW = [ev("LAST-SECOND", "留言受理", "2021-03-01 23:59:59"),
+                  ev("NEXT-DAY", "留言受理", "2021-03-02 00:00:00")]
 
 
 def test_the_last_second_of_the_effective_window_is_in_it_in_check(run):
@@ -207,16 +207,16 @@ def test_the_last_second_of_the_effective_window_is_in_it_in_watch(stream):
 def test_cases_opened_at_either_end_of_the_span_are_judged(run):
     """``check`` only: ``watch`` judges whatever it reads."""
     first, last = dt.datetime(2021, 3, 1, 10), dt.datetime(2021, 3, 31, 23, 59, 59)
-    events = [ev("FIRST", "咨询受理", str(first)), ev("LAST", "咨询受理", str(last)),
-              ev("BEFORE", "咨询受理", str(first - dt.timedelta(seconds=1)))]
+    events = [ev("FIRST", "留言受理", str(first)), ev("LAST", "留言受理", str(last)),
+              ev("BEFORE", "留言受理", str(first - dt.timedelta(seconds=1)))]
     report = run(PLAIN, events, as_of="2021-04-30", span=(first, last))
     assert found(report) == {("FIRST", "overdue_open"), ("LAST", "overdue_open")}
     assert report.rules[0].not_judged == {"outside_span": 1}
 
 
 # two opening events at one instant: the first the log lists opens the case
-SAME_INSTANT_OPENINGS = [ev("A", "咨询受理", START, unit="甲局"),
-                         ev("A", "咨询受理", START, unit="乙局")]
+SAME_INSTANT_OPENINGS = [ev("A", "留言受理", START, unit="甲局"),
+                         ev("A", "留言受理", START, unit="乙局")]
 
 
 def test_of_two_openings_at_one_instant_the_first_listed_opens_the_case_in_check(run):
