@@ -4,6 +4,8 @@ Each mutant names an exact snippet of a file; when the code moves, its snippet i
 the mutant would test nothing. This fails first, naming the mutant to update. A mutant
 must also be a bug, not a typo: the mutated file still compiles (Python) or parses (the
 SQL templates), so a kill means some test noticed a wrong answer, not an import error.
+And every test file is either among the tests run against the mutants or left out with a
+reason, so a new file of tests is not forgotten.
 """
 from __future__ import annotations
 
@@ -30,6 +32,13 @@ MUTANTS = _bench_mutants()
 
 def test_every_original_snippet_is_in_the_code_once():
     assert MUTANTS.problems(ROOT) == []
+
+
+def test_every_test_file_is_run_against_mutants_or_left_out_with_a_reason():
+    files = {f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py")}
+    chosen, left_out = set(MUTANTS.FAST_TESTS) - {"features"}, set(MUTANTS.LEFT_OUT)
+    assert chosen.isdisjoint(left_out)
+    assert files == chosen | left_out
 
 
 def test_the_table_is_large_and_says_why():
