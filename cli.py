@@ -23,7 +23,7 @@ if not __package__ and "govcheck" not in sys.modules:
 
 from govcheck.engine import i18n  # noqa: E402
 from govcheck.engine.errors import GovcheckError, RuleErrors  # noqa: E402
-from govcheck.engine.i18n import translate as _  # noqa: E402
+from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
 
 
@@ -59,8 +59,46 @@ def _fail(exc: GovcheckError) -> BadInput:
     return BadInput(str(exc))
 
 
-class _Group(click.Group):
-    """Turns engine errors into exit 2 with a located message, in one place."""
+#: The headings click writes on a help page itself, in English: translated as they are shown.
+HELP_HEADINGS = (N_("Options"), N_("Commands"))
+
+
+class _Formatter(click.HelpFormatter):
+    """A help page with click's own words (Usage, the headings) in the language in use."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def section(self, name: str):
+        return super().section(_(name))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Speaking:
+    """What every command and group of govcheck shares: help pages in the language in use."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class _Command(_Speaking, click.Command):
+    """A govcheck command."""
+
+
+class _Group(_Speaking, click.Group):
+    """Turns engine errors into exit 2 with a located message, in one place; its commands and
+    groups are govcheck's too."""
+
+    command_class = _Command
+    group_class = type
 
     def invoke(self, ctx: click.Context):
         try:

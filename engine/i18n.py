@@ -71,4 +71,10 @@ def translate(message: str) -> str:
     return catalog(_in_use).gettext(message)
 
 
+def marked(message: str) -> str:
+    """``message`` as it is, marked for the catalog (imported as ``N_``, Babel's name for it):
+    for a text that is translated later, where it is shown, with ``translate``."""
+    return message
+
+
 use(from_environment())

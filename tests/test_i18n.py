@@ -101,6 +101,13 @@ def test_help_is_chinese_by_default():
     assert "Evaluate event logs" not in shown.stdout
 
 
+def test_clicks_own_words_on_a_help_page_are_chinese_too():
+    shown = govcheck("rules", "--help").stdout
+    assert shown.startswith("用法：")
+    assert "选项:" in shown and "命令:" in shown and "显示此帮助后退出。" in shown
+    assert "Show this message" not in shown
+
+
 @pytest.mark.parametrize("how", [("--lang", "en"), ("--lang=en",), ("GOVCHECK_LANG",)],
                          ids=["--lang en", "--lang=en", "GOVCHECK_LANG=en"])
 def test_help_is_english_on_request(how):
