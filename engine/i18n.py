@@ -71,6 +71,12 @@ def translate(message: str) -> str:
     return catalog(_in_use).gettext(message)
 
 
+def translate_plural(singular: str, plural: str, count: int) -> str:
+    """The form of a message for ``count`` in the language in use (English: ``singular`` for
+    1, else ``plural``; Chinese has one form); imported as ``ngettext``."""
+    return catalog(_in_use).ngettext(singular, plural, count)
+
+
 def marked(message: str) -> str:
     """``message`` as it is, marked for the catalog (imported as ``N_``, Babel's name for it):
     for a text that is translated later, where it is shown, with ``translate``."""

@@ -9,6 +9,7 @@ than its ``.po`` (``pybabel compile``). The rest of the suite runs in English
 """
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -24,11 +25,19 @@ from support import ROOT
 
 CATALOG = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
-HAN = re.compile(r"[\u4e00-\u9fff]")
+#: Chinese: a Han character, or Chinese punctuation (``{location}：{message}`` has no word).
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
-def translations(catalog) -> dict[str, str]:
-    return {m.id: m.string for m in catalog if m.id}
+def translations(catalog) -> dict:
+    """msgid → msgstr; a message with plural forms is (singular, plural) → its forms."""
+    plain = lambda text: tuple(text) if isinstance(text, (list, tuple)) else text  # noqa: E731
+    return {plain(m.id): plain(m.string) for m in catalog if m.id}
+
+
+def forms(text) -> tuple[str, ...]:
+    """The forms of a msgid or msgstr: one, or a plural message's several."""
+    return text if isinstance(text, tuple) else (text,)
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +72,46 @@ def test_every_message_has_a_reviewed_chinese_translation(po):
     for message in po:
         if not message.id:
             continue
-        assert HAN.search(message.string), f"no Chinese for {message.id!r}"
+        assert all(CHINESE.search(form) for form in forms(message.string)), \
+            f"no Chinese for {message.id!r}"
         assert not message.fuzzy, f"fuzzy (a guess to review): {message.id!r}"
 
 
 def test_translations_keep_every_placeholder(po):
     for msgid, msgstr in translations(po).items():
-        assert sorted(PLACEHOLDER.findall(msgstr)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+        wanted = sorted(PLACEHOLDER.findall(forms(msgid)[-1]))
+        for form in forms(msgstr):
+            assert sorted(PLACEHOLDER.findall(form)) == wanted, msgid
 
 
 def test_the_compiled_catalog_is_the_po_compiled(po):
     with open(CATALOG / "govcheck.mo", "rb") as fh:
         compiled = read_mo(fh)
     assert translations(compiled) == translations(po), "run pybabel compile (docs/translation.md)"
+
+
+def translating_modules() -> list:
+    """The modules that import ``translate as _``."""
+    found = []
+    for path in [ROOT / "cli.py", *sorted((ROOT / "engine").rglob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(node, ast.ImportFrom) and any(
+                (a.name, a.asname) == ("translate", "_") for a in node.names)
+               for node in ast.walk(tree)):
+            found.append((path, tree))
+    return found
+
+
+def test_a_module_that_translates_never_binds_the_name_of_translate():
+    """``for _, x in …`` or ``a, _ = …`` in a module that translates would make ``_`` a
+    local of that function, and the messages in it would call a tuple's item."""
+    modules = translating_modules()
+    assert len(modules) > 10
+    for path, tree in modules:
+        bound = [node.lineno for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and node.id == "_"
+                 and isinstance(node.ctx, ast.Store)]
+        assert not bound, f"{path.relative_to(ROOT)} binds _ at lines {bound}"
 
 
 def test_the_language_is_read_as_people_write_it():
@@ -141,3 +177,16 @@ def test_a_usage_error_govcheck_writes_is_chinese_by_default():
     refused = govcheck("calendar", "explain", "2022-01-01", "--", "-1")
     assert refused.returncode == 2
     assert "N 不能小于 0" in refused.stderr
+
+
+def test_a_bad_log_is_refused_in_chinese_by_default(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,event_type,timestamp\nC1,留言受理,2021-09-30 10:00\n"
+                   "C1,留言答复,not a time\nC2,,2021-10-01\n", encoding="utf-8")
+    refused = govcheck("check", str(log), "--city", "邵阳市")
+    assert refused.returncode == 2
+    assert f"{log} 第 3 行：timestamp 无法识别 ('not a time')" in refused.stderr
+    assert f"{log} 第 4 行：event_type 为空" in refused.stderr
+    assert "2 行无法使用；未导入任何数据" in refused.stderr
+    missing = govcheck("check", str(tmp_path / "none.csv"), "--city", "邵阳市")
+    assert missing.stderr.strip() == f"{tmp_path / 'none.csv'}：找不到文件"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from ..sqltext import quote_ident
 from .limits import MAX_XLSX_MB, MAX_XLSX_RATIO
 from .plan import HeaderNeeds, header_needs
@@ -150,8 +151,8 @@ def _find_header(book, path: str, choice: SheetChoice) -> _Header:
         sheets = [s for s in sheets if s.title == choice.sheet]
         if not sheets:
             titles = ", ".join(s.title for s in book.worksheets)
-            raise DataError(f"no sheet named {choice.sheet!r} (sheets: {titles})",
-                            SourceLocation(path))
+            raise DataError(_("no sheet named {sheet} (sheets: {sheets})").format(
+                sheet=repr(choice.sheet), sheets=titles), SourceLocation(path))
     first_filled = None
     for sheet in sheets:
         sheet.reset_dimensions()   # exports often state wrong dimensions
@@ -163,8 +164,8 @@ def _find_header(book, path: str, choice: SheetChoice) -> _Header:
                 return _Header(sheet, number, texts)
             first_filled = first_filled or _Header(sheet, number, texts)
     if first_filled is None:
-        raise DataError(f"sheet {choice.sheet!r} is empty" if choice.sheet else "empty file",
-                        SourceLocation(path))
+        raise DataError(_("sheet {sheet} is empty").format(sheet=repr(choice.sheet))
+                        if choice.sheet else _("empty file"), SourceLocation(path))
     return first_filled
 
 
