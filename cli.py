@@ -22,7 +22,8 @@ if not __package__ and "govcheck" not in sys.modules:
     sys.modules["govcheck"] = importlib.util.module_from_spec(_spec)
 
 from govcheck.engine import i18n  # noqa: E402
-from govcheck.engine.errors import GovcheckError, RuleErrors  # noqa: E402
+from govcheck.engine.errors import (  # noqa: E402
+    GovcheckError, RuleErrors, SourceLocation, located)
 from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
 
@@ -269,9 +270,8 @@ def _run_report(**options):
     from govcheck.engine.api import Run, check as run_check
 
     if not (options["rules"] or options["packs"] or options["city"]):
-        click.echo("govcheck: no --city given: only the national rule packs are used "
-                   "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",
-                   err=True)
+        _note(_("no --city given: only the national rule packs are used (e.g. --city 邵阳市 adds "
+                "that city's packs for the years the log covers)"))
     bar = _RuleBar() if sys.stderr.isatty() else None
     try:
         return run_check(Run(**{**options, "rules": options["rules"] or None},
@@ -319,7 +319,8 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     if html_path:
         write_atomic(html_path, render(report, "html", **options))
     if report.bad_rows:
-        click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
+        _note(_("{count} unusable row(s) written to {path}").format(count=report.bad_rows,
+                                                                    path=bad_rows))
     if report.data_quality:
         _data_quality_note(report, strict)
     sys.exit(exit_code(report, fail_on))
@@ -328,13 +329,20 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
 def _data_quality_note(report, strict: bool) -> None:
     """Say on stderr how many cases could not be judged; with --strict that is bad input."""
     first = report.data_quality[:5]
-    lines = [f"{q.file or '<log>'}: row {q.row}: {q.rule_id}: {q.message}" for q in first]
+    lines = [located(SourceLocation(q.file or "<log>", row=q.row), f"{q.rule_id}: {q.message}")
+             for q in first]
     more = len(report.data_quality) - len(first)
-    summary = (f"{len(report.data_quality)} case(s) could not be judged for data-quality "
-               "reasons (see the report's data-quality section)")
+    summary = _("{count} case(s) could not be judged for data-quality reasons (see the report's "
+                "data-quality section)").format(count=len(report.data_quality))
     if strict:
-        raise BadInput("\n".join(lines + ([f"… and {more} more"] if more else []) + [summary]))
-    click.echo(f"govcheck: {summary}", err=True)
+        more_line = [_("… and {count} more").format(count=more)] if more else []
+        raise BadInput("\n".join(lines + more_line + [summary]))
+    _note(summary)
+
+
+def _note(message: str) -> None:
+    """A line for the person at the terminal, on stderr, named as govcheck's."""
+    click.echo(f"govcheck: {message}", err=True)
 
 
 @main.command(help=_("Validate rule files and run every rule's own examples (default: the "
@@ -354,12 +362,16 @@ def validate(rules, calendars, strict) -> None:
         click.echo(str(problem), err=True)
     failing = [p for p in problems if strict or p.severity == "error"]
     if failing:
-        raise BadInput(f"{len(failing)} problem(s) in {', '.join(targets)}")
+        raise BadInput(_("{count} problem(s) in {paths}").format(count=len(failing),
+                                                                 paths=", ".join(targets)))
     from govcheck.engine.model.loader import load_rules
     loaded = load_rules(targets)
     examples = sum(len(r.rule.examples) for r in loaded)
-    warned = f", {len(problems)} warning(s)" if problems else ""
-    click.echo(f"{len(loaded)} rules valid, {examples} examples pass{warned}")
+    summary = _("{rules} rules valid, {examples} examples pass").format(rules=len(loaded),
+                                                                        examples=examples)
+    if problems:
+        summary += _(", {count} warning(s)").format(count=len(problems))
+    click.echo(summary)
 
 
 @main.command(help=_("Write a commented settings file (govcheck.yaml), or with --rules DIR a "
@@ -374,13 +386,12 @@ def init(rules_dir, config_path) -> None:
 
     if rules_dir is None:
         click.echo(str(init_config(config_path)))
-        click.echo("govcheck: settings written; fill in the city and the rest, then run "
-                   "govcheck check LOG", err=True)
+        _note(_("settings written; fill in the city and the rest, then run govcheck check LOG"))
         return
     for path in init_rules(rules_dir):
         click.echo(str(path))
-    click.echo(f"govcheck: rules repository written; check it with: govcheck validate {rules_dir}",
-               err=True)
+    _note(_("rules repository written; check it with: govcheck validate {folder}").format(
+        folder=rules_dir))
 
 
 @main.group(help=_("Browse the rule library."))
@@ -408,7 +419,7 @@ def rules_list(rules, pack, kind, severity) -> None:
                    f"{effective_text(rule)}\t{rule.source.number} {rule.source.clause}\t"
                    f"{rule.title}")
     if not found:
-        click.echo("govcheck: no rule matches these filters", err=True)
+        _note(_("no rule matches these filters"))
 
 
 @rules.command("show", help=_("A rule with its clause, exact quote and examples."))
@@ -480,10 +491,13 @@ def calendar_template(year, output) -> None:
     refuse_existing([path])
     write_atomic(path, text.encode("utf-8"))
     click.echo(str(path))
-    covered = (f"; {year} is already in chinesecalendar, which the file must agree with "
-               "day for day" if year in PACKAGE_YEARS else "")
-    click.echo(f"govcheck: fill it in from the State Council's notice for {year}, then use "
-               f"--calendar {path}{covered}", err=True)
+    if year in PACKAGE_YEARS:
+        _note(_("fill it in from the State Council's notice for {year}, then use --calendar "
+                "{path}; {year} is already in chinesecalendar, which the file must agree with "
+                "day for day").format(year=year, path=path))
+    else:
+        _note(_("fill it in from the State Council's notice for {year}, then use --calendar "
+                "{path}").format(year=year, path=path))
 
 
 @main.command(help=_("Write one 整改通知 (printable HTML) per unit with violations into a "
@@ -512,12 +526,12 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
     for name, data in pages:
         write_atomic(folder / name, data)
         click.echo(str(folder / name))
-    click.echo(f"govcheck: {len(pages)} notice(s) for {len(report.violations)} violation(s) "
-               f"written to {folder}", err=True)
+    _note(_("{notices} notice(s) for {violations} violation(s) written to {folder}").format(
+        notices=len(pages), violations=len(report.violations), folder=folder))
     own = own_violations(report, issuer)
     if own:
-        click.echo(f"govcheck: {own} violation(s) of {issuer}, the issuer, get no notice "
-                   "(a notice is not sent to its own sender)", err=True)
+        _note(_("{count} violation(s) of {issuer}, the issuer, get no notice (a notice is not "
+                "sent to its own sender)").format(count=own, issuer=issuer))
 
 
 @main.group(help=_("Synthetic event logs with known answers."))
@@ -552,7 +566,7 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
     summary = generate(Options(events=events, seed=seed, year=year, format=fmt, rules=rules,
                                calendars=calendars), output, truth)
     for line in summary.lines():
-        click.echo(f"govcheck: {line}", err=True)
+        _note(line)
 
 
 @main.command(help=_("Streaming monitor: JSON lines in, warnings and violations out as JSON "

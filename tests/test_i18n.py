@@ -196,3 +196,26 @@ def test_a_bad_log_is_refused_in_chinese_by_default(tmp_path):
     assert "2 行无法使用；未导入任何数据" in refused.stderr
     missing = govcheck("check", str(tmp_path / "none.csv"), "--city", "邵阳市")
     assert missing.stderr.strip() == f"{tmp_path / 'none.csv'}：找不到文件"
+
+
+@pytest.mark.parametrize("args, said", [
+    (("rules", "list", "--pack", "shaoyang-2022-servce"),
+     "没有名为 'shaoyang-2022-servce' 的规则包（是否指 'shaoyang-2022-service'"),
+    (("rules", "list", "--kind", "deadlin"), "没有规则类型 'deadlin'（是否指 'deadline'？）"),
+    (("rules", "show", "SY22-NOPE"), "已加载的规则中没有编号为 'SY22-NOPE' 的规则"),
+], ids=["pack", "kind", "rule id"])
+def test_a_name_that_matches_nothing_is_refused_in_chinese_by_default(args, said):
+    refused = govcheck(*args)
+    assert refused.returncode == 2
+    assert said in refused.stderr
+
+
+def test_a_rule_file_error_is_chinese_by_default(tmp_path):
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "X-1.yaml").write_text("id: X-1\ntitle: t\nkind: deadlin\n",
+                                                 encoding="utf-8")
+    refused = govcheck("validate", str(tmp_path))
+    assert refused.returncode == 2
+    assert f"{tmp_path / 'pack' / 'X-1.yaml'}:3:7：未知的规则类型 'deadlin'（是否指 'deadline'？）" \
+        in refused.stderr
+    assert f"{tmp_path} 中有 1 个问题" in refused.stderr
