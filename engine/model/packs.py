@@ -130,8 +130,8 @@ def _text(doc: YamlDocument, data: dict, key: str, required: bool = False) -> An
 
 def _jurisdiction(doc: YamlDocument, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
-        raise RuleError(_("jurisdiction names where the pack applies: {{country: 中华人民共和国}} "
-                          "or {{province: …, city: …}}"), doc.location(("jurisdiction",)))
+        raise RuleError(_("jurisdiction names where the pack applies: {country: 中华人民共和国} "
+                          "or {province: …, city: …}"), doc.location(("jurisdiction",)))
     out = {}
     for key, name in value.items():
         if key not in _JURISDICTION_KEYS:
