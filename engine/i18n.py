@@ -1,8 +1,8 @@
 """What govcheck says to people, in Chinese unless English is asked for: one gettext catalog.
 
-Messages are written in the code in English, marked ``_("…")`` (``translate``): they are the msgids of the
-one catalog domain ``govcheck``, so the code reads as it always did and English needs no
-catalog. The shipped catalog ``locale/zh_CN/LC_MESSAGES/govcheck.po`` gives each its Chinese;
+Messages are written in the code in English, marked ``_("…")`` (``translate``): they are
+the msgids of the one catalog domain ``govcheck``, so the code reads as it always did and
+English needs no catalog. The shipped catalog ``locale/zh_CN/LC_MESSAGES/govcheck.po`` gives each its Chinese;
 its compiled ``.mo`` beside it is what is read, as package data (docs/translation.md says
 how the catalog is extracted, translated and compiled with Babel). Chinese is the default;
 ``GOVCHECK_LANG=en`` or ``govcheck --lang en`` asks for English.
@@ -59,10 +59,6 @@ def use(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"no catalog for language {language!r}")
     _in_use = language
-
-
-def in_use() -> str:
-    return _in_use
 
 
 def translate(message: str) -> str:

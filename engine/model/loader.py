@@ -29,6 +29,14 @@ _TYPE_WORDS = {
     "model_type": N_("a mapping (key: value)"), "datetime_type": N_("a date and time"),
 }
 
+#: pydantic's range errors: the key of the bound in the error's context, and our words.
+_BOUNDS = {
+    "greater_than": ("gt", N_("{value} is out of range: it must be greater than {bound}")),
+    "greater_than_equal": ("ge", N_("{value} is out of range: it must be {bound} or more")),
+    "less_than": ("lt", N_("{value} is out of range: it must be less than {bound}")),
+    "less_than_equal": ("le", N_("{value} is out of range: it must be {bound} or less")),
+}
+
 
 #: Largest rule file read (a rule is a page of YAML; the largest shipped one is 12 KB).
 MAX_RULE_FILE_BYTES = 1 << 20
@@ -246,17 +254,7 @@ def _plain(err: dict) -> str:
         return _("{value} must match {pattern}").format(value=value, pattern=err["ctx"]["pattern"])
     if kind in ("string_too_short", "too_short"):
         return _("must not be empty")
-    bound = err.get("ctx", {})
-    if kind == "greater_than":
-        return _("{value} is out of range: it must be greater than {bound}").format(
-            value=value, bound=bound["gt"])
-    if kind == "greater_than_equal":
-        return _("{value} is out of range: it must be {bound} or more").format(
-            value=value, bound=bound["ge"])
-    if kind == "less_than":
-        return _("{value} is out of range: it must be less than {bound}").format(
-            value=value, bound=bound["lt"])
-    if kind == "less_than_equal":
-        return _("{value} is out of range: it must be {bound} or less").format(
-            value=value, bound=bound["le"])
+    if kind in _BOUNDS:
+        limit, message = _BOUNDS[kind]
+        return _(message).format(value=value, bound=err["ctx"][limit])
     return err["msg"]

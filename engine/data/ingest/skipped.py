@@ -52,7 +52,8 @@ def account_for_skipped(con, ws: Workspace, source: Source, rows: str) -> str:
     if header == 0:
         line_too_long = quote_string(_("is longer than the longest line allowed"))
         not_json = quote_string(_("not valid JSON"))
-        reason = f"CASE error_type WHEN 'LINE SIZE OVER MAXIMUM' THEN {line_too_long} ELSE {not_json} END"
+        reason = (f"CASE error_type WHEN 'LINE SIZE OVER MAXIMUM' THEN {line_too_long} "
+                  f"ELSE {not_json} END")
     skipped = ws.table("skipped")
     con.execute(f"""
         CREATE TEMP TABLE {quote_ident(skipped)} AS
