@@ -75,8 +75,9 @@ def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
     with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
         header_line = f.readline(HEADER_CHARS + 1)
         if len(header_line) > HEADER_CHARS:
-            raise DataError(f"the first row is longer than {HEADER_CHARS:,} characters: it "
-                            f"cannot be a header of column names", SourceLocation(path, row=1))
+            raise DataError(_("the first row is longer than {count:,} characters: it cannot be "
+                              "a header of column names").format(count=HEADER_CHARS),
+                            SourceLocation(path, row=1))
         if not header_line.strip(BLANKS):
             if lines <= 1:
                 raise DataError(_("empty file"), SourceLocation(path))

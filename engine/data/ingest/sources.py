@@ -124,8 +124,8 @@ def header_names(raw: list[str], path: str, location_cls=SourceLocation,
 
     limit = MAX_COLUMNS.value()
     if len(raw) > limit:
-        what = (f"the header names {len(raw):,} columns" if rows is None else
-                f"the lines hold {len(raw):,} different keys (columns)")
+        what = (_("the header names {count:,} columns") if rows is None else
+                _("the lines hold {count:,} different keys (columns)")).format(count=len(raw))
         raise DataError(MAX_COLUMNS.exceeded(what), where(limit))
     names, unnamed, seen = [], set(), {}
     for i, value in enumerate(raw):

@@ -96,14 +96,16 @@ def _check_packing(path: str) -> None:
         raise Unreadable() from None
     total = sum(p.file_size for p in parts)
     if total > MAX_XLSX_MB.value() << 20:
-        raise DataError(MAX_XLSX_MB.exceeded(f"the workbook unpacks to {total / 2**20:,.1f} MB"),
-                        SourceLocation(path))
+        raise DataError(MAX_XLSX_MB.exceeded(_("the workbook unpacks to {size:,.1f} MB").format(
+            size=total / 2**20)), SourceLocation(path))
     for part in parts:
         ratio = part.file_size // max(part.compress_size, 1)
         if part.file_size >= _RATIO_FLOOR and ratio > MAX_XLSX_RATIO.value():
             raise DataError(MAX_XLSX_RATIO.exceeded(
-                f"its part {part.filename} would unpack to {part.file_size / 2**20:,.1f} MB, "
-                f"{ratio:,} times its packed size (as a zip bomb does)"), SourceLocation(path))
+                _("its part {part} would unpack to {size:,.1f} MB, {ratio:,} times its packed "
+                  "size (as a zip bomb does)").format(part=part.filename,
+                                                      size=part.file_size / 2**20, ratio=ratio)),
+                SourceLocation(path))
 
 
 def _rows(sheet, path: str, first: int, last: int | None = None) -> Iterator[tuple[int, tuple]]:
@@ -119,8 +121,9 @@ def _rows(sheet, path: str, first: int, last: int | None = None) -> Iterator[tup
         except Exception as exc:  # XML, zip, zlib and openpyxl's own errors alike
             if _declares_entities(exc):
                 raise _entities(path, number) from None
-            raise DataError(f"sheet {sheet.title!r} cannot be read from this row on: the "
-                            f"file is damaged", SourceLocation(path, row=number)) from None
+            raise DataError(_("sheet {sheet} cannot be read from this row on: the file is "
+                              "damaged").format(sheet=repr(sheet.title)),
+                            SourceLocation(path, row=number)) from None
         yield number, cells
         number += 1
 
@@ -138,8 +141,8 @@ def _declares_entities(exc: BaseException) -> bool:
 
 def _entities(path: str, row: int | None) -> DataError:
     """The refusal of a workbook whose XML declares entities, at the row reached."""
-    return DataError("the workbook's XML declares entities (<!ENTITY>), which spreadsheet "
-                     "programs never write and which can expand to gigabytes: refused",
+    return DataError(_("the workbook's XML declares entities (<!ENTITY>), which spreadsheet "
+                       "programs never write and which can expand to gigabytes: refused"),
                      SourceLocation(path, row=row))
 
 
@@ -194,7 +197,8 @@ def _stage(con, ws: Workspace, header: _Header, width: int, path: str) -> str:
         problem = None
         if beyond:
             extra = ", ".join(beyond)[:60]
-            problem = f"has values beyond the last named column ('{extra}')"
+            problem = _("has values beyond the last named column ('{values}')").format(
+                values=extra)
         batch.append((*values, number, problem))
         if len(batch) >= _BATCH:
             appender.append_rows(batch)
