@@ -30,9 +30,13 @@ CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def translations(catalog) -> dict:
-    """msgid → msgstr; a message with plural forms is (singular, plural) → its forms."""
-    plain = lambda text: tuple(text) if isinstance(text, (list, tuple)) else text  # noqa: E731
-    return {plain(m.id): plain(m.string) for m in catalog if m.id}
+    """msgid → msgstr; a message with plural forms is (singular, plural) → its forms (a
+    .po gives them as tuples, a .mo as lists)."""
+    return {_plain(m.id): _plain(m.string) for m in catalog if m.id}
+
+
+def _plain(text):
+    return tuple(text) if isinstance(text, (list, tuple)) else text
 
 
 def forms(text) -> tuple[str, ...]:
