@@ -21,8 +21,28 @@ if not __package__ and "govcheck" not in sys.modules:
     _spec.submodule_search_locations = [str(Path(__file__).resolve().parent)]
     sys.modules["govcheck"] = importlib.util.module_from_spec(_spec)
 
-from govcheck.engine.errors import GovcheckError, RuleErrors  # noqa: E402
+from govcheck.engine import i18n  # noqa: E402
+from govcheck.engine.errors import (  # noqa: E402
+    GovcheckError, RuleErrors, SourceLocation, located)
+from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
+
+
+def _language_asked(argv: list[str]) -> str | None:
+    """The ``--lang`` of a command line, read before click parses it: click takes the help
+    texts below when this module is imported, so their language must be known by then.
+    Only the options before the command's name are the group's."""
+    for at, arg in enumerate(argv):
+        if arg == "--lang":
+            return argv[at + 1] if at + 1 < len(argv) else None
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if not arg.startswith("-"):
+            return None
+    return None
+
+
+i18n.use(i18n.understood(_language_asked(sys.argv[1:])) or i18n.from_environment())
 
 
 class BadInput(click.ClickException):
@@ -40,8 +60,46 @@ def _fail(exc: GovcheckError) -> BadInput:
     return BadInput(str(exc))
 
 
-class _Group(click.Group):
-    """Turns engine errors into exit 2 with a located message, in one place."""
+#: The headings click writes on a help page itself, in English: translated as they are shown.
+HELP_HEADINGS = (N_("Options"), N_("Commands"))
+
+
+class _Formatter(click.HelpFormatter):
+    """A help page with click's own words (Usage, the headings) in the language in use."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def section(self, name: str):
+        return super().section(_(name))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Speaking:
+    """What every command and group of govcheck shares: help pages in the language in use."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class _Command(_Speaking, click.Command):
+    """A govcheck command."""
+
+
+class _Group(_Speaking, click.Group):
+    """Turns engine errors into exit 2 with a located message, in one place; its commands and
+    groups are govcheck's too."""
+
+    command_class = _Command
+    group_class = type
 
     def invoke(self, ctx: click.Context):
         try:
@@ -56,14 +114,32 @@ class _Group(click.Group):
         except Exception as exc:  # a bug, not bad input: still no traceback for users
             if os.environ.get("GOVCHECK_DEBUG"):
                 raise
-            raise BadInput(f"internal error: {type(exc).__name__}: {exc} "
-                           "(set GOVCHECK_DEBUG=1 to see where)") from None
+            raise BadInput(_("internal error: {error}: {detail} (set GOVCHECK_DEBUG=1 to see "
+                             "where)").format(error=type(exc).__name__, detail=exc)) from None
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="govcheck", message="govcheck %(version)s")
+def _choose_language(_ctx, _param, asked: str | None) -> None:
+    """Every message of this run in the language of ``--lang``, else of GOVCHECK_LANG, else
+    in Chinese (the help texts are in it already: see ``_language_asked``)."""
+    if asked is None:
+        named = os.environ.get(i18n.ENVIRONMENT)
+        if named and i18n.understood(named) is None:
+            raise click.UsageError(_("{variable}={value}: govcheck speaks zh (the default) "
+                                     "or en").format(variable=i18n.ENVIRONMENT, value=named))
+    i18n.use(i18n.understood(asked) or i18n.from_environment())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=_("Check government service and disclosure event logs against the rules of "
+                    "their work points."))
+@click.option("--lang", type=click.Choice(sorted(i18n.LANGUAGES), case_sensitive=False),
+              is_eager=True, expose_value=False, callback=_choose_language,
+              help=_("Language of messages and help: zh (the default) or en; GOVCHECK_LANG "
+                     "sets it too."))
+@click.version_option(package_name="govcheck", message="govcheck %(version)s",
+                      help=_("Show the version and exit."))
 def main() -> None:
-    """Check government service and disclosure event logs against the rules of their work points."""
+    """The command group: its options apply to every command."""
 
 
 def _one_shot() -> None:
@@ -109,7 +185,7 @@ def _read_config(ctx: click.Context, _param, given: str | None) -> None:
 CONFIG_OPTION = click.option(
     "--config", type=click.Path(dir_okay=False, exists=True), is_eager=True,
     expose_value=False, callback=_read_config,
-    help="Settings file (default: govcheck.yaml in this folder or the nearest above).")
+    help=_("Settings file (default: govcheck.yaml in this folder or the nearest above)."))
 
 
 def _config_values():
@@ -120,40 +196,48 @@ def _config_values():
 
 RULES_OPTION = click.option(
     "--rules", "rules", multiple=True, type=click.Path(),
-    help="Rule file or directory (repeatable). Default: the shipped library.")
+    help=_("Rule file or directory (repeatable). Default: the shipped library."))
 CALENDAR_OPTION = click.option(
     "--calendar", "calendars", multiple=True, type=click.Path(),
-    help="Extra working-day calendar YAML (file or folder, repeatable).")
+    help=_("Extra working-day calendar YAML (file or folder, repeatable)."))
 
 #: What ``check`` and ``notices`` both take: the logs, the rules, the moment, the filters.
 RUN_OPTIONS = _options(
     click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False)),
     CONFIG_OPTION,
     RULES_OPTION,
-    click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file for a real export."),
-    click.option("--sheet", metavar="NAME", help="The sheet of an XLSX log to read (default: the "
-                 "first sheet with a header row)."),
+    click.option("--mapping", type=click.Path(dir_okay=False),
+                 help=_("Mapping file for a real export.")),
+    click.option("--sheet", metavar="NAME",
+                 help=_("The sheet of an XLSX log to read (default: the first sheet with a "
+                        "header row).")),
     click.option("--as-of", "as_of",
-                 help="Judge the logs as they stood at this time (default: latest event)."),
-    click.option("--rule", "rule_ids", multiple=True, help="Run only this rule id (repeatable)."),
-    click.option("--unit", "units", multiple=True, help="Report only this unit (repeatable)."),
+                 help=_("Judge the logs as they stood at this time (default: latest event).")),
+    click.option("--rule", "rule_ids", multiple=True,
+                 help=_("Run only this rule id (repeatable).")),
+    click.option("--unit", "units", multiple=True,
+                 help=_("Report only this unit (repeatable).")),
     CALENDAR_OPTION,
     click.option("--bad-rows", type=click.Path(dir_okay=False),
-                 help="Write unusable rows here and go on (they are counted in the report)."),
+                 help=_("Write unusable rows here and go on (they are counted in the report).")),
     click.option("--mask/--no-mask", default=True,
-                 help="Mask ID card and mobile numbers (the default, in every format but "
-                      "JSON); --no-mask shows them in full."),
-    click.option("--city", help="The city whose offices the logs come from (e.g. 邵阳市): the "
-                 "shipped library then uses that city's packs and the national ones."),
+                 help=_("Mask ID card and mobile numbers (the default, in every format but "
+                        "JSON); --no-mask shows them in full.")),
+    click.option("--city",
+                 help=_("The city whose offices the logs come from (e.g. 邵阳市): the shipped "
+                        "library then uses that city's packs and the national ones.")),
     click.option("--pack", "packs", multiple=True,
-                 help="Use only this rule pack (folder name, repeatable), e.g. shaoyang-2022-service."),
-    click.option("--period", help="The logs cover this year, quarter or month (2022, 2022-Q3, "
-                 "2022-07); default: from the first event's date to --as-of."),
-    click.option("--from", "span_from", metavar="DATE", help="The logs cover from this date."),
-    click.option("--to", "span_to", metavar="DATE", help="The logs cover up to this date."),
+                 help=_("Use only this rule pack (folder name, repeatable), e.g. "
+                        "shaoyang-2022-service.")),
+    click.option("--period",
+                 help=_("The logs cover this year, quarter or month (2022, 2022-Q3, 2022-07); "
+                        "default: from the first event's date to --as-of.")),
+    click.option("--from", "span_from", metavar="DATE",
+                 help=_("The logs cover from this date.")),
+    click.option("--to", "span_to", metavar="DATE", help=_("The logs cover up to this date.")),
     click.option("--memory-limit", metavar="SIZE",
-                 help="Memory the database may use before it spills to a temporary folder "
-                      "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less)."),
+                 help=_("Memory the database may use before it spills to a temporary folder "
+                        "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less).")),
 )
 
 
@@ -186,9 +270,8 @@ def _run_report(**options):
     from govcheck.engine.api import Run, check as run_check
 
     if not (options["rules"] or options["packs"] or options["city"]):
-        click.echo("govcheck: no --city given: only the national rule packs are used "
-                   "(e.g. --city 邵阳市 adds that city's packs for the years the log covers)",
-                   err=True)
+        _note(_("no --city given: only the national rule packs are used (e.g. --city 邵阳市 adds "
+                "that city's packs for the years the log covers)"))
     bar = _RuleBar() if sys.stderr.isatty() else None
     try:
         return run_check(Run(**{**options, "rules": options["rules"] or None},
@@ -198,17 +281,22 @@ def _run_report(**options):
             bar.close()
 
 
-@main.command()
+@main.command(help=_("Evaluate event logs against the rules and report the violations."))
 @RUN_OPTIONS
-@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here (default: stdout).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS),
+              help=_("The report's format."))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help=_("Write the report here (default: stdout)."))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help=_("Also write the HTML report here."))
 @click.option("--fail-on", default="error", show_default=True,
-              type=click.Choice(["error", "warning", "never"]))
+              type=click.Choice(["error", "warning", "never"]),
+              help=_("Exit 1 when a violation of this severity or above is found."))
 @click.option("--strict", is_flag=True,
-              help="Exit 2 when the log has data-quality problems (cases that could not be judged).")
+              help=_("Exit 2 when the log has data-quality problems (cases that could not be "
+                     "judged)."))
 def check(fmt, output, html_path, fail_on, strict, **run) -> None:
-    """Evaluate event logs against the rules and report the violations."""
+    """The report to stdout or -o (and --html), the exit code by --fail-on and --strict."""
     _one_shot()
     from govcheck.engine.api import exit_code
     from govcheck.engine.data.calendar import WorkCalendar
@@ -231,7 +319,8 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     if html_path:
         write_atomic(html_path, render(report, "html", **options))
     if report.bad_rows:
-        click.echo(f"govcheck: {report.bad_rows} unusable row(s) written to {bad_rows}", err=True)
+        _note(_("{count} unusable row(s) written to {path}").format(count=report.bad_rows,
+                                                                    path=bad_rows))
     if report.data_quality:
         _data_quality_note(report, strict)
     sys.exit(exit_code(report, fail_on))
@@ -240,24 +329,30 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
 def _data_quality_note(report, strict: bool) -> None:
     """Say on stderr how many cases could not be judged; with --strict that is bad input."""
     first = report.data_quality[:5]
-    lines = [f"{q.file or '<log>'}: row {q.row}: {q.rule_id}: {q.message}" for q in first]
+    lines = [located(SourceLocation(q.file or "<log>", row=q.row), f"{q.rule_id}: {q.message}")
+             for q in first]
     more = len(report.data_quality) - len(first)
-    summary = (f"{len(report.data_quality)} case(s) could not be judged for data-quality "
-               "reasons (see the report's data-quality section)")
+    summary = _("{count} case(s) could not be judged for data-quality reasons (see the report's "
+                "data-quality section)").format(count=len(report.data_quality))
     if strict:
-        raise BadInput("\n".join(lines + ([f"… and {more} more"] if more else []) + [summary]))
-    click.echo(f"govcheck: {summary}", err=True)
+        more_line = [_("… and {count} more").format(count=more)] if more else []
+        raise BadInput("\n".join(lines + more_line + [summary]))
+    _note(summary)
 
 
-@main.command()
+def _note(message: str) -> None:
+    """A line for the person at the terminal, on stderr, named as govcheck's."""
+    click.echo(f"govcheck: {message}", err=True)
+
+
+@main.command(help=_("Validate rule files and run every rule's own examples (default: the "
+                     "rules of govcheck.yaml, else the shipped library)."))
 @click.argument("rules", nargs=-1, type=click.Path(), metavar="[PATH]...")
 @CALENDAR_OPTION
 @click.option("--strict", is_flag=True,
-              help="Fail on warnings too (a rule that is valid but will not do what it says).")
+              help=_("Fail on warnings too (a rule that is valid but will not do what it says)."))
 @CONFIG_OPTION
 def validate(rules, calendars, strict) -> None:
-    """Validate rule files and run every rule's own examples (default: the rules of
-    govcheck.yaml, else the shipped library)."""
     from govcheck.engine.api import default_rules_dir
     from govcheck.engine.validate import validate as run_validate
 
@@ -267,49 +362,52 @@ def validate(rules, calendars, strict) -> None:
         click.echo(str(problem), err=True)
     failing = [p for p in problems if strict or p.severity == "error"]
     if failing:
-        raise BadInput(f"{len(failing)} problem(s) in {', '.join(targets)}")
+        raise BadInput(_("{count} problem(s) in {paths}").format(count=len(failing),
+                                                                 paths=", ".join(targets)))
     from govcheck.engine.model.loader import load_rules
     loaded = load_rules(targets)
     examples = sum(len(r.rule.examples) for r in loaded)
-    warned = f", {len(problems)} warning(s)" if problems else ""
-    click.echo(f"{len(loaded)} rules valid, {examples} examples pass{warned}")
+    summary = _("{rules} rules valid, {examples} examples pass").format(rules=len(loaded),
+                                                                        examples=examples)
+    if problems:
+        summary += _(", {count} warning(s)").format(count=len(problems))
+    click.echo(summary)
 
 
-@main.command()
+@main.command(help=_("Write a commented settings file (govcheck.yaml), or with --rules DIR a "
+                     "rules repository."))
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False),
-              help="Lay out a rules repository in this folder instead: a sample rule, its "
-                   "vocabulary, the schema for editors, CI for GitHub and GitLab, pre-commit.")
+              help=_("Lay out a rules repository in this folder instead: a sample rule, its "
+                     "vocabulary, the schema for editors, CI for GitHub and GitLab, pre-commit."))
 @click.option("--config", "config_path", default="govcheck.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="Where to write the settings file.")
+              type=click.Path(dir_okay=False), help=_("Where to write the settings file."))
 def init(rules_dir, config_path) -> None:
-    """Write a commented settings file (govcheck.yaml), or with --rules DIR a rules repository."""
     from govcheck.engine.scaffold import init_config, init_rules
 
     if rules_dir is None:
         click.echo(str(init_config(config_path)))
-        click.echo("govcheck: settings written; fill in the city and the rest, then run "
-                   "govcheck check LOG", err=True)
+        _note(_("settings written; fill in the city and the rest, then run govcheck check LOG"))
         return
     for path in init_rules(rules_dir):
         click.echo(str(path))
-    click.echo(f"govcheck: rules repository written; check it with: govcheck validate {rules_dir}",
-               err=True)
+    _note(_("rules repository written; check it with: govcheck validate {folder}").format(
+        folder=rules_dir))
 
 
-@main.group()
+@main.group(help=_("Browse the rule library."))
 def rules() -> None:
-    """Browse the rule library."""
+    """The commands that show rules."""
 
 
-@rules.command("list")
+@rules.command("list", help=_("A header, then one line per rule: id, pack, kind, severity, "
+                               "effective period, clause, title (tab-separated)."))
 @RULES_OPTION
-@click.option("--pack", help="Only rules of this pack (folder), e.g. shaoyang-2021-service.")
-@click.option("--kind", help="Only rules of this kind (deadline, ratio, …).")
-@click.option("--severity", type=click.Choice(["error", "warning"]))
+@click.option("--pack", help=_("Only rules of this pack (folder), e.g. shaoyang-2021-service."))
+@click.option("--kind", help=_("Only rules of this kind (deadline, ratio, …)."))
+@click.option("--severity", type=click.Choice(["error", "warning"]),
+              help=_("Only rules of this severity."))
 @CONFIG_OPTION
 def rules_list(rules, pack, kind, severity) -> None:
-    """A header, then one line per rule: id, pack, kind, severity, effective period, clause,
-    title (tab-separated)."""
     from govcheck.engine.api import list_rules
     from govcheck.engine.findings.messages import effective_text
 
@@ -321,15 +419,14 @@ def rules_list(rules, pack, kind, severity) -> None:
                    f"{effective_text(rule)}\t{rule.source.number} {rule.source.clause}\t"
                    f"{rule.title}")
     if not found:
-        click.echo("govcheck: no rule matches these filters", err=True)
+        _note(_("no rule matches these filters"))
 
 
-@rules.command("show")
+@rules.command("show", help=_("A rule with its clause, exact quote and examples."))
 @click.argument("rule_id")
 @RULES_OPTION
 @CONFIG_OPTION
 def rules_show(rule_id, rules) -> None:
-    """A rule with its clause, exact quote and examples."""
     from govcheck.engine.api import select_rules, shown_path
     from govcheck.engine.findings.labels import SEVERITY_WORDS, kind_label, severity_label
     from govcheck.engine.findings.messages import effective_text, rule_lines
@@ -354,35 +451,34 @@ def rules_show(rule_id, rules) -> None:
         click.echo(f"示例：{example.name}（{len(example.events)}条事件）→ {found}")
 
 
-@main.group()
+@main.group(help=_("The working-day calendar."))
 def calendar() -> None:
-    """The working-day calendar."""
+    """The commands that show or write working-day calendars."""
 
 
-@calendar.command("explain")
+@calendar.command("explain", help=_("Show how N working days from DATE are counted, day by day."))
 @click.argument("date")
 @click.argument("n", type=int)
 @CALENDAR_OPTION
 @CONFIG_OPTION
 def calendar_explain(date, n, calendars) -> None:
-    """Show how N working days from DATE are counted, day by day."""
     from govcheck.engine.api import parse_as_of
     from govcheck.engine.data.calendar import WorkCalendar
 
     if n < 0:
-        raise click.BadParameter("N must be 0 or more", param_hint="N")
+        raise click.BadParameter(_("N must be 0 or more"), param_hint="N")
     day = parse_as_of(date).date()
     click.echo(WorkCalendar.load(calendars).explain_text(day, n))
 
 
-@calendar.command("template")
+@calendar.command("template", help=_("Write a calendar file for YEAR to complete from the State "
+                                     "Council's notice; then give it to --calendar, which "
+                                     "checks it."))
 @click.argument("year", type=click.IntRange(1900, 9999))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="The file to write (default: YEAR.yaml here; - for stdout).")
+              help=_("The file to write (default: YEAR.yaml here; - for stdout)."))
 @CONFIG_OPTION
 def calendar_template(year, output) -> None:
-    """Write a calendar file for YEAR to complete from the State Council's notice; then give
-    it to --calendar, which checks it."""
     from govcheck.engine.data.calendar import PACKAGE_YEARS, calendar_template as template
     from govcheck.engine.files import write_atomic
     from govcheck.engine.scaffold import refuse_existing
@@ -395,21 +491,25 @@ def calendar_template(year, output) -> None:
     refuse_existing([path])
     write_atomic(path, text.encode("utf-8"))
     click.echo(str(path))
-    covered = (f"; {year} is already in chinesecalendar, which the file must agree with "
-               "day for day" if year in PACKAGE_YEARS else "")
-    click.echo(f"govcheck: fill it in from the State Council's notice for {year}, then use "
-               f"--calendar {path}{covered}", err=True)
+    if year in PACKAGE_YEARS:
+        _note(_("fill it in from the State Council's notice for {year}, then use --calendar "
+                "{path}; {year} is already in chinesecalendar, which the file must agree with "
+                "day for day").format(year=year, path=path))
+    else:
+        _note(_("fill it in from the State Council's notice for {year}, then use --calendar "
+                "{path}").format(year=year, path=path))
 
 
-@main.command()
+@main.command(help=_("Write one 整改通知 (printable HTML) per unit with violations into a "
+                     "folder."))
 @RUN_OPTIONS
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for the notices (created if missing).")
+              help=_("Folder for the notices (created if missing)."))
 @click.option("--reply-within", default=10, show_default=True, type=click.IntRange(min=1),
-              help="Working days after --as-of (default: the latest event) to reply by.")
-@click.option("--issuer", default="市行政审批服务局", show_default=True, help="Who sends the notices.")
+              help=_("Working days after --as-of (default: the latest event) to reply by."))
+@click.option("--issuer", default="市行政审批服务局", show_default=True,
+              help=_("Who sends the notices."))
 def notices(out_dir, reply_within, issuer, **run) -> None:
-    """Write one 整改通知 (printable HTML) per unit with violations into a folder."""
     _one_shot()
     from govcheck.engine.data.calendar import WorkCalendar
     from govcheck.engine.render.notices import own_violations, render_notices
@@ -421,40 +521,43 @@ def notices(out_dir, reply_within, issuer, **run) -> None:
     pages = render_notices(report, WorkCalendar.load(run["calendars"]), reply_within,
                            mask=run["mask"], issuer=issuer)
     folder = Path(out_dir)
-    check_outputs({f"notice {name}": folder / name for name, _ in pages}, _inputs(run))
+    check_outputs({f"notice {name}": folder / name for name, _data in pages}, _inputs(run))
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in pages:
         write_atomic(folder / name, data)
         click.echo(str(folder / name))
-    click.echo(f"govcheck: {len(pages)} notice(s) for {len(report.violations)} violation(s) "
-               f"written to {folder}", err=True)
+    _note(_("{notices} notice(s) for {violations} violation(s) written to {folder}").format(
+        notices=len(pages), violations=len(report.violations), folder=folder))
     own = own_violations(report, issuer)
     if own:
-        click.echo(f"govcheck: {own} violation(s) of {issuer}, the issuer, get no notice "
-                   "(a notice is not sent to its own sender)", err=True)
+        _note(_("{count} violation(s) of {issuer}, the issuer, get no notice (a notice is not "
+                "sent to its own sender)").format(count=own, issuer=issuer))
 
 
-@main.group()
+@main.group(help=_("Synthetic event logs with known answers."))
 def fixtures() -> None:
-    """Synthetic event logs with known answers."""
+    """The commands that make test data."""
 
 
-@fixtures.command("generate")
+@fixtures.command("generate", help=_("Write a synthetic 邵阳 log that covers every rule of a "
+                                     "year, with known violations."))
 @click.option("--events", "events", required=True, type=click.IntRange(min=1),
-              help="Number of events to write (exactly).")
-@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same log.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The log to write.")
+              help=_("Number of events to write (exactly)."))
+@click.option("--seed", default=1, show_default=True, type=int, help=_("Same seed, same log."))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help=_("The log to write."))
 @click.option("--truth", type=click.Path(dir_okay=False),
-              help="Also write the expected findings here (CSV: rule_id, case_id, unit, period, type).")
+              help=_("Also write the expected findings here (CSV: rule_id, case_id, unit, "
+                     "period, type)."))
 @click.option("--year", default=2022, show_default=True, type=int,
-              help="The year the log covers; its rules (and those with no end date) are covered.")
+              help=_("The year the log covers; its rules (and those with no end date) are "
+                     "covered."))
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]),
-              help="Default: from the output's extension, else csv.")
+              help=_("The log's format (default: from the output's extension, else csv)."))
 @RULES_OPTION
 @CALENDAR_OPTION
 @CONFIG_OPTION
 def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) -> None:
-    """Write a synthetic 邵阳 log that covers every rule of a year, with known violations."""
     from govcheck.engine.testing.generator import Options, generate
 
     if fmt is None:
@@ -463,35 +566,37 @@ def fixtures_generate(events, seed, output, truth, year, fmt, rules, calendars) 
     summary = generate(Options(events=events, seed=seed, year=year, format=fmt, rules=rules,
                                calendars=calendars), output, truth)
     for line in summary.lines():
-        click.echo(f"govcheck: {line}", err=True)
+        _note(line)
 
 
-@main.command()
+@main.command(help=_("Streaming monitor: JSON lines in, warnings and violations out as JSON "
+                     "lines."))
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
 @RULES_OPTION
-@click.option("--follow", is_flag=True, help="Keep reading FILE as it grows (like tail -f).")
+@click.option("--follow", is_flag=True, help=_("Keep reading FILE as it grows (like tail -f)."))
 @click.option("--clock", type=click.Choice(["event", "wall"]), default="event", show_default=True,
-              help="event: time moves with the events' timestamps (and _clock lines); "
-                   "wall: the time of day, for live use.")
+              help=_("event: time moves with the events' timestamps (and _clock lines); "
+                     "wall: the time of day, for live use."))
 @click.option("--state", type=click.Path(dir_okay=False),
-              help="Save open cases and the clock here; a restart resumes from it.")
+              help=_("Save open cases and the clock here; a restart resumes from it."))
 @click.option("--bad-lines", type=click.Path(dir_okay=False),
-              help="Also append unusable lines here (JSON lines: line, reason, text).")
+              help=_("Also append unusable lines here (JSON lines: line, reason, text)."))
 @CALENDAR_OPTION
 @click.option("--shards", default=16, show_default=True, type=click.IntRange(1, 4096),
-              help="durable-rules rulesets the open cases are spread over (by case id).")
+              help=_("durable-rules rulesets the open cases are spread over (by case id)."))
 @click.option("--session-cap", default=40_000, show_default=True, type=click.IntRange(min=100),
-              help="Most facts one ruleset may hold; watch stops (exit 2) rather than go past it.")
+              help=_("Most facts one ruleset may hold; watch stops (exit 2) rather than go "
+                     "past it."))
 @click.option("--status-every", default=60.0, show_default=True, type=float,
-              help="Seconds between status lines on stderr (0: only at the end).")
+              help=_("Seconds between status lines on stderr (0: only at the end)."))
 @click.option("--checkpoint-every", default=10.0, show_default=True, type=float,
-              help="Seconds between saves of --state.")
+              help=_("Seconds between saves of --state."))
 @click.option("--remember-days", default=400, show_default=True, type=click.IntRange(min=1),
-              help="Days (of clock time) a closed case's id is remembered, so it is not opened twice.")
+              help=_("Days (of clock time) a closed case's id is remembered, so it is not "
+                     "opened twice."))
 @CONFIG_OPTION
 def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, session_cap,
           status_every, checkpoint_every, remember_days) -> None:
-    """Streaming monitor: JSON lines in, warnings and violations out as JSON lines."""
     from govcheck.engine.watch.monitor import WatchOptions, durable_problem, watch as run_watch
 
     from govcheck.engine.files import check_outputs

@@ -19,6 +19,7 @@ import duckdb
 from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
+from .i18n import translate as _
 from .data.ingest import IngestResult, ingest
 from .data.mapping import Mapping as MappingFile, load_mapping, with_values
 from .data.sqltext import quote_string
@@ -43,7 +44,7 @@ def default_memory_limit(con: duckdb.DuckDBPyConnection) -> str:
     """3 GB, or DuckDB's own default where that is less (80 % of the memory it finds for
     this process, container limits included)."""
     text = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    number, _, unit = str(text).partition(" ")
+    number, _space, unit = str(text).partition(" ")
     try:
         own_mb = int(float(number) * 2 ** _UNITS[unit] // 2**20)
     except (ValueError, KeyError):
@@ -61,8 +62,8 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET memory_limit = {quote_string(limit)}")
     except duckdb.Error:
         con.close()
-        raise GovcheckError(f"--memory-limit {limit!r} is not an amount of memory "
-                            "(e.g. 3GB or 800MB)") from None
+        raise GovcheckError(_("--memory-limit {value} is not an amount of memory (e.g. 3GB or "
+                              "800MB)").format(value=repr(limit))) from None
     spill = Path(tempfile.gettempdir()) / f"govcheck-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     con.execute(f"SET temp_directory = {quote_string(str(spill))}")
     return con
@@ -87,11 +88,11 @@ def list_rules(rule_paths: Sequence[str | Path] | None, pack: str | None = None,
     rules = select_rules(rule_paths)
     packs = sorted({Path(r.path).parent.name for r in rules})
     if pack is not None and pack not in packs:
-        raise RuleError(f"no pack named {pack!r}{did_you_mean(pack, packs)}; "
-                        f"packs: {', '.join(packs)}")
+        raise RuleError(_("no pack named {name}{hint}; packs: {packs}").format(
+            name=repr(pack), hint=did_you_mean(pack, packs), packs=", ".join(packs)))
     if kind is not None and kind not in RULE_CLASSES:
-        raise RuleError(f"no rule kind {kind!r}{did_you_mean(kind, RULE_CLASSES)}; "
-                        f"kinds: {', '.join(RULE_CLASSES)}")
+        raise RuleError(_("no rule kind {kind}{hint}; kinds: {kinds}").format(
+            kind=repr(kind), hint=did_you_mean(kind, RULE_CLASSES), kinds=", ".join(RULE_CLASSES)))
     return [r for r in rules if (pack is None or Path(r.path).parent.name == pack)
             and (kind is None or r.rule.kind == kind)
             and (severity is None or r.rule.severity == severity)]
@@ -119,8 +120,8 @@ def _only(rules: list[LoadedRule], rule_ids: Sequence[str]) -> list[LoadedRule]:
     known = {r.rule.id.upper(): r.rule.id for r in rules}
     unknown = [i for i in rule_ids if i.upper() not in known]
     if unknown:
-        raise RuleError(f"no rule with id {unknown[0]!r} in the rules loaded"
-                        f"{did_you_mean(unknown[0].upper(), known)}")
+        raise RuleError(_("no rule with id {id} in the rules loaded{hint}").format(
+            id=repr(unknown[0]), hint=did_you_mean(unknown[0].upper(), known)))
     wanted = {known[i.upper()] for i in rule_ids}
     return [r for r in rules if r.rule.id in wanted]
 
@@ -189,8 +190,8 @@ def parse_as_of(text: str | dt.date | dt.datetime) -> dt.datetime:
             return dt.datetime.combine(dt.datetime.strptime(value, fmt).date(), dt.time(23, 59, 59))
         except ValueError:
             pass
-    raise GovcheckError(f"--as-of {value!r} is not a date or time (e.g. 2021-12-31 or "
-                        "2021-12-31 18:00)")
+    raise GovcheckError(_("--as-of {value} is not a date or time (e.g. 2021-12-31 or "
+                          "2021-12-31 18:00)").format(value=repr(value)))
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$")
@@ -201,11 +202,11 @@ def parse_span(period: str | None, start: str | None, end: str | None) -> tuple[
     the logs are declared to cover, each end None when not declared."""
     if period is not None:
         if start or end:
-            raise GovcheckError("give --period or --from/--to, not both")
+            raise GovcheckError(_("give --period or --from/--to, not both"))
         m = _PERIOD.match(period.strip())
         if not m or (m[3] and not 1 <= int(m[3]) <= 12):
-            raise GovcheckError(f"--period {period!r} is not a year, quarter or month "
-                                "(e.g. 2022, 2022-Q3, 2022-07)")
+            raise GovcheckError(_("--period {value} is not a year, quarter or month (e.g. 2022, "
+                                  "2022-Q3, 2022-07)").format(value=repr(period)))
         year = int(m[1])
         first, last = (1, 12) if not (m[2] or m[3]) else \
             ((int(m[2]) - 1) * 3 + 1, int(m[2]) * 3) if m[2] else (int(m[3]), int(m[3]))
@@ -215,7 +216,7 @@ def parse_span(period: str | None, start: str | None, end: str | None) -> tuple[
     begin = dt.datetime.combine(parse_as_of(start).date(), dt.time()) if start else None
     finish = parse_as_of(end) if end else None
     if begin and finish and begin > finish:
-        raise GovcheckError(f"--from {start} is after --to {end}")
+        raise GovcheckError(_("--from {start} is after --to {end}").format(start=start, end=end))
     return begin, finish
 
 
@@ -273,8 +274,9 @@ def check_mapping(mapping: MappingFile | None, vocabulary: Vocabulary) -> None:
         return
     for event_type, key in mapping.event_types():
         if event_type not in vocabulary.event_types:
-            raise DataError(f"event type {event_type!r} is not in the vocabulary"
-                            f"{did_you_mean(event_type, vocabulary.event_types)}",
+            raise DataError(_("event type {name} is not in the vocabulary{hint}").format(
+                                name=repr(event_type),
+                                hint=did_you_mean(event_type, vocabulary.event_types)),
                             mapping.document.location(key) if mapping.document else
                             SourceLocation(mapping.path))
 
@@ -290,9 +292,10 @@ def event_types_of(con, vocabulary: Vocabulary, loaded: IngestResult,
         if event_type not in vocabulary.event_types:
             where = SourceLocation(loaded.files[src] if src is not None and src < len(loaded.files)
                                    else ", ".join(loaded.files), row=row)
-            raise DataError(f"event type {event_type!r} is not in the vocabulary"
-                            f"{did_you_mean(event_type, vocabulary.event_types)}; declare it in "
-                            "a vocabulary.yaml beside your rules, or map it to a known type",
+            raise DataError(_("event type {name} is not in the vocabulary{hint}; declare it in a "
+                              "vocabulary.yaml beside your rules, or map it to a known type")
+                            .format(name=repr(event_type),
+                                    hint=did_you_mean(event_type, vocabulary.event_types)),
                             where)
     at = con.execute('SELECT DISTINCT event_type FROM events WHERE "timestamp" <= $as_of',
                      {"as_of": as_of}).fetchall()
@@ -328,8 +331,8 @@ def check_units(con, units: Sequence[str], loaded: IngestResult) -> None:
                                         "ORDER BY unit").fetchall()]
     for unit in units:
         if unit not in known:
-            raise GovcheckError(f"--unit {unit!r}: no such unit in the log{did_you_mean(unit, known)}",
-                                SourceLocation(", ".join(loaded.files)))
+            raise GovcheckError(_("--unit {unit}: no such unit in the log{hint}").format(
+                unit=repr(unit), hint=did_you_mean(unit, known)), SourceLocation(", ".join(loaded.files)))
 
 
 def _as_of(con, loaded: IngestResult, as_of: str | dt.datetime | None) -> dt.datetime:
@@ -338,7 +341,7 @@ def _as_of(con, loaded: IngestResult, as_of: str | dt.datetime | None) -> dt.dat
         return parse_as_of(as_of)
     latest = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
     if latest is None:
-        raise DataError("the log holds no events", SourceLocation(", ".join(loaded.files)))
+        raise DataError(_("the log holds no events"), SourceLocation(", ".join(loaded.files)))
     return latest
 
 

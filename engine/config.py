@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from .data.mapping import Mapping, values_only
 from .errors import GovcheckError, did_you_mean
+from .i18n import translate as _
 from .model.yamlsource import YamlDocument, load_yaml
 
 CONFIG_FILE = "govcheck.yaml"
@@ -46,7 +47,7 @@ class Key:
 def _text(reader: "_Reader", path: tuple) -> str:
     value = reader.value(path)
     if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-        raise reader.fail("is text", path)
+        raise reader.fail(_("{key} is text"), path)
     return str(value).strip()
 
 
@@ -68,14 +69,14 @@ def _places(reader: "_Reader", path: tuple) -> tuple[str, ...]:
 def _flag(reader: "_Reader", path: tuple) -> bool:
     value = reader.value(path)
     if not isinstance(value, bool):
-        raise reader.fail("is true or false", path)
+        raise reader.fail(_("{key} is true or false"), path)
     return value
 
 
 def _count(reader: "_Reader", path: tuple) -> int:
     value = reader.value(path)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise reader.fail("is a whole number of 1 or more", path)
+        raise reader.fail(_("{key} is a whole number of 1 or more"), path)
     return value
 
 
@@ -83,8 +84,8 @@ def _one_of(*choices: str) -> Callable[["_Reader", tuple], str]:
     def read(reader: "_Reader", path: tuple) -> str:
         value = reader.value(path)
         if value not in choices:
-            raise reader.fail(f"is one of {', '.join(choices)}"
-                              f"{did_you_mean(str(value), choices)}", path)
+            raise reader.fail(_("{key} is one of {choices}{hint}"), path,
+                              choices=", ".join(choices), hint=did_you_mean(str(value), choices))
         return value
     return read
 
@@ -148,9 +149,10 @@ class _Reader:
         self.doc = doc
         self.folder = path.parent
 
-    def fail(self, message: str, path: tuple, at_key: bool = False) -> ConfigError:
+    def fail(self, message: str, path: tuple, at_key: bool = False, **values: str) -> ConfigError:
+        """``message`` (its ``{key}`` the setting's name) at the setting's place."""
         where = self.doc.key_location(path) if at_key else self.doc.location(path)
-        return ConfigError(f"{path[0]} {message}", where)
+        return ConfigError(message.format(key=path[0], **values), where)
 
     def value(self, path: tuple) -> Any:
         value = self.doc.data
@@ -170,13 +172,14 @@ class _Reader:
         if data is None:
             return Config(self.doc.path, {}, None)
         if not isinstance(data, dict):
-            raise ConfigError(f"{CONFIG_FILE} is a mapping of settings: "
-                              f"{', '.join(KEYS)}, values", self.doc.location())
+            raise ConfigError(_("{file} is a mapping of settings: {keys}, values").format(
+                file=CONFIG_FILE, keys=", ".join(KEYS)), self.doc.location())
         known = (*KEYS, "values")
         for key in data:
             if key not in known:
-                raise ConfigError(f"unknown setting {key!r}{did_you_mean(str(key), known)}; "
-                                  f"settings: {', '.join(known)}", self.doc.key_location((key,)))
+                raise ConfigError(_("unknown setting {key}{hint}; settings: {keys}").format(
+                    key=repr(key), hint=did_you_mean(str(key), known), keys=", ".join(known)),
+                    self.doc.key_location((key,)))
         settings = {key: KEYS[key].read(self, (key,)) for key in KEYS
                     if key in data and data[key] is not None}
         values = values_only(self.doc) if data.get("values") is not None else None

@@ -11,6 +11,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .i18n import translate as _
+
 
 @dataclass(frozen=True)
 class SourceLocation:
@@ -23,7 +25,7 @@ class SourceLocation:
 
     def __str__(self) -> str:
         if self.row is not None:
-            return f"{self.path}: row {self.row}"
+            return _("{path}: row {row}").format(path=self.path, row=self.row)
         if self.line is not None and self.column is not None:
             return f"{self.path}:{self.line}:{self.column}"
         if self.line is not None:
@@ -43,7 +45,7 @@ class GovcheckError(Exception):
         self.location = location
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        return located(self.location, self.message)
 
 
 class RuleError(GovcheckError):
@@ -57,8 +59,7 @@ class RuleWarning(RuleError):
     severity = "warning"
 
     def __str__(self) -> str:
-        return f"{self.location}: warning: {self.message}" if self.location else \
-            f"warning: {self.message}"
+        return located(self.location, _("warning: {message}").format(message=self.message))
 
 
 class RuleErrors(GovcheckError):
@@ -81,6 +82,13 @@ class WatchStop(GovcheckError):
     """``watch`` cannot go on without losing or misjudging events (exit 2)."""
 
 
+def located(location: SourceLocation | None, message: str) -> str:
+    """``file: row N: message`` (in the language in use), or the message alone."""
+    if location is None:
+        return message
+    return _("{location}: {message}").format(location=location, message=message)
+
+
 def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The known names closest to a name that matched nothing (a typo, another spelling):
     the best match and any as close, or names that contain it (隆回 → 隆回县)."""
@@ -89,10 +97,10 @@ def nearest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     if scored and scored[0][0] >= 0.4:
         best = scored[0][0]
         return [c for r, c in scored if r >= max(0.4, best - 0.05)][:n]
-    return [c for _, c in scored if word and word in c][:n]
+    return [c for _ratio, c in scored if word and word in c][:n]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a name that matched nothing, or "" when none is close."""
     close = nearest(word, choices)
-    return f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    return _(" (did you mean {names}?)").format(names=", ".join(map(repr, close))) if close else ""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import GovcheckError, SourceLocation
+from .i18n import translate as _
 
 
 def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[str | Path]) -> None:
@@ -26,13 +27,14 @@ def check_outputs(outputs: Mapping[str, str | Path | None], inputs: Iterable[str
     for i, (option, path) in enumerate(given):
         for source in sources:
             if _same(path, source):
-                raise GovcheckError(f"{option} {path} is the input {source}: it would be "
-                                    "overwritten; write the output elsewhere",
+                raise GovcheckError(_("{option} {path} is the input {source}: it would be "
+                                      "overwritten; write the output elsewhere").format(
+                                          option=option, path=path, source=source),
                                     SourceLocation(str(path)))
         for other_option, other in given[i + 1:]:
             if _same(path, other):
-                raise GovcheckError(f"{option} and {other_option} name the same file",
-                                    SourceLocation(str(path)))
+                raise GovcheckError(_("{option} and {other} name the same file").format(
+                    option=option, other=other_option), SourceLocation(str(path)))
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -50,13 +52,13 @@ def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise GovcheckError(f"cannot write {target}: the folder {folder} does not exist",
-                            SourceLocation(str(target)))
+        raise GovcheckError(_("cannot write {target}: the folder {folder} does not exist").format(
+            target=target, folder=folder), SourceLocation(str(target)))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise GovcheckError(f"cannot write in {folder}: {exc.strerror}",
-                            SourceLocation(str(target))) from None
+        raise GovcheckError(_("cannot write in {folder}: {reason}").format(
+            folder=folder, reason=exc.strerror), SourceLocation(str(target))) from None
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
@@ -68,8 +70,8 @@ def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
             os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
     except OSError as exc:
-        raise GovcheckError(f"cannot write {target}: {exc.strerror}",
-                            SourceLocation(str(target))) from None
+        raise GovcheckError(_("cannot write {target}: {reason}").format(
+            target=target, reason=exc.strerror), SourceLocation(str(target))) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import GovcheckError, SourceLocation
+from .i18n import translate as _
 from .files import write_atomic
 from .model.schema import schema_text
 from .resources import data_dir
@@ -76,5 +77,5 @@ def refuse_existing(paths) -> None:
     user's, never replaced."""
     for path in paths:
         if Path(path).exists():
-            raise GovcheckError("already exists: govcheck writes only new files here (move "
-                                "it aside, or choose another place)", SourceLocation(str(path)))
+            raise GovcheckError(_("already exists: govcheck writes only new files here (move it "
+                                  "aside, or choose another place)"), SourceLocation(str(path)))

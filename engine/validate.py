@@ -17,6 +17,7 @@ from .api import connect, log_span, parse_as_of, vocabulary_for
 from .batch.run import run_rules
 from .data.calendar import WorkCalendar
 from .errors import GovcheckError, RuleError, RuleErrors
+from .i18n import translate as _
 from .data.ingest import ingest_records
 from .model.lints import RuleFile, lint
 from .model.loader import load_rules, rule_files
@@ -79,18 +80,19 @@ def _vocabulary_problems(item: LoadedRule, doc: YamlDocument, vocab: Vocabulary)
     for path, matcher in rule.matchers():
         for event_type in matcher.event_types():
             if event_type not in vocab.event_types:
-                out.append(RuleError(f"event type {event_type!r} is not declared in {vocab.path}",
-                                     doc.location(path)))
+                out.append(RuleError(_("event type {name} is not declared in {path}").format(
+                    name=repr(event_type), path=vocab.path), doc.location(path)))
     for name in rule.attributes():
         if name not in CANONICAL_COLUMNS and name not in vocab.attributes:
-            out.append(RuleError(f"attribute {name!r} is not declared in {vocab.path} "
-                                 "(attributes:)", doc.location()))
+            out.append(RuleError(_("attribute {name} is not declared in {path} (attributes:)")
+                                 .format(name=repr(name), path=vocab.path), doc.location()))
     for i, example in enumerate(rule.examples):
         for j, event in enumerate(example.events):
             event_type = event.get("event_type") if isinstance(event, dict) else None
             if event_type is not None and str(event_type) not in vocab.event_types:
-                out.append(RuleError(f"example event type {event_type!r} is not declared in "
-                                     f"{vocab.path}", doc.location(("examples", i, "events", j))))
+                out.append(RuleError(_("example event type {name} is not declared in {path}")
+                                     .format(name=repr(event_type), path=vocab.path),
+                                     doc.location(("examples", i, "events", j))))
     return out
 
 
@@ -110,12 +112,14 @@ def example_mismatch(con, item: LoadedRule, example: Example, calendar: WorkCale
     try:
         produced = run_example(con, item, example, calendar)
     except GovcheckError as exc:
-        return f"example {example.name!r} cannot run: {exc}"
+        return _("example {name} cannot run: {problem}").format(name=repr(example.name),
+                                                                problem=exc)
     expected = {_expect_key(item.rule.kind, x) for x in example.expect}
     wants_warnings = any(x[-1] == WARNING_TYPE for x in expected)
     got = {k for k in produced if wants_warnings or k[-1] != WARNING_TYPE}
     if got != expected:
-        return f"example {example.name!r}: expected {_show(expected)}, the engine found {_show(got)}"
+        return _("example {name}: expected {expected}, the engine found {found}").format(
+            name=repr(example.name), expected=_show(expected), found=_show(got))
     return None
 
 
@@ -124,7 +128,8 @@ def run_example(con, item: LoadedRule, example: Example, calendar: WorkCalendar)
 
     ``con`` already holds the calendar table; the example's events replace ``events``.
     """
-    ingest_records(con, list(example.events), name=f"{item.path} example {example.name!r}")
+    ingest_records(con, list(example.events), name=_("{path} example {name}").format(
+        path=item.path, name=repr(example.name)))
     as_of = example.as_of
     if as_of is None:
         as_of = con.execute('SELECT max("timestamp") FROM events').fetchone()[0]
@@ -168,7 +173,7 @@ def _expect_key(kind: str, x: Any) -> tuple:
 
 def _show(items: set[tuple]) -> str:
     if not items:
-        return "nothing"
+        return _("nothing")
     return "; ".join(" ".join("-" if p is None else str(p) for p in k) for k in sorted(items, key=str))
 
 

@@ -1,6 +1,9 @@
 """Steps for the Chinese feature files: a rule in YAML, events in a table, the findings in a table."""
 from __future__ import annotations
 
+import os
+
+os.environ["GOVCHECK_LANG"] = "en"  # messages in English, as tests/conftest.py has them
 
 import duckdb
 import pytest

@@ -9,10 +9,16 @@ shrinking, for ``bench/mutants.py``.
 
 With ``GOVCHECK_CI=1`` (``.ci/run`` sets it) a skip outside the allow-list of
 ``tests/skip_guard.py`` fails the run.
+
+The tests read govcheck's messages in English (``GOVCHECK_LANG=en``, set before govcheck is
+imported, and inherited by the commands they start): the Chinese default is tested in
+tests/test_i18n.py, which starts its commands without it.
 """
 from __future__ import annotations
 
 import os
+
+os.environ["GOVCHECK_LANG"] = "en"
 
 import duckdb
 import pytest

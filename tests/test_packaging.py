@@ -29,8 +29,8 @@ def test_the_wheel_claims_only_the_import_name_govcheck(wheel_names):
 
 def test_the_wheel_carries_the_data_the_code_reads(wheel_names):
     shipped = [p.relative_to(ROOT).as_posix() for folder in ("rules", "templates",
-               "fixtures/calendars", "engine/batch/sql") for p in (ROOT / folder).rglob("*")
-               if p.is_file() and p.suffix in (".yaml", ".json", ".j2", ".md")]
+               "fixtures/calendars", "engine/batch/sql", "locale") for p in (ROOT / folder).rglob("*")
+               if p.is_file() and p.suffix in (".yaml", ".json", ".j2", ".md", ".mo")]
     assert len(shipped) > 100
     missing = [name for name in shipped if f"govcheck/{name}" not in wheel_names]
     assert not missing

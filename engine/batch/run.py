@@ -15,6 +15,7 @@ from ..data.calendar import WorkCalendar
 from ..data.sqltext import quote_ident
 from .compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
 from ..errors import CalendarError
+from ..i18n import translate as _
 from ..findings.report import DataQuality, Evidence, Violation
 from ..model.rule import LoadedRule, RuleBase
 from ..findings.messages import data_quality_message, describer
@@ -179,10 +180,13 @@ def _calendar_gap(calendar: WorkCalendar, day: dt.date, rule: RuleBase, case_id:
     try:
         calendar.require_year(year)
     except CalendarError as exc:
-        raise CalendarError(f"rule {rule.id}, case {case_id!r}: counting working days from "
-                            f"{day} needs {year}: {exc.message}") from None
-    raise CalendarError(f"rule {rule.id}, case {case_id!r}: counting working days from {day} "
-                        f"needs a year no calendar covers")
+        raise CalendarError(_("rule {rule}, case {case}: counting working days from {day} needs "
+                              "{year}: {problem}").format(rule=rule.id, case=repr(case_id),
+                                                          day=day, year=year,
+                                                          problem=exc.message)) from None
+    raise CalendarError(_("rule {rule}, case {case}: counting working days from {day} needs a "
+                          "year no calendar covers").format(rule=rule.id, case=repr(case_id),
+                                                            day=day))
 
 
 def _number(value: str | None) -> int | float | str | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import CalendarError, SourceLocation
+from ..i18n import translate as _
 from ..resources import data_dir
 from ..model.yamlsource import YamlDocument, load_yaml
 from .sqltext import quote_ident
@@ -131,28 +132,30 @@ def read_calendar_file(path: str | Path) -> YearSchedule:
     try:
         doc = load_yaml(path, error_cls=CalendarError)
     except ValueError as exc:   # a scalar YAML reads as a date but is none, e.g. 2027-13-01
-        raise CalendarError(f"invalid value: {exc}", SourceLocation(str(path))) from None
+        raise CalendarError(_("invalid value: {problem}").format(problem=exc),
+                            SourceLocation(str(path))) from None
     return _parse(doc)
 
 
 def _parse(doc: YamlDocument) -> YearSchedule:
     data = doc.data
     if not isinstance(data, dict):
-        raise CalendarError("a calendar file is a mapping with the keys year, holidays and "
-                            "workdays (see fixtures/calendars/README.md)", doc.location())
+        raise CalendarError(_("a calendar file is a mapping with the keys year, holidays and "
+                              "workdays (see fixtures/calendars/README.md)"), doc.location())
     for key in data:
         if key not in _FILE_KEYS:
-            raise CalendarError(f"unknown key {key!r} (expected: {', '.join(_FILE_KEYS)})",
-                                doc.key_location((key,)))
+            raise CalendarError(_("unknown key {key} (expected: {keys})").format(
+                key=repr(key), keys=", ".join(_FILE_KEYS)), doc.key_location((key,)))
     for key in ("year", "holidays", "workdays"):
         if key not in data:
-            raise CalendarError(f"missing key {key!r}", doc.location())
+            raise CalendarError(_("missing key {key}").format(key=repr(key)), doc.location())
     year = data["year"]
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-        raise CalendarError(f"year must be a four-digit year, not {year!r}", doc.location(("year",)))
+        raise CalendarError(_("year must be a four-digit year, not {value}").format(
+            value=repr(year)), doc.location(("year",)))
     source = data.get("source", str(doc.path))
     if not isinstance(source, str) or not source.strip():
-        raise CalendarError("source must name the notice the schedule comes from",
+        raise CalendarError(_("source must name the notice the schedule comes from"),
                             doc.location(("source",)))
 
     seen: dict[dt.date, str] = {}
@@ -163,25 +166,29 @@ def _parse(doc: YamlDocument) -> YearSchedule:
         if entries is None:
             entries = {}
         if not isinstance(entries, dict):
-            raise CalendarError(f"{section} must be a mapping of date: festival name",
-                                doc.location((section,)))
+            raise CalendarError(_("{section} must be a mapping of date: festival name").format(
+                section=section), doc.location((section,)))
         table: dict[dt.date, str] = {}
         for key, name in entries.items():
             at = doc.key_location((section, key))
             d = _as_date(key)
             if d is None:
                 shown = repr(key) if isinstance(key, str) else str(key)
-                raise CalendarError(f"{shown} is not a date (write YYYY-MM-DD)", at)
+                raise CalendarError(_("{value} is not a date (write YYYY-MM-DD)").format(
+                    value=shown), at)
             if d.year != year:
-                raise CalendarError(f"{d} is outside {year}, the year this file describes", at)
+                raise CalendarError(_("{date} is outside {year}, the year this file describes")
+                                    .format(date=d, year=year), at)
             if d in seen:
-                raise CalendarError(f"{d} is listed twice (already under {seen[d]})", at)
+                raise CalendarError(_("{date} is listed twice (already under {section})").format(
+                    date=d, section=seen[d]), at)
             if not isinstance(name, str) or not name.strip():
-                raise CalendarError(f"{d} needs the festival's Chinese name, e.g. 国庆节",
-                                    doc.location((section, key)))
+                raise CalendarError(_("{date} needs the festival's Chinese name, e.g. 国庆节")
+                                    .format(date=d), doc.location((section, key)))
             if section == "workdays" and d.weekday() < 5:
-                raise CalendarError(f"{d} is a {WEEKDAYS[d.weekday()]}: only a Saturday or "
-                                    "Sunday can be a 调休 working day", at)
+                raise CalendarError(_("{date} is a {weekday}: only a Saturday or Sunday can be a "
+                                      "调休 working day").format(date=d,
+                                                               weekday=WEEKDAYS[d.weekday()]), at)
             seen[d] = section
             where[d] = at
             table[d] = name.strip()
@@ -192,9 +199,10 @@ def _parse(doc: YamlDocument) -> YearSchedule:
     missing = [f for f in STATUTORY_FESTIVALS if f not in named]
     if missing:
         raise CalendarError(
-            f"partial calendar for {year}: no holiday named {'、'.join(missing)}; a calendar "
-            f"file gives the whole year as the State Council published it "
-            f"({'、'.join(STATUTORY_FESTIVALS)})", doc.key_location(("holidays",)))
+            _("partial calendar for {year}: no holiday named {missing}; a calendar file gives "
+              "the whole year as the State Council published it ({festivals})").format(
+                  year=year, missing="、".join(missing), festivals="、".join(STATUTORY_FESTIVALS)),
+            doc.key_location(("holidays",)))
     return YearSchedule(year, tables["holidays"], tables["workdays"], source.strip(),
                         doc.location(("year",)), where)
 
@@ -275,19 +283,22 @@ def _as_date(key: Any) -> dt.date | None:
 
 def _check_same(known: YearSchedule, new: YearSchedule) -> None:
     """A file may repeat a covered year only with exactly the same days off and on."""
-    label = {"holidays": "holiday", "workdays": "调休 working day"}
+    label = {"holidays": _("holiday"), "workdays": _("调休 working day")}
     for section in ("holidays", "workdays"):
         theirs, mine = getattr(known, section), getattr(new, section)
         for d in sorted(mine):
             if d not in theirs:
                 raise CalendarError(
-                    f"{new.year} is already covered by {known.source}, where {d} is not a "
-                    f"{label[section]}", new.where.get(d, new.origin))
+                    _("{year} is already covered by {source}, where {date} is not a {what}")
+                    .format(year=new.year, source=known.source, date=d, what=label[section]),
+                    new.where.get(d, new.origin))
         for d in sorted(theirs):
             if d not in mine:
                 raise CalendarError(
-                    f"{new.year} is already covered by {known.source}, which has {d} "
-                    f"({theirs[d]}) as a {label[section]}; this file does not", new.origin)
+                    _("{year} is already covered by {source}, which has {date} ({name}) as a "
+                      "{what}; this file does not").format(
+                          year=new.year, source=known.source, date=d, name=theirs[d],
+                          what=label[section]), new.origin)
 
 
 def _calendar_files(shipped_dir: Path | None, extra_files: Sequence[str | Path]) -> list[Path]:
@@ -328,7 +339,7 @@ class WorkCalendar:
             base = self._wpos[-1]
             self._runs.append((last, start, len(self._days) - 1))
         # working days only, in order: their wpos is strictly increasing
-        self._run_ends = [end for _, _, end in self._runs]
+        self._run_ends = [end for _last, _start, end in self._runs]
         self._work_index = [i for i, info in enumerate(self._days) if info.is_workday]
         self._work_wpos = [self._wpos[i] for i in self._work_index]
 
@@ -367,16 +378,17 @@ class WorkCalendar:
 
     def _uncovered(self, year: int, why: str = "") -> CalendarError:
         return CalendarError(
-            f"no working-day calendar covers {year}{why}; add one with --calendar FILE "
-            f"(the year's complete holiday schedule as the State Council published it, "
-            f"format in fixtures/calendars/README.md); covered: {self._coverage()}")
+            _("no working-day calendar covers {year}{why}; add one with --calendar FILE (the "
+              "year's complete holiday schedule as the State Council published it, format in "
+              "fixtures/calendars/README.md); covered: {covered}").format(
+                  year=year, why=why, covered=self._coverage()))
 
     def _coverage(self) -> str:
         parts = []
-        for last, start, _ in self._runs:
+        for last, start, _end in self._runs:
             first = self._days[start].date.year
             parts.append(str(first) if first == last else f"{first}–{last}")
-        return ", ".join(parts) or "none"
+        return ", ".join(parts) or _("none")
 
     def _index(self, d: dt.date) -> int:
         self.require_year(d.year)
@@ -384,7 +396,7 @@ class WorkCalendar:
 
     def _run_end(self, index: int) -> tuple[int, int]:
         """(last covered year, last index) of the run of years holding ``index``."""
-        last, _, end = self._runs[bisect_left(self._run_ends, index)]
+        last, _start, end = self._runs[bisect_left(self._run_ends, index)]
         return last, end
 
     # -- counting -----------------------------------------------------------------
@@ -408,7 +420,8 @@ class WorkCalendar:
         j = bisect_left(self._work_wpos, target)
         last_year, end = self._run_end(i)
         if j == len(self._work_wpos) or self._work_index[j] > end:
-            raise self._uncovered(last_year + 1, f" (needed to count {n} working days after {d})")
+            raise self._uncovered(last_year + 1, _(" (needed to count {count} working days after "
+                                                   "{date})").format(count=n, date=d))
         return self._days[self._work_index[j]].date
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
@@ -418,7 +431,8 @@ class WorkCalendar:
             return 0
         last_year, run_end = self._run_end(i)
         if j > run_end:
-            raise self._uncovered(last_year + 1, f" (needed to count from {start} to {end})")
+            raise self._uncovered(last_year + 1, _(" (needed to count from {start} to {end})")
+                                  .format(start=start, end=end))
         return self._wpos[j] - self._wpos[i]
 
     def deadline(self, t: dt.datetime, n: int) -> dt.datetime:

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, SourceLocation
+from ..i18n import translate as _
 from ..model.rule import CANONICAL_COLUMNS
 from ..model.yamlsource import YamlDocument, load_yaml
 
@@ -160,9 +161,10 @@ class _MappingReader:
     def read(self) -> Mapping:
         data = self.doc.data
         if data is None:
-            raise self.fail("the mapping file is empty")
+            raise self.fail(_("the mapping file is empty"))
         if not isinstance(data, dict):
-            raise self.fail("a mapping file is a YAML mapping with keys " + ", ".join(_TOP_KEYS))
+            raise self.fail(_("a mapping file is a YAML mapping with keys {keys}").format(
+                keys=", ".join(_TOP_KEYS)))
         self._no_unknown_keys(data, _TOP_KEYS, ())
         columns = self._renames(data.get("columns"), ("columns",))
         drop = self._names(data.get("drop"), ("drop",))
@@ -173,37 +175,41 @@ class _MappingReader:
         self._check_targets(columns, constants, events)
         for source in drop:
             if source in columns:
-                raise self.fail(f"column {source!r} is both renamed and dropped", "drop")
+                raise self.fail(_("column {name} is both renamed and dropped").format(
+                    name=repr(source)), "drop")
         return Mapping(self.doc.path, columns, tuple(drop), constants, events, formats,
                        values=values, document=self.doc)
 
     # -- pieces -------------------------------------------------------------
 
     def _no_unknown_keys(self, data: dict, allowed: tuple[str, ...], path: tuple) -> None:
-        what = "an events entry" if path else "a mapping file"
         for key in data:
             if key not in allowed:
-                raise self.fail(f"unknown key {key!r}: {what} may have " + ", ".join(allowed),
+                message = _("unknown key {key}: an events entry may have {keys}") if path else \
+                    _("unknown key {key}: a mapping file may have {keys}")
+                raise self.fail(message.format(key=repr(key), keys=", ".join(allowed)),
                                 *path, key, at_key=True)
 
     def _renames(self, value: Any, path: tuple) -> dict[str, str]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail("columns maps source column names to new names", *path)
+            raise self.fail(_("columns maps source column names to new names"), *path)
         out: dict[str, str] = {}
         seen: dict[str, str] = {}
         for source, target in value.items():
             if not isinstance(source, str) or not source.strip():
-                raise self.fail("a source column name must be non-empty text", *path, source,
+                raise self.fail(_("a source column name must be non-empty text"), *path, source,
                                 at_key=True)
             if not isinstance(target, str) or not target.strip():
-                raise self.fail(f"the new name for {source!r} must be non-empty text", *path, source)
+                raise self.fail(_("the new name for {name} must be non-empty text").format(
+                    name=repr(source)), *path, source)
             target = _canonical_name(target.strip())
             self._check_name(target, path + (source,))
             if target.lower() in seen:
-                raise self.fail(f"{source!r} and {seen[target.lower()]!r} would both become "
-                                f"{target!r}", *path, source)
+                raise self.fail(_("{first} and {second} would both become {name}").format(
+                    first=repr(source), second=repr(seen[target.lower()]), name=repr(target)),
+                    *path, source)
             seen[target.lower()] = source
             out[source] = target
         return out
@@ -212,63 +218,66 @@ class _MappingReader:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail("drop is a list of source column names", *path)
+            raise self.fail(_("drop is a list of source column names"), *path)
         return list(value)
 
     def _constants(self, value: Any, path: tuple) -> dict[str, str]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail("constants maps column names to fixed values", *path)
+            raise self.fail(_("constants maps column names to fixed values"), *path)
         out: dict[str, str] = {}
         for name, fixed in value.items():
             if not isinstance(name, str) or not name.strip():
-                raise self.fail("a column name must be non-empty text", *path, name, at_key=True)
+                raise self.fail(_("a column name must be non-empty text"), *path, name, at_key=True)
             target = _canonical_name(name.strip())
             self._check_name(target, path + (name,))
             if target == "timestamp":
-                raise self.fail("timestamp cannot be a constant: every event needs its own time",
+                raise self.fail(_("timestamp cannot be a constant: every event needs its own time"),
                                 *path, name, at_key=True)
             if target.lower() in {t.lower() for t in out}:
-                raise self.fail(f"constant {target!r} is given twice", *path, name, at_key=True)
-            out[target] = self._text(fixed, path + (name,), "a constant")
+                raise self.fail(_("constant {name} is given twice").format(name=repr(target)),
+                                *path, name, at_key=True)
+            out[target] = self._text(fixed, path + (name,), _("a constant"))
         return out
 
     def _text(self, value: Any, path: tuple, what: str, at_key: bool = False) -> str:
         """A constant or a value of ``values`` as the text a log would hold."""
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-            raise self.fail(f"{what} is a single text, number or date (quote true/false/null)",
-                            *path, at_key=at_key)
+            raise self.fail(_("{what} is a single text, number or date (quote true/false/null)")
+                            .format(what=what), *path, at_key=at_key)
         if isinstance(value, dt.datetime):
             return value.isoformat(sep=" ")
         if isinstance(value, dt.date):
             return value.isoformat()
         text = str(value).strip()
         if not text:
-            raise self.fail(f"{what} cannot be blank", *path, at_key=at_key)
+            raise self.fail(_("{what} cannot be blank").format(what=what), *path, at_key=at_key)
         return text
 
     def _values(self, value: Any) -> dict[str, dict[str, str]]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail("values maps column names to {value: the value it stands for}, "
-                            "such as {unit: {城步县人民政府: 城步县}}", "values")
+            raise self.fail(_("values maps column names to {value: the value it stands for}, "
+                              "such as {unit: {城步县人民政府: 城步县}}"), "values")
         out: dict[str, dict[str, str]] = {}
         for name, aliases in value.items():
             path = ("values", name)
             if not isinstance(name, str) or not name.strip():
-                raise self.fail("a column name must be non-empty text", *path, at_key=True)
+                raise self.fail(_("a column name must be non-empty text"), *path, at_key=True)
             column = _canonical_name(name.strip())
             self._check_name(column, path)
             if column == "timestamp":
-                raise self.fail("the values of timestamp are times: give other forms of time "
-                                "in timestamp_formats", *path, at_key=True)
+                raise self.fail(_("the values of timestamp are times: give other forms of time "
+                                  "in timestamp_formats"), *path, at_key=True)
             if column.lower() in {c.lower() for c in out}:
-                raise self.fail(f"the values of {column!r} are given twice", *path, at_key=True)
+                raise self.fail(_("the values of {column} are given twice").format(
+                    column=repr(column)), *path, at_key=True)
             if not isinstance(aliases, dict) or not aliases:
-                raise self.fail(f"the values of {column!r} map a value to the value it stands "
-                                "for, such as {城步县人民政府: 城步县}", *path)
+                raise self.fail(_("the values of {column} map a value to the value it stands "
+                                  "for, such as {{城步县人民政府: 城步县}}").format(
+                                      column=repr(column)), *path)
             out[column] = self._aliases(aliases, path)
         return out
 
@@ -278,43 +287,48 @@ class _MappingReader:
         out: dict[str, str] = {}
         keys: dict[str, Any] = {}
         for alias, canonical in aliases.items():
-            text = self._text(alias, path + (alias,), "a value", at_key=True)
+            text = self._text(alias, path + (alias,), _("a value"), at_key=True)
             if text in out:
-                raise self.fail(f"the value {text!r} is given twice", *path, alias, at_key=True)
-            out[text] = self._text(canonical, path + (alias,), "the value it stands for")
+                raise self.fail(_("the value {value} is given twice").format(value=repr(text)),
+                                *path, alias, at_key=True)
+            out[text] = self._text(canonical, path + (alias,), _("the value it stands for"))
             keys[text] = alias
         for text, canonical in out.items():
             onward = out.get(canonical, canonical)
             if onward != canonical:
-                raise self.fail(f"{canonical!r} is itself mapped, to {onward!r}: map {text!r} to "
-                                f"{onward!r} directly", *path, keys[text])
+                raise self.fail(_("{value} is itself mapped, to {onward}: map {alias} to {onward} "
+                                  "directly").format(value=repr(canonical), onward=repr(onward),
+                                                     alias=repr(text)), *path, keys[text])
         return out
 
     def _events(self, value: Any) -> tuple[EventEntry, ...]:
         if value is None:
             return ()
         if not isinstance(value, list) or not value:
-            raise self.fail("events is a non-empty list of {event_type, timestamp} entries",
+            raise self.fail(_("events is a non-empty list of {event_type, timestamp} entries"),
                             "events")
         entries = []
         for i, item in enumerate(value):
             path = ("events", i)
             if not isinstance(item, dict):
-                raise self.fail("an events entry is a mapping with event_type and timestamp", *path)
+                raise self.fail(_("an events entry is a mapping with event_type and timestamp"),
+                                *path)
             self._no_unknown_keys(item, _EVENT_KEYS, path)
             for key in ("event_type", "timestamp"):
                 if key not in item:
-                    raise self.fail(f"this entry needs {key}", *path)
+                    raise self.fail(_("this entry needs {key}").format(key=key), *path)
                 if not isinstance(item[key], str) or not item[key].strip():
-                    what = "an event type" if key == "event_type" else "a source column name"
-                    raise self.fail(f"{key} must be {what}", *path, key)
+                    message = _("event_type must be an event type") if key == "event_type" else \
+                        _("timestamp must be a source column name")
+                    raise self.fail(message, *path, key)
             columns = self._renames(item.get("columns"), path + ("columns",))
             constants = self._constants(item.get("constants"), path + ("constants",))
             for target, key in [(t, ("columns", s)) for s, t in columns.items()] + \
                                [(t, ("constants", t)) for t in constants]:
                 if target in ("case_id", "event_type", "timestamp"):
-                    raise self.fail(f"{target} of an entry comes from the entry itself or the whole "
-                                    "row, not from its columns/constants", *path, *key)
+                    raise self.fail(_("{column} of an entry comes from the entry itself or the "
+                                      "whole row, not from its columns/constants").format(
+                                          column=target), *path, *key)
             entries.append(EventEntry(item["event_type"].strip(), item["timestamp"], columns,
                                       constants, i))
         return tuple(entries)
@@ -323,40 +337,44 @@ class _MappingReader:
         if value is None:
             return ()
         if not isinstance(value, list) or not value:
-            raise self.fail("timestamp_formats is a list of strptime formats such as "
-                            "'%d.%m.%Y %H:%M'", "timestamp_formats")
+            raise self.fail(_("timestamp_formats is a list of strptime formats such as "
+                              "'%d.%m.%Y %H:%M'"), "timestamp_formats")
         for i, fmt in enumerate(value):
             if not isinstance(fmt, str) or "%" not in fmt:
-                raise self.fail("a timestamp format is a strptime pattern such as '%d.%m.%Y %H:%M'",
-                                "timestamp_formats", i)
+                raise self.fail(_("a timestamp format is a strptime pattern such as "
+                                  "'%d.%m.%Y %H:%M'"), "timestamp_formats", i)
             if "%z" in fmt or "%Z" in fmt:
-                raise self.fail("zone directives (%z, %Z) are not supported here: ISO 8601 times "
-                                "with a zone are understood without a format", "timestamp_formats", i)
+                raise self.fail(_("zone directives (%z, %Z) are not supported here: ISO 8601 "
+                                  "times with a zone are understood without a format"),
+                                "timestamp_formats", i)
         return tuple(value)
 
     def _check_name(self, target: str, path: tuple) -> None:
         if target in RESERVED_COLUMNS or target.startswith(INTERNAL_PREFIX):
-            raise self.fail(f"{target!r} is a name ingest reserves for itself", *path)
+            raise self.fail(_("{name} is a name ingest reserves for itself").format(
+                name=repr(target)), *path)
 
     def _check_targets(self, columns: dict[str, str], constants: dict[str, str],
                        events: tuple[EventEntry, ...]) -> None:
         renamed = {t.lower(): s for s, t in columns.items()}
         for name in constants:
             if name.lower() in renamed:
-                raise self.fail(f"{name!r} is both a constant and the new name of "
-                                f"{renamed[name.lower()]!r}", "constants", name, at_key=True)
+                raise self.fail(_("{name} is both a constant and the new name of {source}").format(
+                    name=repr(name), source=repr(renamed[name.lower()])),
+                    "constants", name, at_key=True)
         if not events:
             return
         for source, target in columns.items():
             if target in ("event_type", "timestamp", "event_id"):
-                hint = ("each entry of events sets it" if target != "event_id" else
-                        "one row gives several events; map event_id in an entry's columns")
-                raise self.fail(f"with events, {target} cannot come from {source!r}: {hint}",
+                hint = (_("each entry of events sets it") if target != "event_id" else
+                        _("one row gives several events; map event_id in an entry's columns"))
+                raise self.fail(_("with events, {column} cannot come from {source}: {hint}")
+                                .format(column=target, source=repr(source), hint=hint),
                                 "columns", source)
         for name in constants:
             if name in ("event_type", "event_id"):
-                raise self.fail(f"with events, {name} cannot be a constant for every event",
-                                "constants", name, at_key=True)
+                raise self.fail(_("with events, {column} cannot be a constant for every event")
+                                .format(column=name), "constants", name, at_key=True)
 
 
 def _canonical_name(name: str) -> str:

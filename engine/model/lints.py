@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import RuleError, RuleWarning
+from ..i18n import translate as _
 from .rule import RULE_CLASSES, RuleBase
 from .yamlsource import YamlDocument
 
@@ -48,8 +49,8 @@ Lint = Callable[[RuleFile], Iterable[RuleError]]
 def named_after_its_id(f: RuleFile) -> list[RuleError]:
     """A rule file is named after its id: ``<ID>.yaml``, so a finding leads to its file."""
     if f.path.name != f"{f.rule.id}.yaml":
-        return [RuleError(f"the file of rule {f.rule.id} is named {f.path.name}: name it "
-                          f"{f.rule.id}.yaml", f.doc.location(("id",)))]
+        return [RuleError(_("the file of rule {id} is named {name}: name it {id}.yaml").format(
+            id=f.rule.id, name=f.path.name), f.doc.location(("id",)))]
     return []
 
 
@@ -63,17 +64,18 @@ def house_key_order(f: RuleFile) -> list[RuleError]:
     order = key_order(f.rule.kind)
     keys = [k for k in data if k in order]
     if keys != sorted(keys, key=order.index):
-        out.append(RuleError(f"keys in the order {', '.join(order_of(keys, order))} "
-                             f"(found {', '.join(map(str, keys))})", f.doc.location()))
+        out.append(RuleError(_("keys in the order {order} (found {found})").format(
+            order=", ".join(order_of(keys, order)), found=", ".join(map(str, keys))),
+            f.doc.location()))
     source = [k for k in (data.get("source") or {}) if k in SOURCE_KEYS]
     if source != sorted(source, key=SOURCE_KEYS.index):
-        out.append(RuleError(f"source keys in the order {', '.join(SOURCE_KEYS)}",
-                             f.doc.location(("source",))))
+        out.append(RuleError(_("source keys in the order {order}").format(
+            order=", ".join(SOURCE_KEYS)), f.doc.location(("source",))))
     for i, example in enumerate(data.get("examples") or []):
         keys = [k for k in (example if isinstance(example, dict) else {}) if k in EXAMPLE_KEYS]
         if keys != sorted(keys, key=EXAMPLE_KEYS.index):
-            out.append(RuleError(f"example keys in the order {', '.join(EXAMPLE_KEYS)}",
-                                 f.doc.location(("examples", i))))
+            out.append(RuleError(_("example keys in the order {order}").format(
+                order=", ".join(EXAMPLE_KEYS)), f.doc.location(("examples", i))))
     return out
 
 
@@ -83,9 +85,9 @@ def severity_follows_the_quote(f: RuleFile) -> list[RuleError]:
     hedge. Quotes with neither are the author's judgement (docs/coverage.md)."""
     expected = mechanical_severity(f.rule.source.quote)
     if expected is not None and f.rule.severity != expected:
-        word = "binds" if expected == "error" else "hedges"
-        return [RuleError(f"the quote {word}, so severity is {expected}",
-                          f.doc.location(("severity",)))]
+        message = _("the quote binds, so severity is error") if expected == "error" else \
+            _("the quote hedges, so severity is warning")
+        return [RuleError(message, f.doc.location(("severity",)))]
     return []
 
 
@@ -95,9 +97,10 @@ def examples_pass_and_violate(f: RuleFile) -> list[RuleError]:
     examples = f.rule.examples
     out = []
     if not any(not e.expect for e in examples):
-        out.append(RuleError("needs an example that passes (expect: [])", f.doc.location(("id",))))
+        out.append(RuleError(_("needs an example that passes (expect: [])"),
+                             f.doc.location(("id",))))
     if not any(e.expect for e in examples):
-        out.append(RuleError("needs an example that violates (a non-empty expect)",
+        out.append(RuleError(_("needs an example that violates (a non-empty expect)"),
                              f.doc.location(("id",))))
     return out
 
@@ -109,19 +112,23 @@ def effective_fits_the_pack(f: RuleFile) -> list[RuleError]:
     eff = f.rule.effective
     if f.pack == "national":
         if eff is None or eff.from_ is None or eff.to is not None:
-            return [RuleError("a national rule applies from its regulation's entry into force "
-                              "(effective.from) with no effective.to", f.doc.location(("effective",)))]
+            return [RuleError(_("a national rule applies from its regulation's entry into force "
+                                "(effective.from) with no effective.to"),
+                              f.doc.location(("effective",)))]
         return []
     year = re.search(r"(?<!\d)(20\d\d)(?!\d)", f.pack)
     if year is None:
         return []
     y = int(year.group(1))
     if eff is None or eff.from_ is None or eff.to is None:
-        return [RuleError(f"pack {f.pack} is the work points of {y}: give effective.from and "
-                          f"effective.to in {y}", f.doc.location(("effective",)))]
+        return [RuleError(_("pack {pack} is the work points of {year}: give effective.from and "
+                            "effective.to in {year}").format(pack=f.pack, year=y),
+                          f.doc.location(("effective",)))]
     if eff.from_.year != y or eff.to.year != y:
-        return [RuleError(f"pack {f.pack} is the work points of {y}: effective "
-                          f"{eff.from_}–{eff.to} leaves that year", f.doc.location(("effective",)))]
+        return [RuleError(_("pack {pack} is the work points of {year}: effective {start}–{end} "
+                            "leaves that year").format(pack=f.pack, year=y, start=eff.from_,
+                                                       end=eff.to),
+                          f.doc.location(("effective",)))]
     return []
 
 
@@ -135,16 +142,17 @@ def warning_can_fire(f: RuleFile) -> list[RuleError]:
     limit = rule.within.amount
     if rule.warn_after(limit) < limit:
         return []
-    return [RuleWarning(f"warn_at {rule.warn_at:g} of {rule.within.describe()} rounds up to "
-                        f"{rule.warn_after(limit)}, the deadline itself: it never warns "
-                        f"(largest warn_at that warns: {_largest_share(limit)})",
+    return [RuleWarning(_("warn_at {share:g} of {limit} rounds up to {after}, the deadline "
+                          "itself: it never warns (largest warn_at that warns: {largest})").format(
+                              share=rule.warn_at, limit=rule.within.describe(),
+                              after=rule.warn_after(limit), largest=_largest_share(limit)),
                         f.doc.location(("warn_at",)))]
 
 
 def _largest_share(limit: float) -> str:
     """The largest two-decimal ``warn_at`` that still warns a whole unit before ``limit``."""
     if limit <= 1:
-        return "none: a limit of one unit or less leaves no unit to warn in"
+        return _("none: a limit of one unit or less leaves no unit to warn in")
     return f"{math.floor(round((math.ceil(limit) - 1) / limit * 100, 9)) / 100:.2f}"
 
 
@@ -161,14 +169,15 @@ def case_rules_take_their_time(f: RuleFile) -> list[RuleError]:
     out = []
     if (rule.kind in ("sequence", "min_count") and rule.severity == "error"
             and rule.within is None and rule.settle is None):
-        out.append(RuleError("an untimed case rule is judged at any as_of, even a case opened a "
-                             "minute before: give it a limit (within: from its source or the "
-                             "regulation it points to) or a fair time (settle, with its reason)",
-                             f.doc.location(("kind",))))
+        out.append(RuleError(_("an untimed case rule is judged at any as_of, even a case opened "
+                               "a minute before: give it a limit (within: from its source or the "
+                               "regulation it points to) or a fair time (settle, with its "
+                               "reason)"), f.doc.location(("kind",))))
     settle = getattr(rule, "settle", None)
     if settle is not None and len(settle.reason.strip()) < SETTLE_REASON_MIN:
-        out.append(RuleError(f"settle.reason: say why this time is fair (at least "
-                             f"{SETTLE_REASON_MIN} characters)", f.doc.location(("settle", "reason"))))
+        out.append(RuleError(_("settle.reason: say why this time is fair (at least {count} "
+                               "characters)").format(count=SETTLE_REASON_MIN),
+                             f.doc.location(("settle", "reason"))))
     return out
 
 

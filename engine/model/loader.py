@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import RuleError, RuleErrors, SourceLocation, did_you_mean
+from ..i18n import marked as N_, translate as _
 from .packs import PACK_FILE
 from .rule import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
 from .vocabulary import VOCABULARY_FILE
@@ -22,10 +23,18 @@ from .yamlsource import YamlDocument, load_yaml
 NOT_RULES = {VOCABULARY_FILE, PACK_FILE}
 
 _TYPE_WORDS = {
-    "string_type": "text", "int_type": "a whole number", "float_type": "a number",
-    "bool_type": "true or false", "date_type": "a date (YYYY-MM-DD)",
-    "list_type": "a list", "dict_type": "a mapping (key: value)",
-    "model_type": "a mapping (key: value)", "datetime_type": "a date and time",
+    "string_type": N_("text"), "int_type": N_("a whole number"), "float_type": N_("a number"),
+    "bool_type": N_("true or false"), "date_type": N_("a date (YYYY-MM-DD)"),
+    "list_type": N_("a list"), "dict_type": N_("a mapping (key: value)"),
+    "model_type": N_("a mapping (key: value)"), "datetime_type": N_("a date and time"),
+}
+
+#: pydantic's range errors: the key of the bound in the error's context, and our words.
+_BOUNDS = {
+    "greater_than": ("gt", N_("{value} is out of range: it must be greater than {bound}")),
+    "greater_than_equal": ("ge", N_("{value} is out of range: it must be {bound} or more")),
+    "less_than": ("lt", N_("{value} is out of range: it must be less than {bound}")),
+    "less_than_equal": ("le", N_("{value} is out of range: it must be {bound} or less")),
 }
 
 
@@ -48,23 +57,24 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
                         any(part.startswith((".", "_")) for part in p.relative_to(path).parts):
                     continue
                 if not p.resolve().is_relative_to(root):
-                    raise RuleError(f"a link to {p.resolve()}, outside the rules folder {path}: "
-                                    "not read", SourceLocation(str(p)))
+                    raise RuleError(_("a link to {target}, outside the rules folder {folder}: "
+                                      "not read").format(target=p.resolve(), folder=path),
+                                    SourceLocation(str(p)))
                 found.append(_regular(p))
         elif path.exists():
             found.append(_regular(path))
         else:
-            raise RuleError("no such rule file or directory", SourceLocation(str(path)))
+            raise RuleError(_("no such rule file or directory"), SourceLocation(str(path)))
     return found
 
 
 def _regular(path: Path) -> Path:
     """``path`` if it is a regular file of a sensible size (not a device, not a pipe)."""
     if not path.is_file():
-        raise RuleError("not a regular file", SourceLocation(str(path)))
+        raise RuleError(_("not a regular file"), SourceLocation(str(path)))
     if path.stat().st_size > MAX_RULE_FILE_BYTES:
-        raise RuleError(f"{path.stat().st_size:,} bytes: a rule file has at most "
-                        f"{MAX_RULE_FILE_BYTES:,}", SourceLocation(str(path)))
+        raise RuleError(_("{size:,} bytes: a rule file has at most {most:,}").format(
+            size=path.stat().st_size, most=MAX_RULE_FILE_BYTES), SourceLocation(str(path)))
     return path
 
 
@@ -73,8 +83,9 @@ def load_rule_file(path: str | Path, text: str | None = None) -> LoadedRule:
     doc = load_yaml(path, text, error_cls=RuleError)
     examples = doc.data.get("examples") if isinstance(doc.data, dict) else None
     if isinstance(examples, list) and len(examples) > MAX_EXAMPLES:
-        raise RuleError(f"{len(examples):,} examples: a rule has at most {MAX_EXAMPLES} (each "
-                        "runs the engine in validate and CI)", doc.location(("examples",)))
+        raise RuleError(_("{count:,} examples: a rule has at most {most} (each runs the engine "
+                          "in validate and CI)").format(count=len(examples), most=MAX_EXAMPLES),
+                        doc.location(("examples",)))
     problems = _validate(doc)
     if problems:
         raise RuleErrors(problems)
@@ -102,7 +113,8 @@ def load_rules(paths: Sequence[str | Path]) -> list[LoadedRule]:
             continue
         if item.rule.id in seen:
             problems.append(RuleError(
-                f"duplicate rule id {item.rule.id!r} (also in {seen[item.rule.id].path})",
+                _("duplicate rule id {id} (also in {path})").format(
+                    id=repr(item.rule.id), path=seen[item.rule.id].path),
                 key_location(item, ("id",))))
             continue
         seen[item.rule.id] = item
@@ -110,7 +122,8 @@ def load_rules(paths: Sequence[str | Path]) -> list[LoadedRule]:
     if problems:
         raise RuleErrors(problems)
     if not loaded:
-        raise RuleErrors([RuleError("no rule files found", SourceLocation(", ".join(map(str, paths))))])
+        raise RuleErrors([RuleError(_("no rule files found"),
+                                    SourceLocation(", ".join(map(str, paths))))])
     return loaded
 
 
@@ -125,14 +138,15 @@ def key_location(item: LoadedRule, path: tuple) -> SourceLocation:
 def _validate(doc: YamlDocument) -> list[RuleError]:
     data = doc.data
     if not isinstance(data, dict):
-        return [RuleError("a rule file holds one mapping (id: …, title: …, kind: …)", doc.location())]
+        return [RuleError(_("a rule file holds one mapping (id: …, title: …, kind: …)"),
+                          doc.location())]
     kind = data.get("kind")
     if "kind" not in data:
-        return [RuleError("missing required key 'kind'", doc.location())]
+        return [RuleError(_missing_key("kind"), doc.location())]
     if kind not in KINDS:
-        hint = did_you_mean(str(kind), KINDS)
-        return [RuleError(f"unknown kind {kind!r}{hint}: expected one of {', '.join(KINDS)}",
-                          doc.location(("kind",)))]
+        return [RuleError(_("unknown kind {kind}{hint}: expected one of {kinds}").format(
+            kind=repr(kind), hint=did_you_mean(str(kind), KINDS), kinds=", ".join(KINDS)),
+            doc.location(("kind",)))]
     try:
         rule = RULE_CLASSES[kind].model_validate(data)
     except ValidationError as exc:
@@ -165,16 +179,21 @@ def _from_pydantic(exc: ValidationError, doc: YamlDocument, model: type) -> list
         if first["type"] == "extra_forbidden":
             parent = _node(doc.data, path[:-1])
             allowed = _allowed_keys(model, path[:-1], parent)
-            hint = did_you_mean(str(key), allowed)
-            out.append(RuleError(f"unknown key {key!r}{hint}", doc.key_location(path)))
+            out.append(RuleError(_("unknown key {key}{hint}").format(
+                key=repr(key), hint=did_you_mean(str(key), allowed)), doc.key_location(path)))
         elif first["type"] == "missing":
-            out.append(RuleError(f"missing required key {key!r}", doc.location(path[:-1])))
+            out.append(RuleError(_missing_key(key), doc.location(path[:-1])))
         elif len(errs) > 1 and all(e["type"].endswith("_type") for e in errs):
-            out.append(RuleError(f"{_name(key)}: expected a value (text, number or date) "
-                                 "or a list of values", doc.location(path)))
+            out.append(RuleError(_("{key}: expected a value (text, number or date) or a list of "
+                                   "values").format(key=_name(key)), doc.location(path)))
         else:
-            out.append(RuleError(f"{_name(key)}: {_plain(first)}", doc.location(path)))
+            out.append(RuleError(_("{key}: {problem}").format(key=_name(key), problem=_plain(first)),
+                                 doc.location(path)))
     return out
+
+
+def _missing_key(key: Any) -> str:
+    return _("missing required key {key}").format(key=repr(key))
 
 
 def _data_path(data: Any, loc: tuple) -> tuple:
@@ -220,21 +239,22 @@ def _allowed_keys(model: type, path: tuple, parent: Any) -> list[str]:
 
 
 def _name(key: Any) -> str:
-    return f"{key!r}" if key is not None else "rule"
+    return f"{key!r}" if key is not None else _("rule")
 
 
 def _plain(err: dict) -> str:
-    kind = err["type"]
+    """A pydantic error in our words (pydantic's own message for the rare others)."""
+    kind, value = err["type"], repr(err.get("input"))
     if kind in _TYPE_WORDS:
-        return f"expected {_TYPE_WORDS[kind]}, got {err.get('input')!r}"
+        return _("expected {what}, got {value}").format(what=_(_TYPE_WORDS[kind]), value=value)
     if kind == "literal_error":
-        return f"{err.get('input')!r} is not allowed: expected {err['ctx']['expected']}"
+        return _("{value} is not allowed: expected {expected}").format(
+            value=value, expected=err["ctx"]["expected"])
     if kind == "string_pattern_mismatch":
-        return f"{err.get('input')!r} must match {err['ctx']['pattern']}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "too_short":
-        return "must not be empty"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{err.get('input')!r} is out of range: {err['msg'].removeprefix('Input should be ')}"
+        return _("{value} must match {pattern}").format(value=value, pattern=err["ctx"]["pattern"])
+    if kind in ("string_too_short", "too_short"):
+        return _("must not be empty")
+    if kind in _BOUNDS:
+        limit, message = _BOUNDS[kind]
+        return _(message).format(value=value, bound=err["ctx"][limit])
     return err["msg"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import RuleError, did_you_mean
+from ..i18n import translate as _
 from .yamlsource import YamlDocument, load_yaml
 
 PACK_FILE = "pack.yaml"
@@ -87,13 +88,15 @@ def choose(packs: Sequence[Pack], names: Sequence[str], city: str | None,
     if names:
         unknown = [n for n in names if n not in by_name]
         if unknown:
-            raise RuleError(f"no pack named {unknown[0]!r}{did_you_mean(unknown[0], by_name)}; "
-                            f"packs: {', '.join(by_name)}")
+            raise RuleError(_("no pack named {name}{hint}; packs: {packs}").format(
+                name=repr(unknown[0]), hint=did_you_mean(unknown[0], by_name),
+                packs=", ".join(by_name)))
         return [by_name[n] for n in dict.fromkeys(names)]
     if city is not None and not any(p.city and same_city(p.city, city) for p in packs):
         cities = sorted({p.city for p in packs if p.city})
-        raise RuleError(f"no pack serves the city {city!r}{did_you_mean(city, cities)}; "
-                        f"cities with packs: {', '.join(cities) or 'none'}")
+        raise RuleError(_("no pack serves the city {city}{hint}; cities with packs: {cities}")
+                        .format(city=repr(city), hint=did_you_mean(city, cities),
+                                cities=", ".join(cities) or _("none")))
     years = set(years)
     return [p for p in packs if p.serves(city) and p.meets(years)]
 
@@ -102,12 +105,13 @@ def load_pack(path: str | Path) -> Pack:
     doc = load_yaml(path, error_cls=RuleError)
     data = doc.data
     if not isinstance(data, dict):
-        raise RuleError("a pack file is a mapping: title, number, jurisdiction, years",
+        raise RuleError(_("a pack file is a mapping: title, number, jurisdiction, years"),
                         doc.location())
+    keys = ("title", "number", "jurisdiction", "years")
     for key in data:
-        if key not in ("title", "number", "jurisdiction", "years"):
-            raise RuleError(f"unknown key {key!r}{did_you_mean(str(key), ('title', 'number', 'jurisdiction', 'years'))}",
-                            doc.key_location((key,)))
+        if key not in keys:
+            raise RuleError(_("unknown key {key}{hint}").format(
+                key=repr(key), hint=did_you_mean(str(key), keys)), doc.key_location((key,)))
     title = _text(doc, data, "title", required=True)
     jurisdiction = _jurisdiction(doc, data.get("jurisdiction"))
     years = _years(doc, data.get("years"))
@@ -120,24 +124,27 @@ def _text(doc: YamlDocument, data: dict, key: str, required: bool = False) -> An
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise RuleError(f"{key} is text", doc.location((key,)))
+        raise RuleError(_("{key} is text").format(key=key), doc.location((key,)))
     return value.strip()
 
 
 def _jurisdiction(doc: YamlDocument, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
-        raise RuleError("jurisdiction names where the pack applies: {country: 中华人民共和国} or "
-                        "{province: …, city: …}", doc.location(("jurisdiction",)))
+        raise RuleError(_("jurisdiction names where the pack applies: {country: 中华人民共和国} "
+                          "or {province: …, city: …}"), doc.location(("jurisdiction",)))
     out = {}
     for key, name in value.items():
         if key not in _JURISDICTION_KEYS:
-            raise RuleError(f"unknown jurisdiction key {key!r}: use {', '.join(_JURISDICTION_KEYS)}",
-                            doc.key_location(("jurisdiction", key)))
+            raise RuleError(_("unknown jurisdiction key {key}: use {keys}").format(
+                key=repr(key), keys=", ".join(_JURISDICTION_KEYS)),
+                doc.key_location(("jurisdiction", key)))
         if not isinstance(name, str) or not name.strip():
-            raise RuleError(f"jurisdiction {key} is a name", doc.location(("jurisdiction", key)))
+            raise RuleError(_("jurisdiction {key} is a name").format(key=key),
+                            doc.location(("jurisdiction", key)))
         out[key] = name.strip()
     if "country" in out and len(out) > 1:
-        raise RuleError("a national pack names only its country", doc.location(("jurisdiction",)))
+        raise RuleError(_("a national pack names only its country"),
+                        doc.location(("jurisdiction",)))
     return out
 
 
@@ -146,5 +153,5 @@ def _years(doc: YamlDocument, value: Any) -> tuple[int, ...]:
         return ()
     if not isinstance(value, list) or not value or not all(
             isinstance(y, int) and not isinstance(y, bool) and 1949 < y < 2200 for y in value):
-        raise RuleError("years is a list of years, e.g. [2022]", doc.location(("years",)))
+        raise RuleError(_("years is a list of years, e.g. [2022]"), doc.location(("years",)))
     return tuple(sorted(set(value)))

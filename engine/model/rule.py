@@ -20,6 +20,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, RootModel, 
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
+from ..i18n import translate as _
 from .regex import PatternError, compile_pattern
 
 # ---------------------------------------------------------------------------
@@ -225,36 +226,46 @@ class Matcher(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:
         out: list[tuple[tuple[Any, ...], str]] = []
         if not self.root:
-            out.append(((), "a matcher needs at least one field"))
+            out.append(((), _("a matcher needs at least one field")))
         for key, value in self.root.items():
             m = _KEY.match(key)
             if not m:
-                out.append(((key,), f"bad matcher key {key!r}: expected 'field' or 'field|op'"))
+                out.append(((key,), _("bad matcher key {key}: expected 'field' or 'field|op'")
+                            .format(key=repr(key))))
                 continue
             op = m["op"] or "eq"
             if op not in OPERATORS:
-                out.append(((key,), f"unknown operator {op!r} in {key!r}: use one of "
-                            + ", ".join(OPERATORS)))
+                out.append(((key,), _("unknown operator {op} in {key}: use one of {ops}").format(
+                    op=repr(op), key=repr(key), ops=", ".join(OPERATORS))))
                 continue
             values = value if isinstance(value, list) else [value]
             if not values:
-                out.append(((key,), f"{key!r} has an empty list: give at least one value"))
+                out.append(((key,), _("{key} has an empty list: give at least one value").format(
+                    key=repr(key))))
             for v in values:
                 if op == "exists":
                     if not isinstance(v, bool):
-                        out.append(((key,), f"{key!r} takes true or false"))
+                        out.append(((key,), _("{key} takes true or false").format(key=repr(key))))
                 elif isinstance(v, bool):
-                    out.append(((key,), f"{key!r}: true/false only makes sense with |exists; "
-                                "quote the value if you mean the text"))
+                    out.append(((key,), _("{key}: true/false only makes sense with |exists; "
+                                          "quote the value if you mean the text").format(
+                                              key=repr(key))))
                 elif op == "re":
                     try:
                         compile_pattern(str(v))
                     except PatternError as exc:
-                        out.append(((key,), f"bad regular expression {v!r}: {exc}"))
+                        out.append(((key,), _("bad regular expression {pattern}: {problem}")
+                                    .format(pattern=repr(v), problem=exc)))
                 elif op in ("gt", "gte", "lt", "lte") and m["field"] == "timestamp" \
                         and not isinstance(v, dt.date):
-                    out.append(((key,), f"{key!r} compares times: give a date such as 2021-01-01"))
+                    out.append(((key,), _("{key} compares times: give a date such as 2021-01-01")
+                                .format(key=repr(key))))
         return out
+
+
+def _found(given: list[str]) -> str:
+    """`` (found workdays, days)``: the keys a duration gave, when it gave too many."""
+    return _(" (found {keys})").format(keys=", ".join(given)) if given else ""
 
 
 _OP_WORDS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
@@ -351,11 +362,11 @@ class Duration(_Strict):
         given = [k for k in ("workdays", "days", "hours", "workdays_from")
                  if getattr(self, k) is not None]
         if len(given) != 1:
-            return [((), "a duration has exactly one of workdays, days, hours, workdays_from"
-                     + (f" (found {', '.join(given)})" if given else ""))]
+            return [((), _("a duration has exactly one of workdays, days, hours, workdays_from")
+                     + _found(given))]
         if self.default is not None and self.workdays_from is None:
-            return [(("default",), "default is the number when workdays_from's attribute is "
-                     "blank: give workdays_from")]
+            return [(("default",), _("default is the number when workdays_from's attribute is "
+                                     "blank: give workdays_from"))]
         return []
 
 
@@ -385,11 +396,11 @@ class Grace(Duration):
         given = [k for k in ("workdays", "days", "hours", "workdays_from", "months")
                  if getattr(self, k) is not None]
         if len(given) != 1:
-            return [((), "a grace has exactly one of workdays, days, hours, months"
-                     + (f" (found {', '.join(given)})" if given else ""))]
+            return [((), _("a grace has exactly one of workdays, days, hours, months")
+                     + _found(given))]
         if self.workdays_from or self.default is not None:
             return [(("workdays_from" if self.workdays_from else "default",),
-                     "grace is a fixed duration (workdays, days, hours or months)")]
+                     _("grace is a fixed duration (workdays, days, hours or months)"))]
         return []
 
 
@@ -417,7 +428,8 @@ class Extend(RootModel[dict[str, Union[Scalar, bool, list[Union[Scalar, bool]]]]
 
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:
         if self.attribute is None:
-            return [((), "extend needs workdays_from: the attribute that holds the granted working days")]
+            return [((), _("extend needs workdays_from: the attribute that holds the granted "
+                           "working days"))]
         return self.matcher.problems()
 
 
@@ -619,9 +631,9 @@ class RuleBase(_Strict):
     def attributes(self) -> tuple[str, ...]:
         """Every log column the rule reads (for evidence and the vocabulary lint)."""
         names: list[str] = []
-        for _, m in self.matchers():
+        for _path, m in self.matchers():
             names.extend(m.fields)
-        for _, d in self.durations():
+        for _path, d in self.durations():
             if d.workdays_from:
                 names.append(d.workdays_from)
         names.extend(self._extra_attributes())
@@ -645,7 +657,7 @@ class RuleBase(_Strict):
             out.extend((path + p, msg) for p, msg in duration.problems())
         eff = self.effective
         if eff and eff.from_ and eff.to and eff.from_ > eff.to:
-            out.append((("effective", "to"), "effective.to is before effective.from"))
+            out.append((("effective", "to"), _("effective.to is before effective.from")))
         out.extend(self._kind_problems())
         out.extend(self._example_problems())
         return out
@@ -660,12 +672,13 @@ class RuleBase(_Strict):
             for j, item in enumerate(example.expect):
                 path = ("examples", i, "expect", j)
                 if item.type not in allowed:
-                    out.append((path + ("type",), f"a {self.kind} rule cannot give {item.type!r}; "
-                                "it gives " + ", ".join(allowed)))
+                    out.append((path + ("type",), _("a {kind} rule cannot give {type}; it gives "
+                                                    "{types}").format(
+                        kind=self.kind, type=repr(item.type), types=", ".join(allowed))))
                 if self.kind in CASE_KINDS and (item.case_id is None or item.unit or item.period):
-                    out.append((path, "a case rule expects {case_id, type}"))
+                    out.append((path, _("a case rule expects {case_id, type}")))
                 if self.kind in AGGREGATE_KINDS and item.case_id is not None:
-                    out.append((path, "an aggregate rule expects {unit, period, type}"))
+                    out.append((path, _("an aggregate rule expects {unit, period, type}")))
         return out
 
 
@@ -730,31 +743,35 @@ class DeadlineRule(RuleBase):
     def _kind_problems(self):
         out = []
         if (self.pause is None) != (self.resume is None):
-            out.append((("pause" if self.pause else "resume",), "pause and resume go together"))
+            out.append((("pause" if self.pause else "resume",), _("pause and resume go together")))
         if self.pause_max is not None and self.pause is None:
-            out.append((("pause_max",), "pause_max caps the pause of pause and resume: give them"))
+            out.append((("pause_max",), _("pause_max caps the pause of pause and resume: give "
+                                          "them")))
         if self.pauses is not None and (self.pause or self.resume or self.pause_max):
-            out.append((("pauses",), "give the pauses either as pauses or as one pause and "
-                        "resume (with pause_max), not both"))
+            out.append((("pauses",), _("give the pauses either as pauses or as one pause and "
+                                       "resume (with pause_max), not both")))
         if self.extend is not None and self.within.unit != "workdays":
-            out.append((("extend",), "extend grants working days: within must count workdays"))
+            out.append((("extend",), _("extend grants working days: within must count "
+                                       "workdays")))
         if self.extend_max is not None and self.extend is None:
-            out.append((("extend_max",), "extend_max caps what extend grants: give extend"))
+            out.append((("extend_max",), _("extend_max caps what extend grants: give extend")))
         if self.extend_max is not None and (self.extend_max.unit != "workdays"
                                             or self.extend_max.workdays_from):
-            out.append((("extend_max",), "extend_max is a fixed number of working days"))
+            out.append((("extend_max",), _("extend_max is a fixed number of working days")))
         caps = [(("pause_max",), self.pause_max)] + [
             (("pauses", i, "max"), spec.max) for i, spec in enumerate(self.pauses or ())]
         for path, cap in caps:
             if cap is not None and cap.unit != self.within.unit:
-                out.append((path, f"a pause's cap counts in the unit of within ({self.within.unit})"))
+                out.append((path, _("a pause's cap counts in the unit of within ({unit})").format(
+                    unit=self.within.unit)))
         return out
 
 
 def _within_or_settle(rule: RuleBase) -> list[tuple[tuple[Any, ...], str]]:
     """A case has a limit (``within``) or a fair time before it is judged (``settle``), not both."""
     if getattr(rule, "within", None) is not None and getattr(rule, "settle", None) is not None:
-        return [(("settle",), "give within (a limit) or settle (a fair time before judging), not both")]
+        return [(("settle",), _("give within (a limit) or settle (a fair time before judging), "
+                                "not both"))]
     return []
 
 
@@ -858,9 +875,10 @@ class RatioRule(RuleBase):
     def _kind_problems(self):
         out = []
         if (self.condition is None) == (self.value is None):
-            out.append(((), "a ratio rule has exactly one of condition or value"))
+            out.append(((), _("a ratio rule has exactly one of condition or value")))
         if self.lead_unit is not None and self.group_by is not None:
-            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by"))
+            out.append((("lead_unit",), _("lead_unit makes one city-wide group: not with "
+                                          "group_by")))
         return out
 
 
@@ -895,24 +913,26 @@ class DueByRule(RuleBase):
     def _kind_problems(self):
         out = []
         if (self.subjects is None) == (self.subjects_list is None):
-            out.append(((), "a due_by rule has exactly one of subjects or subjects_list"))
+            out.append(((), _("a due_by rule has exactly one of subjects or subjects_list")))
         if self.subjects_list is not None and self.where is not None:
-            out.append((("where",), "where applies to subject events; subjects_list has none"))
+            out.append((("where",), _("where applies to subject events; subjects_list has none")))
         if self.subjects_list is not None and self.settle is not None:
-            out.append((("settle",), "settle counts from the subject event; subjects_list has none"))
+            out.append((("settle",), _("settle counts from the subject event; subjects_list has "
+                                       "none")))
         if self.subjects_list is not None and self.subjects_window is not None:
-            out.append((("subjects_window",), "subjects_window places subject events; "
-                        "subjects_list has none"))
+            out.append((("subjects_window",), _("subjects_window places subject events; "
+                                                "subjects_list has none")))
         window = self.subjects_window
         if window is not None and isinstance(window.from_, dt.date) \
                 and window.from_ > (window.to or self.by):
             out.append((("subjects_window", "to" if window.to else "from"),
-                        "subjects_window ends before it starts"))
+                        _("subjects_window ends before it starts")))
         if self.subjects_list:
             seen = set()
             for i, s in enumerate(self.subjects_list):
                 if s.case_id in seen:
-                    out.append((("subjects_list", i, "case_id"), f"case {s.case_id!r} is listed twice"))
+                    out.append((("subjects_list", i, "case_id"),
+                                _("case {id} is listed twice").format(id=repr(s.case_id))))
                 seen.add(s.case_id)
         return out
 
@@ -953,10 +973,11 @@ class PeriodicRule(RuleBase):
     def _kind_problems(self):
         out = []
         if self.units is not None and self.groups != ["unit"]:
-            out.append((("units",), "units lists units: it needs group_by [unit] (the default)"))
+            out.append((("units",), _("units lists units: it needs group_by [unit] (the "
+                                      "default)")))
         if self.lead_unit is not None and (self.group_by is not None or self.units is not None):
-            out.append((("lead_unit",), "lead_unit makes one city-wide group: not with group_by "
-                        "or units"))
+            out.append((("lead_unit",), _("lead_unit makes one city-wide group: not with group_by "
+                                          "or units")))
         return out
 
 
@@ -983,7 +1004,8 @@ class RequiredFieldsRule(RuleBase):
         return list(self.fields) + list(self.allowed or {})
 
     def _kind_problems(self):
-        return [(("allowed", name), f"allowed names {name!r}, which is not in fields")
+        return [(("allowed", name), _("allowed names {name}, which is not in fields").format(
+            name=repr(name)))
                 for name in (self.allowed or {}) if name not in self.fields]
 
 

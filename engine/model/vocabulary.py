@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RuleError, RuleErrors, SourceLocation
+from ..i18n import translate as _
 from .yamlsource import YamlDocument, load_yaml
 
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -52,9 +53,10 @@ class Vocabulary:
             for name, term in theirs.items():
                 if name in ours and ours[name].system != term.system:
                     problems.append(RuleError(
-                        f"{section[:-1].replace('_', ' ')} {name!r} is already declared in "
-                        f"{self.path} with system {ours[name].system!r}: give it another name, "
-                        "or the same system", SourceLocation(local.path)))
+                        _("{what} {name} is already declared in {path} with system {system}: "
+                          "give it another name, or the same system").format(
+                              what=_term_noun(section), name=repr(name), path=self.path,
+                              system=repr(ours[name].system)), SourceLocation(local.path)))
         if problems:
             raise RuleErrors(problems)
         return Vocabulary({**self.event_types, **local.event_types},
@@ -80,13 +82,13 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
     doc = load_yaml(path, error_cls=RuleError)
     data = doc.data if isinstance(doc.data, dict) else None
     if data is None or not isinstance(data.get("event_types"), dict):
-        raise RuleError("the vocabulary needs 'event_types:' (a mapping of event type → "
-                        "description and system)", doc.location())
+        raise RuleError(_("the vocabulary needs 'event_types:' (a mapping of event type → "
+                          "description and system)"), doc.location())
     unknown = set(data) - set(SECTIONS)
     if unknown:
         key = sorted(unknown)[0]
-        raise RuleError(f"unknown key {key!r}: the vocabulary has event_types and attributes",
-                        doc.key_location((key,)))
+        raise RuleError(_("unknown key {key}: the vocabulary has event_types and attributes")
+                        .format(key=repr(key)), doc.key_location((key,)))
     problems = [problem for section in SECTIONS for problem in _incomplete(doc, section)]
     if problems:
         raise RuleErrors(problems)
@@ -97,15 +99,20 @@ def _incomplete(doc: YamlDocument, section: str) -> list[RuleError]:
     """An error for each entry of ``section`` without a description or a system."""
     entries = doc.data.get(section) or {}
     if not isinstance(entries, dict):
-        return [RuleError(f"{section} is a mapping of name → description and system",
-                          doc.location((section,)))]
+        return [RuleError(_("{section} is a mapping of name → description and system").format(
+            section=section), doc.location((section,)))]
     out = []
     for name, entry in entries.items():
         if not isinstance(entry, dict) or not entry.get("description") or not entry.get("system"):
-            out.append(RuleError(f"{section[:-1].replace('_', ' ')} {name!r} needs a "
-                                 "description and the system that records it",
+            out.append(RuleError(_("{what} {name} needs a description and the system that "
+                                   "records it").format(what=_term_noun(section), name=repr(name)),
                                  doc.location((section, name))))
     return out
+
+
+def _term_noun(section: str) -> str:
+    """What an entry of ``section`` is, as a message names it."""
+    return _("event type") if section == "event_types" else _("attribute")
 
 
 def _terms(data: dict, section: str) -> dict[str, Term]:

@@ -17,6 +17,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from ..errors import GovcheckError, SourceLocation
+from ..i18n import translate as _
 
 #: Tags a plain data file may use (all are what YAML resolves implicitly).
 _PLAIN_TAGS = {
@@ -69,13 +70,15 @@ def load_yaml(path: str | Path, text: str | None = None,
         try:
             raw = Path(path).read_bytes()
         except FileNotFoundError:
-            raise error_cls("file not found", SourceLocation(name)) from None
+            raise error_cls(_("file not found"), SourceLocation(name)) from None
         except OSError as exc:
-            raise error_cls(f"cannot read file: {exc.strerror}", SourceLocation(name)) from None
+            raise error_cls(_("cannot read file: {reason}").format(reason=exc.strerror),
+                            SourceLocation(name)) from None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise error_cls(f"not UTF-8 text (byte {exc.start})", SourceLocation(name)) from None
+            raise error_cls(_("not UTF-8 text (byte {offset})").format(offset=exc.start),
+                            SourceLocation(name)) from None
     try:
         try:
             nodes = list(yaml.compose_all(text, Loader=_COMPOSER))
@@ -86,12 +89,13 @@ def load_yaml(path: str | Path, text: str | None = None,
         mark = exc.problem_mark or exc.context_mark
         where = SourceLocation(name, mark.line + 1, mark.column + 1) if mark else SourceLocation(name)
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise error_cls(f"YAML syntax error: {problem}", where) from None
+        raise error_cls(_("YAML syntax error: {problem}").format(problem=problem), where) from None
     except yaml.YAMLError as exc:
-        raise error_cls(f"YAML error: {exc}", SourceLocation(name)) from None
+        raise error_cls(_("YAML error: {problem}").format(problem=exc),
+                        SourceLocation(name)) from None
     if len(nodes) > 1:
         second = nodes[1]
-        raise error_cls("one document per file expected, found a second one (---)",
+        raise error_cls(_("one document per file expected, found a second one (---)"),
                         _mark(name, second.start_mark))
     doc = YamlDocument(name, None)
     if nodes:
@@ -117,10 +121,11 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         if id(node) in self.seen:
-            raise self.fail("YAML aliases (*name) are not supported; write the value out", node)
+            raise self.fail(_("YAML aliases (*name) are not supported; write the value out"), node)
         self.seen.add(id(node))
         if node.tag not in _PLAIN_TAGS:
-            raise self.fail(f"YAML tag {node.tag!r} is not allowed: files hold plain data only", node)
+            raise self.fail(_("YAML tag {tag} is not allowed: files hold plain data only").format(
+                tag=repr(node.tag)), node)
         self.doc._values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -130,18 +135,19 @@ class _Builder:
             return self.constructor.construct_object(node)
         except (ValueError, yaml.constructor.ConstructorError) as exc:
             # e.g. ``2027-13-01`` looks like a date to YAML but is none
-            raise self.fail(f"invalid value {node.value!r}: {exc}", node) from None
+            raise self.fail(_("invalid value {value}: {problem}").format(
+                value=repr(node.value), problem=exc), node) from None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail("YAML merge keys (<<) are not supported", key_node)
+                raise self.fail(_("YAML merge keys (<<) are not supported"), key_node)
             if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail("a mapping key must be a plain value", key_node)
+                raise self.fail(_("a mapping key must be a plain value"), key_node)
             key = self.build(key_node, path + ("\0key",))
             if key in out:
-                raise self.fail(f"duplicate key {key!r}", key_node)
+                raise self.fail(_("duplicate key {key}").format(key=repr(key)), key_node)
             self.doc._keys[path + (key,)] = (key_node.start_mark.line + 1,
                                              key_node.start_mark.column + 1)
             out[key] = self.build(value_node, path + (key,))

@@ -41,6 +41,7 @@ from typing import Any
 import duckdb
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import Mapping, load_mapping
 from ..sqltext import quote_ident
@@ -90,15 +91,15 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
         paths = [paths]
     files = tuple(str(p) for p in paths)
     if not files:
-        raise DataError("no event log given")
+        raise DataError(_("no event log given"))
     loaded_mapping = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     choice = SheetChoice(sheet, header_needs(loaded_mapping))
     ws = Workspace(con)
     try:
         sources = [open_source(con, ws, i, f, choice) for i, f in enumerate(files)]
         if sheet is not None and not any(s.sheet is not None for s in sources):
-            raise DataError(f"sheet {sheet!r} is named, but no log is an XLSX workbook",
-                            SourceLocation(", ".join(files)))
+            raise DataError(_("sheet {sheet} is named, but no log is an XLSX workbook").format(
+                sheet=repr(sheet)), SourceLocation(", ".join(files)))
         return _load(con, sources, ws, files, loaded_mapping, bad_rows_path, table, hint=True,
                      mask_bad_rows=mask_bad_rows)
     finally:
@@ -133,7 +134,9 @@ class RecordLocation(SourceLocation):
     """A bad event in an inline list (a rule example): printed as ``name: event N``."""
 
     def __str__(self) -> str:
-        return f"{self.path}: event {self.row}" if self.row is not None else self.path
+        if self.row is None:
+            return self.path
+        return _("{name}: event {number}").format(name=self.path, number=self.row)
 
 
 def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
@@ -200,8 +203,8 @@ def _check_formats(con, mapping: Mapping) -> None:
         try:
             con.execute("SELECT try_strptime('2000-01-01', ?)", [fmt]).fetchall()
         except duckdb.Error:
-            raise DataError(f"{fmt!r} is not a timestamp format: use strptime's %Y, %m, %d, "
-                            "%H, %M, %S and the text between them",
+            raise DataError(_("{format} is not a timestamp format: use strptime's %Y, %m, %d, "
+                              "%H, %M, %S and the text between them").format(format=repr(fmt)),
                             mapping.document.location(("timestamp_formats", i))
                             if mapping.document else SourceLocation(mapping.path)) from None
 

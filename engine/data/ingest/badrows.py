@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import shutil
 
-from ...errors import DataError, SourceLocation
+from ...errors import DataError, SourceLocation, located
+from ...i18n import translate as _, translate_plural as ngettext
 from ...files import atomic_writer
 from ...findings.masking import mask_text
 from ..sqltext import quote_ident, quote_string
@@ -33,18 +34,29 @@ def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: boo
     lines = []
     for src, row, reason in listed:
         source = sources[src]
-        lines.append(f"{source.location_cls(source.name, row=row)}: {reason}")
+        lines.append(located(source.location_cls(source.name, row=row), reason))
     first_src, first_row, first_reason = listed[0]
     first = sources[first_src]
     message = [first_reason] + lines[1:]
     if total > len(listed):
-        message.append(f"… and {total - len(listed)} more")
-    noun = "row" if first.location_cls is SourceLocation else "event"
-    summary = f"{total} {noun}{'s' if total != 1 else ''} cannot be used; nothing was loaded"
-    if hint:
-        summary += " (correct the log, or pass --bad-rows FILE to set such rows aside and go on)"
-    message.append(summary)
+        message.append(_("… and {count} more").format(count=total - len(listed)))
+    message.append(_summary(total, rows=first.location_cls is SourceLocation, hint=hint))
     raise DataError("\n".join(message), first.location_cls(first.name, row=first_row))
+
+
+def _summary(total: int, rows: bool, hint: bool) -> str:
+    """The last line of a refused load: how many rows (or inline events) could not be used;
+    ``hint`` adds how to go on without them."""
+    if rows:
+        summary = ngettext("{count} row cannot be used; nothing was loaded",
+                           "{count} rows cannot be used; nothing was loaded", total)
+    else:
+        summary = ngettext("{count} event cannot be used; nothing was loaded",
+                           "{count} events cannot be used; nothing was loaded", total)
+    summary = summary.format(count=total)
+    if hint:
+        summary += _(" (correct the log, or pass --bad-rows FILE to set such rows aside and go on)")
+    return summary
 
 
 def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, target: str,

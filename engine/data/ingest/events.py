@@ -9,6 +9,7 @@ row, the rows table itself is renamed into ``events`` rather than copied.
 from __future__ import annotations
 
 from ...errors import DataError
+from ...i18n import translate as _
 from ...model.rule import CANONICAL_COLUMNS
 from ..sqltext import quote_ident, quote_string
 from .plan import Output, Plan, row_outputs
@@ -39,8 +40,9 @@ def attribute_names(plans: list[Plan]) -> list[str]:
                 continue
             key = out.target.lower()
             if key in seen and seen[key] != out.target:
-                raise DataError(f"columns {seen[key]!r} and {out.target!r} differ only in case; "
-                                "rename one with a mapping file")
+                raise DataError(_("columns {first} and {second} differ only in case; rename one "
+                                  "with a mapping file").format(first=repr(seen[key]),
+                                                                second=repr(out.target)))
             seen.setdefault(key, out.target)
     return list(seen.values())
 

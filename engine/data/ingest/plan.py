@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS, Mapping
 from .sources import Source, column_name
 
@@ -92,12 +93,17 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
 
     def add(outputs: list[Output], out: Output, taken: dict[str, str], origin: str) -> None:
         if out.target in RESERVED_COLUMNS or out.target.startswith(INTERNAL_PREFIX):
-            raise DataError(f"{origin} would be named {out.target!r}, a name ingest keeps for "
-                            "itself; rename it with a mapping file", where)
+            raise DataError(_("{origin} would be named {name}, a name ingest keeps for itself; "
+                              "rename it with a mapping file").format(origin=origin,
+                                                                      name=repr(out.target)),
+                            where)
         key = out.target.lower()
         if key in taken:
-            raise DataError(f"two columns would be named {out.target!r}: {taken[key]} and "
-                            f"{origin}" + (f" (mapping {mapping.path})" if mapping else ""), where)
+            message = _("two columns would be named {name}: {first} and {second}").format(
+                name=repr(out.target), first=taken[key], second=origin)
+            if mapping:
+                message += _(" (mapping {path})").format(path=mapping.path)
+            raise DataError(message, where)
         taken[key] = origin
         outputs.append(out)
 
@@ -106,15 +112,19 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
     for j, name in enumerate(names):
         if name in dropped or name in per_event:
             continue
-        add(shared, Output(renames.get(name, name), source=j), taken, f"column {name!r}")
+        add(shared, Output(renames.get(name, name), source=j), taken, _column(name))
     for target, value in (mapping.constants.items() if mapping else ()):
         add(shared, Output(target, constant=mapping.canonical(target, value)), taken,
-            f"constant {target!r}")
+            _constant(target))
     have = {o.target: o for o in shared}
 
     def missing(column: str) -> DataError:
-        how = f" after applying mapping {mapping.path}" if mapping else ""
-        return DataError(f"missing column {column!r}{how} ({source.columns_found()})", where)
+        if mapping:
+            return DataError(_("missing column {column} after applying mapping {path} "
+                               "({found})").format(column=repr(column), path=mapping.path,
+                                                   found=source.columns_found()), where)
+        return DataError(_("missing column {column} ({found})").format(
+            column=repr(column), found=source.columns_found()), where)
 
     if "case_id" not in have:
         raise missing("case_id")
@@ -129,27 +139,39 @@ def plan_columns(source: Source, mapping: Mapping | None) -> Plan:
 
     for column in ("event_type", "timestamp", "event_id"):
         if column in have:
-            raise DataError(f"column {column!r} has no place when the mapping's events make the "
-                            f"events; drop or rename it in mapping {mapping.path}", where)
+            raise DataError(_("column {column} has no place when the mapping's events make "
+                              "the events; drop or rename it in mapping {path}").format(
+                                  column=repr(column), path=mapping.path), where)
     events = []
     for entry in entries:
         if entry.timestamp not in names:
-            raise DataError(f"missing column {entry.timestamp!r} named as the time of "
-                            f"{entry.event_type} in mapping {mapping.path} "
-                            f"({source.columns_found()})", where)
+            raise DataError(_("missing column {column} named as the time of {event_type} in "
+                              "mapping {path} ({found})").format(
+                                  column=repr(entry.timestamp), event_type=entry.event_type,
+                                  path=mapping.path, found=source.columns_found()), where)
         own: list[Output] = []
         own_taken = dict(taken)
         for src, target in entry.columns.items():
             if src in names:
-                add(own, Output(target, source=names.index(src)), own_taken, f"column {src!r}")
+                add(own, Output(target, source=names.index(src)), own_taken, _column(src))
         for target, value in entry.constants.items():
             add(own, Output(target, constant=mapping.canonical(target, value)), own_taken,
-                f"constant {target!r}")
+                _constant(target))
         events.append(EventPlan(
             Output("event_type", constant=mapping.canonical("event_type", entry.event_type)),
             names.index(entry.timestamp), own, entry.index))
     outputs = shared + [o for e in events for o in e.outputs]
     return Plan(shared, events, wide=True, value_maps=_value_maps(source, outputs, mapping))
+
+
+def _column(name: str) -> str:
+    """A column of the log, as a message names what would fill a column of ``events``."""
+    return _("column {name}").format(name=repr(name))
+
+
+def _constant(name: str) -> str:
+    """A constant of the mapping, as a message names what would fill a column of ``events``."""
+    return _("constant {name}").format(name=repr(name))
 
 
 def _value_maps(source: Source, outputs: list[Output], mapping: Mapping | None,
@@ -163,9 +185,11 @@ def _value_maps(source: Source, outputs: list[Output], mapping: Mapping | None,
             continue
         aliases = mapping.values.get(out.target, {})
         if out.source in filled and maps.get(out.source, {}) != aliases:
-            raise DataError(f"column {source.columns[out.source]!r} fills both "
-                            f"{filled[out.source]!r} and {out.target!r}, whose values are mapped "
-                            "differently", mapping.where("values"))
+            raise DataError(_("column {column} fills both {first} and {second}, whose values "
+                              "are mapped differently").format(
+                                  column=repr(source.columns[out.source]),
+                                  first=repr(filled[out.source]), second=repr(out.target)),
+                            mapping.where("values"))
         filled[out.source] = out.target
         if aliases:
             maps[out.source] = aliases
@@ -181,8 +205,9 @@ def check_value_columns(mapping: Mapping, plans: list[Plan]) -> None:
         have.update(dict.fromkeys(o.target for e in plan.events for o in e.outputs))
     for column in mapping.values:
         if column not in have:
-            raise DataError(f"values maps column {column!r}, which no log gives (columns after "
-                            f"the mapping's renames: {', '.join(have)})",
+            raise DataError(_("values maps column {column}, which no log gives (columns after "
+                              "the mapping's renames: {names})").format(
+                                  column=repr(column), names=", ".join(have)),
                             mapping.where("values", column))
 
 
@@ -191,9 +216,10 @@ def check_mapping_names(mapping: Mapping, sources: list[Source]) -> None:
     everywhere = {n for s in sources for n in s.columns}
     for name, key_path in mapping.source_columns().items():
         if name not in everywhere:
-            found = "; ".join(f"{s.name}: {', '.join(s.columns) or 'none'}" for s in sources)
-            raise DataError(f"column {name!r} is in none of the logs (columns found: {found})",
-                            mapping.where(*key_path))
+            none = _("none")
+            found = "; ".join(f"{s.name}: {', '.join(s.columns) or none}" for s in sources)
+            raise DataError(_("column {column} is in none of the logs (columns found: {found})")
+                            .format(column=repr(name), found=found), mapping.where(*key_path))
 
 
 def row_outputs(plan: Plan) -> dict[str, Output]:

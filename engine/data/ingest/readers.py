@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 
 from ...errors import DataError, SourceLocation
-from ..sqltext import quote_ident, quote_string
+from ...i18n import marked as N_, translate as _
+from ..sqltext import message_sql, quote_ident, quote_string
 from .sources import Source, Unreadable, Workspace, header_names
 from .textfiles import csv_field_limit, prepare_text
 from .values import BLANKS, shown, trimmed
@@ -34,15 +35,16 @@ def open_source(con, ws: Workspace, index: int, path: str,
     refused by name."""
     p = Path(path)
     if not p.exists():
-        raise DataError("file not found", SourceLocation(path))
+        raise DataError(_("file not found"), SourceLocation(path))
     if p.is_dir():
-        raise DataError("is a directory, not an event log", SourceLocation(path))
+        raise DataError(_("is a directory, not an event log"), SourceLocation(path))
     if p.suffix.lower() not in _READERS:
-        raise DataError(f"unknown log format {p.suffix or '(no extension)'!r}: use .csv, .xlsx, "
-                        ".jsonl/.ndjson or .parquet", SourceLocation(path))
+        raise DataError(_("unknown log format {suffix}: use .csv, .xlsx, .jsonl/.ndjson or "
+                          ".parquet").format(suffix=repr(p.suffix or _("(no extension)"))),
+                        SourceLocation(path))
     if p.stat().st_size == 0:
-        raise DataError("empty file", SourceLocation(path))
-    reader, _ = _READERS[p.suffix.lower()]
+        raise DataError(_("empty file"), SourceLocation(path))
+    reader, _what = _READERS[p.suffix.lower()]
     try:
         if reader is read_xlsx:
             return read_xlsx(con, ws, index, path, choice)
@@ -54,9 +56,9 @@ def open_source(con, ws: Workspace, index: int, path: str,
 def unreadable(path: str) -> DataError:
     """A file the reader of its format fails on as a whole, said in our words: the reader's
     own message names its internals, not what is wrong with the file."""
-    _, what = _READERS.get(Path(path).suffix.lower(), (None, "an event log"))
-    return DataError(f"cannot be read as {what}: the file is damaged or is not {what}",
-                     SourceLocation(path))
+    _reader, what = _READERS.get(Path(path).suffix.lower(), (None, N_("an event log")))
+    return DataError(_("cannot be read as {what}: the file is damaged or is not {what}")
+                     .format(what=_(what)), SourceLocation(path))
 
 
 def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
@@ -68,17 +70,18 @@ def read_csv(con, ws: Workspace, index: int, path: str, whole: bool = False,
     DuckDB's reader stopped at a file with both \\r\\n and \\n)."""
     text_path, blank_lines, lines = prepare_text(path, ws, whole or one_line_end, one_line_end)
     if lines == 0:
-        raise DataError("empty file", SourceLocation(path))
+        raise DataError(_("empty file"), SourceLocation(path))
     # (only the start was checked to be UTF-8: a bad byte further on is not the header's)
     with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as f:
         header_line = f.readline(HEADER_CHARS + 1)
         if len(header_line) > HEADER_CHARS:
-            raise DataError(f"the first row is longer than {HEADER_CHARS:,} characters: it "
-                            f"cannot be a header of column names", SourceLocation(path, row=1))
+            raise DataError(_("the first row is longer than {count:,} characters: it cannot be "
+                              "a header of column names").format(count=HEADER_CHARS),
+                            SourceLocation(path, row=1))
         if not header_line.strip(BLANKS):
             if lines <= 1:
-                raise DataError("empty file", SourceLocation(path))
-            raise DataError("the first row is blank: it must hold the column names",
+                raise DataError(_("empty file"), SourceLocation(path))
+            raise DataError(_("the first row is blank: it must hold the column names"),
                             SourceLocation(path, row=1))
         delimiter = max(",\t;|", key=lambda d: (header_line.count(d), d == ","))
         f.seek(0)
@@ -118,16 +121,18 @@ def json_source(con, index: int, path: str, lines: str, rejects: str | None = No
                         GROUP BY key)
         SELECT f.key, f.__gc_ord FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
         ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()
-    keys = [k for k, _ in firsts]
-    names, _ = header_names(keys, path, location_cls, rows=[line for _, line in firsts])
+    keys = [k for k, _ord in firsts]
+    names, _unnamed = header_names(keys, path, location_cls,
+                                   rows=[line for _key, line in firsts])
     spec = json.dumps({k: "VARCHAR" for k in keys}, ensure_ascii=False)
     transform = f"json_transform(line, {quote_string(spec)})" if keys else "NULL"
     relation = (f"(SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END AS __gc_j "
                 f"FROM {quote_ident(lines)})")
+    not_json = message_sql(_("not valid JSON {value}"), value=shown("line"))
+    not_object = message_sql(_("not a {{field: value}} object {value}"), value=shown("line"))
     pre = (f"CASE WHEN {trimmed('line')} IS NULL THEN NULL "
-           f"WHEN NOT json_valid(line) THEN concat('not valid JSON ', {shown('line')}) "
-           f"WHEN json_type(line) <> 'OBJECT' THEN "
-           f"concat('not a {{field: value}} object ', {shown('line')}) END")
+           f"WHEN NOT json_valid(line) THEN {not_json} "
+           f"WHEN json_type(line) <> 'OBJECT' THEN {not_object} END")
     exprs = [f"struct_extract(__gc_j, {quote_string(k)})" for k in keys]
     return Source(index, path, names, exprs, relation, "__gc_ord", 0, pre=pre, raw="line",
                   rejects=rejects, location_cls=location_cls)
@@ -145,7 +150,7 @@ def _read_jsonl(con, ws: Workspace, index: int, path: str) -> Source:
 def _jsonl_source(con, ws: Workspace, index: int, path: str, one_line_end: bool) -> Source:
     text_path, _blank, lines_count = prepare_text(path, ws, one_line_end=one_line_end)
     if lines_count == 0:
-        raise DataError("empty file", SourceLocation(path))
+        raise DataError(_("empty file"), SourceLocation(path))
     read, lines = ws.table("read"), ws.view("lines")
     rejects = ws.table("rej")
     # numbered by position (rowid): a row_number() window would cost more than the read
@@ -164,7 +169,7 @@ def _jsonl_source(con, ws: Workspace, index: int, path: str, one_line_end: bool)
 def _read_parquet(con, ws: Workspace, index: int, path: str) -> Source:
     described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({quote_string(path)})").fetchall()
     raw_names = [row[0] for row in described]
-    names, _ = header_names(raw_names, path)
+    names, _unnamed = header_names(raw_names, path)
     relation = (f"(SELECT file_row_number AS __gc_frn, * FROM read_parquet({quote_string(path)}, "
                 f"file_row_number = true))")
     return Source(index, path, names, [f"CAST({quote_ident(n)} AS VARCHAR)" for n in raw_names],
@@ -173,8 +178,8 @@ def _read_parquet(con, ws: Workspace, index: int, path: str) -> Source:
 
 #: The reader of each extension, and what a file of it is called in messages.
 _READERS = {
-    ".csv": (read_csv, "CSV"), ".tsv": (read_csv, "CSV"),
-    ".jsonl": (_read_jsonl, "JSON lines"), ".ndjson": (_read_jsonl, "JSON lines"),
-    ".parquet": (_read_parquet, "Parquet"), ".pq": (_read_parquet, "Parquet"),
-    ".xlsx": (read_xlsx, "an XLSX workbook"), ".xlsm": (read_xlsx, "an XLSX workbook"),
+    ".csv": (read_csv, N_("CSV")), ".tsv": (read_csv, N_("CSV")),
+    ".jsonl": (_read_jsonl, N_("JSON lines")), ".ndjson": (_read_jsonl, N_("JSON lines")),
+    ".parquet": (_read_parquet, N_("Parquet")), ".pq": (_read_parquet, N_("Parquet")),
+    ".xlsx": (read_xlsx, N_("an XLSX workbook")), ".xlsm": (read_xlsx, N_("an XLSX workbook")),
 }

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ...i18n import translate as _
 from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS
-from ..sqltext import quote_ident, quote_string
+from ..sqltext import message_sql, quote_ident, quote_string
 from .plan import Plan, row_outputs
 from .skipped import account_for_skipped
 from .sources import Source, Workspace
@@ -61,29 +62,26 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
     case = next(o for o in plan.shared if o.target == "case_id")
     if case.source is not None:
         checks.append(f"CASE WHEN __gc_s{case.source} IS NULL THEN "
-                      f"{quote_string(_label('case_id', source, case.source) + ' is blank')} END")
+                      f"{_blank(_label('case_id', source, case.source))} END")
     if plan.wide:
         for i, e in enumerate(plan.events):
             label = _label("timestamp", source, e.time_source)
             checks.append(f"CASE WHEN __gc_s{e.time_source} IS NOT NULL AND __gc_t{i} IS NULL "
-                          f"THEN concat({quote_string(label + ' not understood ')}, "
-                          f"{shown(f'__gc_s{e.time_source}')}) END")
+                          f"THEN {_not_understood(label, f'__gc_s{e.time_source}')} END")
         times = sorted({e.time_source for e in plan.events})
         listed = ", ".join(source.columns[t] for t in times)
-        no_time = f"no time in any of {listed}: the row gives no event"
+        no_time = _("no time in any of {columns}: the row gives no event").format(columns=listed)
         checks.append(f"CASE WHEN coalesce({', '.join(f'__gc_s{t}' for t in times)}, NULL) IS NULL "
                       f"THEN {quote_string(no_time)} END")
     else:
         e = plan.events[0]
         if e.event_type.source is not None:
-            blank_type = _label("event_type", source, e.event_type.source) + " is blank"
             checks.append(f"CASE WHEN __gc_s{e.event_type.source} IS NULL THEN "
-                          f"{quote_string(blank_type)} END")
+                          f"{_blank(_label('event_type', source, e.event_type.source))} END")
         label = _label("timestamp", source, e.time_source)
-        checks.append(f"CASE WHEN __gc_s{e.time_source} IS NULL THEN "
-                      f"{quote_string(label + ' is blank')} "
-                      f"WHEN __gc_t0 IS NULL THEN concat({quote_string(label + ' not understood ')}, "
-                      f"{shown(f'__gc_s{e.time_source}')}) END")
+        checks.append(f"CASE WHEN __gc_s{e.time_source} IS NULL THEN {_blank(label)} "
+                      f"WHEN __gc_t0 IS NULL THEN {_not_understood(label, f'__gc_s{e.time_source}')} "
+                      "END")
     problem = (f"CASE WHEN __gc_pre IS NOT NULL THEN __gc_pre "
                f"ELSE nullif(concat_ws('; ', {', '.join(checks)}), '') END")
     original = ("CAST(json_object(" + ", ".join(f"{quote_string(name)}, __gc_r{j}"
@@ -136,6 +134,17 @@ def _mapped(plan: Plan) -> str:
 def placeholder(target: str) -> str:
     """The quoted name of the column that holds the place of ``target``."""
     return quote_ident(f"{PLACEHOLDER}{target}")
+
+
+def _blank(label: str) -> str:
+    """SQL: the problem of a row whose column ``label`` is blank."""
+    return quote_string(_("{column} is blank").format(column=label))
+
+
+def _not_understood(label: str, value: str) -> str:
+    """SQL: the problem of a row whose time in column ``label`` (SQL ``value``) is not one."""
+    return message_sql(_("{column} not understood {value}"), column=quote_string(label),
+                       value=shown(value))
 
 
 def _label(target: str, source: Source, j: int | None) -> str:

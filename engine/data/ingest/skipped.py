@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import os
 
-from ..sqltext import quote_ident, quote_string
+from ...i18n import translate as _
+from ..sqltext import message_sql, quote_ident, quote_string
 from .sources import Source, Workspace
 from .textfiles import NotUtf8, csv_field_limit, scan_lines
 from .values import BLANKS, shown, trimmed
@@ -31,19 +32,28 @@ def account_for_skipped(con, ws: Workspace, source: Source, rows: str) -> str:
                                       "WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
         raise NotUtf8()
     found = ("regexp_extract(error_message, 'Found: (\\d+)', 1)")
-    expected = len(source.columns)
+    expected = quote_string(str(len(source.columns)))
+    one_field = message_sql(_("has {found} field, the header has {expected}"), found=found,
+                            expected=expected)
+    fields = message_sql(_("has {found} fields, the header has {expected}"), found=found,
+                         expected=expected)
+    too_many = message_sql(_("has more fields than the header's {expected}"), expected=expected)
+    stray_quote = quote_string(_('has a stray quote (") in a field'))
+    too_long = quote_string(_("is longer than the longest row allowed"))
+    not_utf8 = quote_string(_("is not valid UTF-8 text"))
     reason = (
         "CASE error_type "
-        f"WHEN 'MISSING COLUMNS' THEN concat('has ', {found}, CASE WHEN {found} = '1' THEN ' field' "
-        f"ELSE ' fields' END, ', the header has {expected}') "
-        f"WHEN 'TOO MANY COLUMNS' THEN 'has more fields than the header''s {expected}' "
-        "WHEN 'UNQUOTED VALUE' THEN 'has a stray quote (\") in a field' "
-        "WHEN 'LINE SIZE OVER MAXIMUM' THEN 'is longer than the longest row allowed' "
-        "WHEN 'INVALID ENCODING' THEN 'is not valid UTF-8 text' "
+        f"WHEN 'MISSING COLUMNS' THEN CASE WHEN {found} = '1' THEN {one_field} ELSE {fields} END "
+        f"WHEN 'TOO MANY COLUMNS' THEN {too_many} "
+        f"WHEN 'UNQUOTED VALUE' THEN {stray_quote} "
+        f"WHEN 'LINE SIZE OVER MAXIMUM' THEN {too_long} "
+        f"WHEN 'INVALID ENCODING' THEN {not_utf8} "
         "ELSE lower(error_message) END")
     if header == 0:
-        reason = ("CASE error_type WHEN 'LINE SIZE OVER MAXIMUM' THEN "
-                  "'is longer than the longest line allowed' ELSE 'not valid JSON' END")
+        line_too_long = quote_string(_("is longer than the longest line allowed"))
+        not_json = quote_string(_("not valid JSON"))
+        reason = (f"CASE error_type WHEN 'LINE SIZE OVER MAXIMUM' THEN {line_too_long} "
+                  f"ELSE {not_json} END")
     skipped = ws.table("skipped")
     con.execute(f"""
         CREATE TEMP TABLE {quote_ident(skipped)} AS

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import INTERNAL_PREFIX
 from ..sqltext import quote_ident, quote_string
@@ -53,11 +54,12 @@ class Source:
 
     def columns_found(self) -> str:
         """The columns the file has, for a message: with the sheet and row of a workbook's."""
-        found = ", ".join(self.columns) or "none"
+        found = ", ".join(self.columns) or _("none")
         if self.sheet is None:
-            return f"columns found: {found}"
-        return (f"columns found in sheet {self.sheet!r}, row {self.header_row}: {found}; "
-                f"sheets: {', '.join(self.sheets)}")
+            return _("columns found: {names}").format(names=found)
+        return _("columns found in sheet {sheet}, row {row}: {names}; sheets: {sheets}").format(
+            sheet=repr(self.sheet), row=self.header_row, names=found,
+            sheets=", ".join(self.sheets))
 
 
 class Unreadable(Exception):
@@ -122,17 +124,19 @@ def header_names(raw: list[str], path: str, location_cls=SourceLocation,
 
     limit = MAX_COLUMNS.value()
     if len(raw) > limit:
-        what = (f"the header names {len(raw):,} columns" if rows is None else
-                f"the lines hold {len(raw):,} different keys (columns)")
+        what = (_("the header names {count:,} columns") if rows is None else
+                _("the lines hold {count:,} different keys (columns)")).format(count=len(raw))
         raise DataError(MAX_COLUMNS.exceeded(what), where(limit))
     names, unnamed, seen = [], set(), {}
     for i, value in enumerate(raw):
         name = column_name(value)
         if not name:
-            name, _ = f"column{i + 1}", unnamed.add(i)
+            name = f"column{i + 1}"
+            unnamed.add(i)
         lowered = name.lower()
         if lowered in seen:
-            raise DataError(f"column {name!r} appears twice (columns {seen[lowered] + 1} and {i + 1})",
+            raise DataError(_("column {name} appears twice (columns {first} and {second})")
+                            .format(name=repr(name), first=seen[lowered] + 1, second=i + 1),
                             where(i))
         seen[lowered] = i
         names.append(name)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from .sources import Workspace
 
 #: Bytes read from a log at a time.
@@ -160,8 +161,9 @@ def _transcode(path: str, ws: Workspace, encodings: tuple[str, ...] = ("gb18030"
     try:
         return (target, *_recode(path, target, last, one_line_end))
     except _BadBytes as bad:
-        raise DataError(f"cannot read the text: it is neither UTF-8 nor {last.upper()} "
-                        f"(bytes {bad.shown} at byte {bad.offset:,} of the file)",
+        raise DataError(_("cannot read the text: it is neither UTF-8 nor {encoding} (bytes "
+                          "{bytes} at byte {offset:,} of the file)").format(
+                              encoding=last.upper(), bytes=bad.shown, offset=bad.offset),
                         SourceLocation(path, row=bad.line)) from None
 
 

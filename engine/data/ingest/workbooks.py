@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import DataError, SourceLocation
+from ...i18n import translate as _
 from ..sqltext import quote_ident
 from .limits import MAX_XLSX_MB, MAX_XLSX_RATIO
 from .plan import HeaderNeeds, header_needs
@@ -95,14 +96,16 @@ def _check_packing(path: str) -> None:
         raise Unreadable() from None
     total = sum(p.file_size for p in parts)
     if total > MAX_XLSX_MB.value() << 20:
-        raise DataError(MAX_XLSX_MB.exceeded(f"the workbook unpacks to {total / 2**20:,.1f} MB"),
-                        SourceLocation(path))
+        raise DataError(MAX_XLSX_MB.exceeded(_("the workbook unpacks to {size:,.1f} MB").format(
+            size=total / 2**20)), SourceLocation(path))
     for part in parts:
         ratio = part.file_size // max(part.compress_size, 1)
         if part.file_size >= _RATIO_FLOOR and ratio > MAX_XLSX_RATIO.value():
             raise DataError(MAX_XLSX_RATIO.exceeded(
-                f"its part {part.filename} would unpack to {part.file_size / 2**20:,.1f} MB, "
-                f"{ratio:,} times its packed size (as a zip bomb does)"), SourceLocation(path))
+                _("its part {part} would unpack to {size:,.1f} MB, {ratio:,} times its packed "
+                  "size (as a zip bomb does)").format(part=part.filename,
+                                                      size=part.file_size / 2**20, ratio=ratio)),
+                SourceLocation(path))
 
 
 def _rows(sheet, path: str, first: int, last: int | None = None) -> Iterator[tuple[int, tuple]]:
@@ -118,8 +121,9 @@ def _rows(sheet, path: str, first: int, last: int | None = None) -> Iterator[tup
         except Exception as exc:  # XML, zip, zlib and openpyxl's own errors alike
             if _declares_entities(exc):
                 raise _entities(path, number) from None
-            raise DataError(f"sheet {sheet.title!r} cannot be read from this row on: the "
-                            f"file is damaged", SourceLocation(path, row=number)) from None
+            raise DataError(_("sheet {sheet} cannot be read from this row on: the file is "
+                              "damaged").format(sheet=repr(sheet.title)),
+                            SourceLocation(path, row=number)) from None
         yield number, cells
         number += 1
 
@@ -137,8 +141,8 @@ def _declares_entities(exc: BaseException) -> bool:
 
 def _entities(path: str, row: int | None) -> DataError:
     """The refusal of a workbook whose XML declares entities, at the row reached."""
-    return DataError("the workbook's XML declares entities (<!ENTITY>), which spreadsheet "
-                     "programs never write and which can expand to gigabytes: refused",
+    return DataError(_("the workbook's XML declares entities (<!ENTITY>), which spreadsheet "
+                       "programs never write and which can expand to gigabytes: refused"),
                      SourceLocation(path, row=row))
 
 
@@ -150,8 +154,8 @@ def _find_header(book, path: str, choice: SheetChoice) -> _Header:
         sheets = [s for s in sheets if s.title == choice.sheet]
         if not sheets:
             titles = ", ".join(s.title for s in book.worksheets)
-            raise DataError(f"no sheet named {choice.sheet!r} (sheets: {titles})",
-                            SourceLocation(path))
+            raise DataError(_("no sheet named {sheet} (sheets: {sheets})").format(
+                sheet=repr(choice.sheet), sheets=titles), SourceLocation(path))
     first_filled = None
     for sheet in sheets:
         sheet.reset_dimensions()   # exports often state wrong dimensions
@@ -163,8 +167,8 @@ def _find_header(book, path: str, choice: SheetChoice) -> _Header:
                 return _Header(sheet, number, texts)
             first_filled = first_filled or _Header(sheet, number, texts)
     if first_filled is None:
-        raise DataError(f"sheet {choice.sheet!r} is empty" if choice.sheet else "empty file",
-                        SourceLocation(path))
+        raise DataError(_("sheet {sheet} is empty").format(sheet=repr(choice.sheet))
+                        if choice.sheet else _("empty file"), SourceLocation(path))
     return first_filled
 
 
@@ -193,7 +197,8 @@ def _stage(con, ws: Workspace, header: _Header, width: int, path: str) -> str:
         problem = None
         if beyond:
             extra = ", ".join(beyond)[:60]
-            problem = f"has values beyond the last named column ('{extra}')"
+            problem = _("has values beyond the last named column ('{values}')").format(
+                values=extra)
         batch.append((*values, number, problem))
         if len(batch) >= _BATCH:
             appender.append_rows(batch)

@@ -1,0 +1,226 @@
+"""Chinese first: the one message catalog is complete, compiled, and spoken by default.
+
+The catalog (locale/zh_CN/LC_MESSAGES/govcheck.po, compiled to govcheck.mo beside it) is
+kept with Babel as docs/translation.md says; these tests fail when a step was forgotten:
+a message marked in the code that the catalog lacks (``pybabel extract`` + ``update``), a
+catalog entry the code no longer has, an entry left untranslated or fuzzy, a ``.mo`` older
+than its ``.po`` (``pybabel compile``). The rest of the suite runs in English
+(tests/conftest.py sets GOVCHECK_LANG=en); here the default is run as a user meets it.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from string import Formatter
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from govcheck.engine import i18n
+from support import ROOT
+
+CATALOG = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
+#: Chinese: a Han character, or Chinese punctuation (``{location}：{message}`` has no word).
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def translations(catalog) -> dict:
+    """msgid → msgstr; a message with plural forms is (singular, plural) → its forms (a
+    .po gives them as tuples, a .mo as lists)."""
+    return {_plain(m.id): _plain(m.string) for m in catalog if m.id}
+
+
+def _plain(text):
+    return tuple(text) if isinstance(text, (list, tuple)) else text
+
+
+def forms(text) -> tuple[str, ...]:
+    """The forms of a msgid or msgstr: one, or a plural message's several."""
+    return text if isinstance(text, tuple) else (text,)
+
+
+@pytest.fixture(scope="module")
+def po():
+    with open(CATALOG / "govcheck.po", "rb") as fh:
+        return read_po(fh)
+
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory) -> set[str]:
+    """The msgids the code marks today: ``pybabel extract`` as docs/translation.md runs it."""
+    pot = tmp_path_factory.mktemp("pot") / "govcheck.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
+                                "--no-location", "-o", str(pot),
+                                str(ROOT / "cli.py"), str(ROOT / "engine")])
+    with open(pot, "rb") as fh:
+        return set(translations(read_po(fh)))
+
+
+def test_the_catalog_has_every_message_the_code_marks(po, marked):
+    missing = marked - set(translations(po))
+    assert not missing, f"run pybabel extract and update (docs/translation.md): {sorted(missing)}"
+
+
+def test_the_catalog_has_no_message_the_code_dropped(po, marked):
+    dropped = set(translations(po)) - marked
+    assert not dropped, f"run pybabel extract and update (docs/translation.md): {sorted(dropped)}"
+
+
+def test_every_message_has_a_reviewed_chinese_translation(po):
+    assert len(translations(po)) > 50
+    for message in po:
+        if not message.id:
+            continue
+        assert all(CHINESE.search(form) for form in forms(message.string)), \
+            f"no Chinese for {message.id!r}"
+        assert not message.fuzzy, f"fuzzy (a guess to review): {message.id!r}"
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{name}``s (with their format: ``{size:,}``) of a message, as .format reads it;
+    not the YAML a message may quote (``{country: 中华人民共和国}``, never formatted)."""
+    return sorted(f"{name}:{spec}" for _words, name, spec, _conversion in Formatter().parse(text)
+                  if name is not None and not re.search(r"\s", spec))
+
+
+def test_translations_keep_every_placeholder(po):
+    for msgid, msgstr in translations(po).items():
+        wanted = placeholders(forms(msgid)[-1])
+        for form in forms(msgstr):
+            assert placeholders(form) == wanted, msgid
+
+
+def test_the_compiled_catalog_is_the_po_compiled(po):
+    with open(CATALOG / "govcheck.mo", "rb") as fh:
+        compiled = read_mo(fh)
+    assert translations(compiled) == translations(po), "run pybabel compile (docs/translation.md)"
+
+
+def translating_modules() -> list:
+    """The modules that import ``translate as _``."""
+    found = []
+    for path in [ROOT / "cli.py", *sorted((ROOT / "engine").rglob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(node, ast.ImportFrom) and any(
+                (a.name, a.asname) == ("translate", "_") for a in node.names)
+               for node in ast.walk(tree)):
+            found.append((path, tree))
+    return found
+
+
+def test_a_module_that_translates_never_binds_the_name_of_translate():
+    """``for _, x in …`` or ``a, _ = …`` in a module that translates would make ``_`` a
+    local of that function, and the messages in it would call a tuple's item."""
+    modules = translating_modules()
+    assert len(modules) > 10
+    for path, tree in modules:
+        bound = [node.lineno for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and node.id == "_"
+                 and isinstance(node.ctx, ast.Store)]
+        assert not bound, f"{path.relative_to(ROOT)} binds _ at lines {bound}"
+
+
+def test_the_language_is_read_as_people_write_it():
+    assert [i18n.understood(v) for v in ("en", "EN", "zh", "zh_CN", "zh-CN", "en_US.UTF-8")] \
+        == ["en", "en", "zh", "zh", "zh", "en"]
+    assert i18n.understood("fr") is None and i18n.understood("") is None
+
+
+def govcheck(*args: str, lang: str | None = None) -> subprocess.CompletedProcess:
+    """The installed command in a fresh process, with GOVCHECK_LANG as given (unset: None)."""
+    env = {k: v for k, v in os.environ.items() if k != i18n.ENVIRONMENT}
+    if lang is not None:
+        env[i18n.ENVIRONMENT] = lang
+    command = [sys.executable, "-c", "from govcheck.cli import main; main()", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
+def test_help_is_chinese_by_default():
+    shown = govcheck("check", "--help")
+    assert shown.returncode == 0
+    assert "按规则检查事件日志，报告违规。" in shown.stdout
+    assert "只运行此编号的规则（可重复）。" in shown.stdout
+    assert "Evaluate event logs" not in shown.stdout
+
+
+def test_clicks_own_words_on_a_help_page_are_chinese_too():
+    shown = govcheck("rules", "--help").stdout
+    assert shown.startswith("用法：")
+    assert "选项:" in shown and "命令:" in shown and "显示此帮助后退出。" in shown
+    assert "Show this message" not in shown
+
+
+@pytest.mark.parametrize("how", [("--lang", "en"), ("--lang=en",), ("GOVCHECK_LANG",)],
+                         ids=["--lang en", "--lang=en", "GOVCHECK_LANG=en"])
+def test_help_is_english_on_request(how):
+    if how == ("GOVCHECK_LANG",):
+        shown = govcheck("check", "--help", lang="en")
+    else:
+        shown = govcheck(*how, "check", "--help")
+    assert shown.returncode == 0
+    assert "Evaluate event logs against the rules and report the violations." in shown.stdout
+    assert "按规则" not in shown.stdout
+
+
+def test_the_command_line_wins_over_the_environment():
+    assert "浏览规则库。" in govcheck("--lang", "zh", "--help", lang="en").stdout
+
+
+def test_the_checkout_speaks_chinese_too():
+    env = {k: v for k, v in os.environ.items() if k != i18n.ENVIRONMENT}
+    shown = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True,
+                           text=True, env=env)
+    assert "浏览规则库。" in shown.stdout
+
+
+def test_an_unknown_language_is_a_usage_error():
+    refused = govcheck("rules", "list", lang="fr")
+    assert refused.returncode == 2
+    assert "GOVCHECK_LANG=fr" in refused.stderr and "zh" in refused.stderr
+
+
+def test_a_usage_error_govcheck_writes_is_chinese_by_default():
+    refused = govcheck("calendar", "explain", "2022-01-01", "--", "-1")
+    assert refused.returncode == 2
+    assert "N 不能小于 0" in refused.stderr
+
+
+def test_a_bad_log_is_refused_in_chinese_by_default(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,event_type,timestamp\nC1,留言受理,2021-09-30 10:00\n"
+                   "C1,留言答复,not a time\nC2,,2021-10-01\n", encoding="utf-8")
+    refused = govcheck("check", str(log), "--city", "邵阳市")
+    assert refused.returncode == 2
+    assert f"{log} 第 3 行：timestamp 无法识别 ('not a time')" in refused.stderr
+    assert f"{log} 第 4 行：event_type 为空" in refused.stderr
+    assert "2 行无法使用；未导入任何数据" in refused.stderr
+    missing = govcheck("check", str(tmp_path / "none.csv"), "--city", "邵阳市")
+    assert missing.stderr.strip() == f"{tmp_path / 'none.csv'}：找不到文件"
+
+
+@pytest.mark.parametrize("args, said", [
+    (("rules", "list", "--pack", "shaoyang-2022-servce"),
+     "没有名为 'shaoyang-2022-servce' 的规则包（是否指 'shaoyang-2022-service'"),
+    (("rules", "list", "--kind", "deadlin"), "没有规则类型 'deadlin'（是否指 'deadline'？）"),
+    (("rules", "show", "SY22-NOPE"), "已加载的规则中没有编号为 'SY22-NOPE' 的规则"),
+], ids=["pack", "kind", "rule id"])
+def test_a_name_that_matches_nothing_is_refused_in_chinese_by_default(args, said):
+    refused = govcheck(*args)
+    assert refused.returncode == 2
+    assert said in refused.stderr
+
+
+def test_a_rule_file_error_is_chinese_by_default(tmp_path):
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "X-1.yaml").write_text("id: X-1\ntitle: t\nkind: deadlin\n",
+                                                 encoding="utf-8")
+    refused = govcheck("validate", str(tmp_path))
+    assert refused.returncode == 2
+    assert f"{tmp_path / 'pack' / 'X-1.yaml'}:3:7：未知的规则类型 'deadlin'（是否指 'deadline'？）" \
+        in refused.stderr
+    assert f"{tmp_path} 中有 1 个问题" in refused.stderr
