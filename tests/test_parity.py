@@ -434,3 +434,34 @@ def amended_dir(tmp_path_factory) -> Path:
 def test_watch_agrees_with_check_on_the_amended_language(seed, amended_dir, tmp_path):
     batch, stream, _ = compare(seed, tmp_path, amended_dir)
     assert_agree(batch, stream, f"seed {seed}")
+
+
+#: ``re`` rules: RE2 in both engines (DuckDB's regexp_matches, the google-re2 binding).
+REGEX_RULES = {
+    "RE-1": """
+        kind: forbidden
+        event: {event_type: 退件, 原因|re: '^(a+)+$'}
+    """,
+    "RE-2": """
+        kind: forbidden
+        event: {event_type: 撤回, 原因|re: ['\\d{2}', '(?i)^abc', '材料.不全', '\\bok\\b']}
+    """,
+    "RE-3": """
+        kind: required_fields
+        event: {event_type: 办结, 原因|re: '[[:alpha:]]+\\s'}
+        fields: [经办人]
+    """,
+}
+
+#: Values on which dialects differ: backtracking, Unicode digits, letters and spaces, case.
+REGEX_VALUES = {"原因": ["a" * 12 + "!", "a" * 12, "１２", "12", "AbC", "材料不全", "材料都不全",
+                       "ok", "OK!", "é ", "x\u3000", "ab c"], "经办人": ["张三"]}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_watch_matches_regular_expressions_as_check_does(seed, tmp_path):
+    rules = write_rules(tmp_path / "rules", REGEX_RULES)
+    batch, stream, _ = compare(seed, tmp_path, rules, types=["退件", "撤回", "办结"],
+                               values=REGEX_VALUES, cases=20, required={})
+    assert_agree(batch, stream, f"seed {seed}")

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
 from ..model.loader import key_location
+from ..model.regex import search
 from ..model.rule import LoadedRule, Matcher, RuleBase, value_date, value_text, value_timestamp
 from ..plan import Role, RulePlan, Window, matcher_types, plan_rule
 from .cases import CASE_CLASSES, UNSUPPORTED_KEYS, unsupported_key
@@ -460,18 +460,8 @@ def flag_value(slot: Slot, text: str | None) -> bool:
         return any(v in text for v in values)
     if op == "startswith":
         return any(text.startswith(v) for v in values)
-    # DuckDB's regexp_matches is RE2, a partial match; RE2's \d \w \s are ASCII-only
-    return any(_regex(v).search(text) is not None for v in values)
-
-
-_REGEX_CACHE: dict[str, re.Pattern] = {}
-
-
-def _regex(pattern: str) -> re.Pattern:
-    found = _REGEX_CACHE.get(pattern)
-    if found is None:
-        found = _REGEX_CACHE[pattern] = re.compile(pattern, re.ASCII)
-    return found
+    # RE2, as DuckDB's regexp_matches: a partial match, in linear time
+    return any(search(v, text) for v in values)
 
 
 # ---------------------------------------------------------------------------
