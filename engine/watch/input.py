@@ -153,7 +153,7 @@ class EventParser:
         self.bad = bad
         self.latest: int | None = None
         self.serial = 0
-        self._names: dict[str, str] = {}       # JSON key → column name
+        self._shapes: dict[tuple[str, ...], tuple[str, ...] | str] = {}     # see ``_columns``
 
     def parse(self, lines: list[Line], clock: int | None
               ) -> tuple[list[StreamEvent], list[tuple[int, int]]]:
@@ -221,12 +221,13 @@ class EventParser:
             if not isinstance(obj, dict):
                 self.bad.add(n, f"not a {{field: value}} object {_show(text)}", text)
                 continue
+            columns = (self._columns(tuple(obj)) if type(obj) is not _Repeated
+                       else _key_problem(obj.keys_in_order))
+            if type(columns) is str:
+                self.bad.add(n, columns, text)
+                continue
             values: dict[str, str] = {}
-            names = self._names
-            for key, value in obj.items():
-                name = names.get(key)
-                if name is None:
-                    name = self._column(key, obj)
+            for name, value in zip(columns, obj.values()):
                 if type(value) is str:
                     v = value.strip(BLANKS) or None
                 else:
@@ -239,17 +240,17 @@ class EventParser:
             parsed.append((n, values, text))
         return parsed
 
-    def _column(self, key: str, obj: dict) -> str:
-        """A JSON key as ingest names the column: trimmed, canonical names in lower case, a
-        blank key named by its position."""
-        name = key.strip(BLANKS)
-        if not name:
-            return f"column{list(obj).index(key) + 1}"
-        if name.lower() in CANONICAL_COLUMNS:
-            name = name.lower()
-        if len(self._names) < 10_000:
-            self._names[key] = name
-        return name
+    def _columns(self, keys: tuple[str, ...]) -> tuple[str, ...] | str:
+        """The column names of a line's keys, or (text) why they do not name its fields once
+        each; kept for each list of keys, as a log has a few dozen."""
+        found = self._shapes.get(keys)
+        if found is None:
+            found = tuple(map(_column, keys))
+            if "" in found or len(set(found)) < len(found):
+                found = _key_problem(keys)
+            if len(self._shapes) < 10_000:
+                self._shapes[keys] = found
+        return found
 
 
 class BadLines:
@@ -427,7 +428,40 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-_DECODE = json.JSONDecoder(parse_constant=_no_constant).decode
+class _Repeated(dict):
+    """A JSON object in which a key came twice (``check`` would read the first value,
+    Python's dict keeps the last): its line is bad. ``keys_in_order``: all of them."""
+
+    __slots__ = ("keys_in_order",)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object as a dict, marked when one of its keys came twice."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        obj = _Repeated(obj)
+        obj.keys_in_order = tuple(k for k, _ in pairs)
+    return obj
+
+
+def _column(key: str) -> str:
+    """A JSON key as ingest names the column: trimmed, canonical names in lower case; ""
+    for a blank key."""
+    name = key.strip(BLANKS)
+    return name.lower() if name.lower() in CANONICAL_COLUMNS else name
+
+
+def _key_problem(keys: tuple[str, ...]) -> str:
+    """Why a line's keys do not name its fields once each (a blank key, two keys for one
+    column), worded as ``check`` words it (``data.ingest.readers.key_problem``)."""
+    names = [_column(k) for k in keys]
+    if "" in names:
+        return "a key is blank"
+    seen: set[str] = set()
+    return f"key '{next(c for c in names if c in seen or seen.add(c))}' appears twice"
+
+
+_DECODE = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_object).decode
 
 
 def _show(text: str) -> str:

@@ -16,6 +16,7 @@ import duckdb
 
 from ...errors import DataError, SourceLocation
 from ...i18n import marked as N_, translate as _
+from ...model.rule import CANONICAL_COLUMNS
 from ..sqltext import message_sql, quote_ident, quote_string
 from .sources import Source, Unreadable, Workspace, header_names
 from .textfiles import csv_field_limit, prepare_text
@@ -111,31 +112,69 @@ def json_source(con, index: int, path: str, lines: str, rejects: str | None = No
                 location_cls: type[SourceLocation] = SourceLocation) -> Source:
     """JSON lines already in the table ``lines`` (``__gc_ord``, ``line``), for a JSON lines
     log and for the inline events of ``ingest_records``: a column per key, in the order the
-    keys first appear; a line that is not a JSON object is its row's problem."""
+    keys first appear; a line that is not a JSON object, or whose keys do not name its
+    fields once each (``key_problem``), is its row's problem."""
     is_object = "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END"
-    # keys in order of first appearance: by the first line holding each, then within it
-    firsts = con.execute(f"""
-        WITH firsts AS (SELECT key, min(__gc_ord) AS __gc_ord
-                        FROM (SELECT __gc_ord, unnest(json_keys(line)) AS key
-                              FROM {quote_ident(lines)} WHERE {is_object})
-                        GROUP BY key)
-        SELECT f.key, f.__gc_ord FROM firsts f JOIN {quote_ident(lines)} USING (__gc_ord)
-        ORDER BY f.__gc_ord, list_position(json_keys(line), f.key)""").fetchall()
-    keys = [k for k, _ord in firsts]
-    names, _unnamed = header_names(keys, path, location_cls,
-                                   rows=[line for _key, line in firsts])
+    shapes = (f"SELECT ks, min(__gc_ord) AS first, {key_problem('ks')} AS problem "
+              f"FROM (SELECT __gc_ord, json_keys(line) AS ks FROM {quote_ident(lines)} "
+              f"WHERE {is_object}) GROUP BY ks")
+    # The lines' lists of keys, each once (a log has a few dozen): the keys in order of
+    # first appearance (by the first line holding each, then within it), and that line,
+    # come from the lists without a problem.
+    keys, firsts, flawed = con.execute(f"""
+        WITH shapes AS MATERIALIZED ({shapes}),
+        placed AS (SELECT unnest(ks) AS key, generate_subscripts(ks, 1) AS pos, first
+                   FROM shapes WHERE problem IS NULL),
+        ordered AS (SELECT key, min(first) AS first, arg_min(pos, first) AS pos
+                    FROM placed GROUP BY key)
+        SELECT (SELECT coalesce(list(key ORDER BY first, pos), []) FROM ordered),
+               (SELECT coalesce(list(first ORDER BY first, pos), []) FROM ordered),
+               (SELECT count(problem) > 0 FROM shapes)""").fetchone()
+    names, _unnamed = header_names(keys, path, location_cls, rows=firsts)
     spec = json.dumps({k: "VARCHAR" for k in keys}, ensure_ascii=False)
     transform = f"json_transform(line, {quote_string(spec)})" if keys else "NULL"
-    relation = (f"(SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END AS __gc_j "
-                f"FROM {quote_ident(lines)})")
+    # Only a log with a flawed list joins each line to its problem, by its list of keys:
+    # checking every line's list took 10 s a million lines. (The lists are materialized:
+    # a filter on the problem, pushed below the grouping, was worked out for every line.)
+    flaws = (f"WITH shapes AS MATERIALIZED ({shapes}) " if flawed else "")
+    joined = (f"LEFT JOIN (SELECT ks, problem FROM shapes WHERE problem IS NOT NULL) f "
+              f"ON f.ks = CASE WHEN {is_object} THEN json_keys(line) END" if flawed else "")
+    relation = (f"({flaws}SELECT __gc_ord, line, CASE WHEN {is_object} THEN {transform} END "
+                f"AS __gc_j{', f.problem AS __gc_keys' if flawed else ''} "
+                f"FROM {quote_ident(lines)} {joined})")
     not_json = message_sql(_("not valid JSON {value}"), value=shown("line"))
     not_object = message_sql(_("not a {{field: value}} object {value}"), value=shown("line"))
     pre = (f"CASE WHEN {trimmed('line')} IS NULL THEN NULL "
            f"WHEN NOT json_valid(line) THEN {not_json} "
-           f"WHEN json_type(line) <> 'OBJECT' THEN {not_object} END")
+           f"WHEN json_type(line) <> 'OBJECT' THEN {not_object} "
+           f"{'ELSE __gc_keys ' if flawed else ''}END")
     exprs = [f"struct_extract(__gc_j, {quote_string(k)})" for k in keys]
     return Source(index, path, names, exprs, relation, "__gc_ord", 0, pre=pre, raw="line",
                   rejects=rejects, location_cls=location_cls)
+
+
+def key_problem(keys: str) -> str:
+    """SQL: what is wrong with a JSON line's list of ``keys``, or NULL: a key that is blank
+    (it names no field a rule can read), or two keys that name one field (the same key
+    twice, or ``Case_ID`` and ``case_id``), of which DuckDB would read the first value and
+    Python the last (``watch.input`` says the same of the same lines)."""
+    canonical = ", ".join(quote_string(c) for c in CANONICAL_COLUMNS)
+    key = trimmed("k")
+    name = f"coalesce(CASE WHEN lower({key}) IN ({canonical}) THEN lower({key}) ELSE {key} END, '')"
+    names = f"list_transform({keys}, lambda k: {name})"
+    # the name whose second time comes first, by sorting (a search per key was quadratic:
+    # 52 s for a line of 20,000 keys)
+    ranked = f"list_sort(list_transform({names}, lambda n, i: {{'n': n, 'i': i}}))"
+    neighbours = (f"list_zip(list_slice({ranked}, 1, len({keys}) - 1), "
+                  f"list_slice({ranked}, 2, len({keys})))")
+    again = f"list_filter({neighbours}, lambda p: p[1].n = p[2].n)"
+    twice = f"list_sort(list_transform({again}, lambda p: {{'i': p[2].i, 'n': p[2].n}}))[1].n"
+    apostrophe = quote_string("'")
+    quoted = f"concat({apostrophe}, {twice}, {apostrophe})"
+    blank = quote_string(_("a key is blank"))
+    repeated = message_sql(_("key {key} appears twice"), key=quoted)
+    return (f"CASE WHEN list_contains({names}, '') THEN {blank} "
+            f"WHEN len({names}) <> len(list_distinct({names})) THEN {repeated} END")
 
 
 def _read_jsonl(con, ws: Workspace, index: int, path: str) -> Source:
