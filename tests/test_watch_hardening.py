@@ -7,10 +7,14 @@ guarantee).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ import pytest
 pytest.importorskip("durable_rules_engine")
 
 from support import ROOT  # noqa: E402
+from test_stream import DEADLINE, FULL_DEADLINE, ev, lines_of, rules_dir, tick  # noqa: E402
 from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.errors import DataError  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
@@ -33,6 +38,52 @@ def watch_cmd(rules: Path, source: Path | str, state: Path | None = None,
     return cmd + (["--state", str(state)] if state else []) + list(more)
 
 
+def uninterrupted(rules: Path, log: Path) -> bytes:
+    """What one run over the whole log writes (no state, no kill)."""
+    out = io.BytesIO()
+    assert watch(WatchOptions(source=str(log), rules=[str(rules)], status_every=0, shards=3),
+                 out=out, err=io.StringIO()) == 0
+    return out.getvalue()
+
+
+def stream_log(path: Path, seed: int, cases: int) -> None:
+    """Deadline cases of two rules: replies in time and late, pauses, extensions (some
+    unreadable: data quality), replies before the start, clock lines, a bad line now and
+    then; in time order but for a few late arrivals."""
+    rng = random.Random(seed)
+    rows: list[tuple[dt.datetime, object]] = []
+    t0 = dt.datetime(2021, 3, 1, 8)
+    for i in range(cases):
+        start = t0 + dt.timedelta(minutes=rng.randint(1, 9) * i)
+        case = f"K{i:05d}"
+        if rng.random() < 0.5:
+            rows.append((start, ev(case, "留言受理", f"{start:%Y-%m-%d %H:%M}")))
+            if rng.random() < 0.7:
+                end = start + dt.timedelta(hours=rng.randint(1, 300))
+                rows.append((end, ev(case, "留言答复", f"{end:%Y-%m-%d %H:%M}")))
+            if rng.random() < 0.1:
+                early = start - dt.timedelta(minutes=3)
+                rows.append((early, ev(case, "留言答复", f"{early:%Y-%m-%d %H:%M}")))
+        else:
+            rows.append((start, ev(case, "受理", f"{start:%Y-%m-%d %H:%M}")))
+            at = start
+            for etype in rng.sample(["中止", "恢复", "延期", "办结"], rng.randint(0, 4)):
+                at += dt.timedelta(hours=rng.randint(1, 60))
+                extra = {"延长工作日": rng.choice(["1", "2", "两"])} if etype == "延期" else {}
+                rows.append((at, ev(case, etype, f"{at:%Y-%m-%d %H:%M}", **extra)))
+        if rng.random() < 0.02:
+            rows.append((start, "{not json"))
+        if rng.random() < 0.05:
+            later = start + dt.timedelta(days=2)
+            rows.append((later, tick(f"{later:%Y-%m-%d %H:%M}")))
+    rows.sort(key=lambda r: r[0])
+    for _ in range(cases // 50):        # a few lines a little out of order
+        i = rng.randrange(len(rows) - 5)
+        j = i + rng.randint(1, 5)
+        rows[i], rows[j] = rows[j], rows[i]
+    path.write_text(lines_of([r[1] for r in rows]), encoding="utf-8")
+
+
 # -- one regex dialect: RE2, in linear time ---------------------------------------------
 
 def test_a_backtracking_pattern_is_matched_promptly_and_as_check_matches_it():
@@ -46,6 +97,36 @@ def test_a_backtracking_pattern_is_matched_promptly_and_as_check_matches_it():
     report = check(Run(events=[str(log)], rules=[str(RULES)], rule_ids=["RE"]))
     assert stream == {(v.rule_id, v.case_id) for v in report.violations} == {("RE", "R2"),
                                                                             ("RE", "R3")}
+
+
+# -- signals: a prompt stop, the state saved ---------------------------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_watch_within_a_second_with_its_state_saved(tmp_path, sig):
+    rules = rules_dir(tmp_path, DL=DEADLINE, EX=FULL_DEADLINE)
+    log = tmp_path / "log.jsonl"
+    stream_log(log, 5, 6000)
+    expected = uninterrupted(rules, log)
+    state, out_path = tmp_path / "state.json", tmp_path / "out.jsonl"
+    with open(out_path, "ab") as out:
+        proc = subprocess.Popen(watch_cmd(rules, log, state, 1000), stdout=out,
+                                stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while out_path.stat().st_size < 2000 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    assert proc.returncode == 128 + sig, err.decode()
+    assert took < 1.5, f"stopped {took:.2f} s after {sig.name}"
+    assert f"stopped by {sig.name}, the state saved".encode() in err
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    assert 0 < saved["input"]["offset"] < log.stat().st_size      # saved where it stopped
+    with open(out_path, "ab") as out:
+        subprocess.run(watch_cmd(rules, log, state), stdout=out, check=True,
+                       stderr=subprocess.DEVNULL)
+    assert out_path.read_bytes() == expected
 
 
 # -- duplicate and blank JSON keys: a bad line, in both engines -------------------------

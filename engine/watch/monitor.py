@@ -36,6 +36,7 @@ lines), ``facts`` (events and open cases as durable-rules facts; the matches),
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 import time
@@ -88,45 +89,69 @@ class WatchOptions:
 
 
 def watch(options: WatchOptions, out: BinaryIO | None = None, err: TextIO | None = None) -> int:
-    """Run the monitor until the input ends (or, following, until SIGINT/SIGTERM)."""
+    """Run the monitor until the input ends (or, following, until SIGINT/SIGTERM).
+
+    SIGINT or SIGTERM stops it within a batch (``Monitor.run``), the state saved: 0 when
+    following (that is how a followed file ends), else 128 + the signal's number (130,
+    143), the shell's code for a run a signal ended, as the input was not read to its end."""
     problem = durable_problem()
     if problem:
         raise WatchStop(problem)
-    monitor = Monitor(options, out or sys.stdout.buffer, err or sys.stderr)
-    try:
-        monitor.start()
-    except BaseException:
-        monitor.close()
-        raise
-
-    def stop(_signum, _frame):
-        monitor.stop_requested = True
-
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    with StopSignals() as signals:
+        monitor = Monitor(options, out or sys.stdout.buffer, err or sys.stderr, signals)
         try:
-            previous[sig] = signal.signal(sig, stop)
-        except ValueError:      # not the main thread
-            pass
-    try:
-        return monitor.run()
-    except (EngineLimit, WatchStop, CalendarError) as exc:
+            monitor.start()
+        except BaseException:
+            monitor.close()
+            raise
         try:
-            monitor.status()
-        except Exception:
-            pass
-        raise WatchStop(f"STOPPED: {exc}") from None
-    finally:
-        for sig, handler in previous.items():
+            return monitor.run()
+        except (EngineLimit, WatchStop, CalendarError) as exc:
+            try:
+                monitor.status()
+            except Exception:
+                pass
+            raise WatchStop(f"STOPPED: {exc}") from None
+
+
+class StopSignals:
+    """SIGINT and SIGTERM noted, not obeyed at once: the monitor stops at the end of the
+    batch it is in, with its state saved. A second signal while it finishes ends it at
+    once, as a crash would (the journal covers what the last save does not)."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.count = 0
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> "StopSignals":
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.previous[sig] = signal.signal(sig, self._note)
+            except ValueError:      # not the main thread
+                pass
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for sig, handler in self.previous.items():
             signal.signal(sig, handler)
+
+    def _note(self, signum, _frame) -> None:
+        self.count += 1
+        if self.signum is None:
+            self.signum = signum
+        if self.count >= 2:
+            os._exit(128 + signum)
 
 
 class Monitor:
     """The parts of a run, wired: input → durable-rules facts → case life → output, with
     the journal saving all of it (``--state``)."""
 
-    def __init__(self, options: WatchOptions, out: BinaryIO, err: TextIO):
+    def __init__(self, options: WatchOptions, out: BinaryIO, err: TextIO,
+                 signals: StopSignals | None = None):
         self.options = options
+        self.signals = signals or StopSignals()
         self.err = err
         rules = load_rules(list(options.rules) if options.rules else [data_dir("rules")])
         self.rulesets: Rulesets = compile_rulesets(rules)
@@ -147,7 +172,6 @@ class Monitor:
         self.facts: Facts | None = None
         self.source: LineSource | None = None
         self.replay_lines: list[Line] = []
-        self.stop_requested = False
 
     def start(self) -> None:
         """Build the rulesets, take back a saved state, open the input."""
@@ -213,14 +237,13 @@ class Monitor:
 
     def _run(self) -> int:
         opts = self.options
+        signals = self.signals
         last_status = last_checkpoint = time.monotonic()
         ended = False
         try:
-            if self.replay_lines:
-                lines, self.replay_lines = self.replay_lines, []
-                self._process(lines, journal=False)
-                self._flush()
-            while not self.stop_requested:
+            if not self._replay():
+                return self._stopped(saved=False)   # the journal still holds the rest
+            while signals.signum is None:
                 lines = self.source.batch(opts.batch_lines, opts.poll)
                 if lines is None:
                     ended = True
@@ -246,10 +269,32 @@ class Monitor:
                 self._flush()
             if self.journal is not None:
                 self.journal.checkpoint(self)
+            if not ended:
+                return self._stopped(saved=self.journal is not None)
             self.status(final=True)
             return 0
         finally:
             self.close()
+
+    def _replay(self) -> bool:
+        """Judge the journaled stdin lines a restart found, a batch at a time; False when
+        a signal came first (the state is then saved only once they are all judged)."""
+        lines, self.replay_lines = self.replay_lines, []
+        size = self.options.batch_lines
+        for at in range(0, len(lines), size):
+            if self.signals.signum is not None:
+                return False
+            self._process(lines[at:at + size], journal=False)
+            self._flush()
+        return True
+
+    def _stopped(self, saved: bool) -> int:
+        """The last status lines and the exit code of a run a signal stopped (``watch``)."""
+        signum = self.signals.signum
+        self.err.write(f"govcheck watch: stopped by {signal.Signals(signum).name}"
+                       f"{', the state saved' if saved else ''}\n")
+        self.status(final=True)
+        return 0 if self.options.follow else 128 + signum
 
     def _process(self, lines: list[Line], journal: bool = True) -> None:
         """One batch: parse, match, apply in time order, retract what the clock passed."""
