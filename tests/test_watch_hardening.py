@@ -21,8 +21,11 @@ import pytest
 
 pytest.importorskip("durable_rules_engine")
 
+from click.testing import CliRunner  # noqa: E402
+
 from support import ROOT  # noqa: E402
 from test_stream import DEADLINE, FULL_DEADLINE, ev, lines_of, rules_dir, tick  # noqa: E402
+from govcheck import cli  # noqa: E402
 from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.errors import DataError  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
@@ -127,6 +130,40 @@ def test_a_signal_stops_watch_within_a_second_with_its_state_saved(tmp_path, sig
         subprocess.run(watch_cmd(rules, log, state), stdout=out, check=True,
                        stderr=subprocess.DEVNULL)
     assert out_path.read_bytes() == expected
+
+
+# -- one monitor per state ---------------------------------------------------------------
+
+def test_a_second_watcher_on_the_same_state_exits_2_naming_the_first(tmp_path):
+    rules = rules_dir(tmp_path, DL=DEADLINE)
+    log = tmp_path / "live.jsonl"
+    log.write_text(lines_of([ev("L1", "留言受理", "2021-03-01 09:00")]), encoding="utf-8")
+    state = tmp_path / "state.json"
+    first = subprocess.Popen(watch_cmd(rules, log, state, 0.05, "--follow"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while not state.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(watch_cmd(rules, log, state), capture_output=True, timeout=60)
+        assert second.returncode == 2
+        assert (f"{state}: 另一个 govcheck watch（进程 {first.pid}）正在使用这个状态文件"
+                in second.stderr.decode())
+        assert b"internal error" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0          # following: a signal is how it ends
+    assert subprocess.run(watch_cmd(rules, log, state), capture_output=True).returncode == 0
+
+
+def test_a_state_in_a_missing_folder_is_refused_by_name(tmp_path):
+    state = tmp_path / "no" / "state.json"
+    log = tmp_path / "in.jsonl"
+    log.write_text(lines_of([ev("C1", "留言受理", "2021-03-01 09:00")]), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["watch", "--rules", str(RULES), str(log),
+                                           "--state", str(state)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{state}: 无法创建锁文件 state.json.lock")
 
 
 # -- duplicate and blank JSON keys: a bad line, in both engines -------------------------

@@ -7,9 +7,14 @@ saves a journal, ``FILE.journal``, records each finding written, each bad line r
 and, when reading stdin (which cannot be read again), each line read. A restart takes back
 the state, replays the journaled lines, and recognises the findings already written (the
 journal's, and the last line of the output file, which a crash can leave unjournaled).
+
+``FILE.lock`` is held (``flock``) while a monitor uses FILE: two monitors on one state would
+each write what the other already wrote.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -28,14 +33,39 @@ STATE_VERSION = 2
 
 
 class Journal:
-    """The state file and the journal beside it."""
+    """The state file, the journal beside it, and the lock that keeps them to one monitor."""
 
     def __init__(self, state: str | Path, source: str, rules: Sequence[RuleBase]):
         self.path = Path(state)
         self.journal_path = Path(str(state) + ".journal")
+        self.lock_path = Path(str(state) + ".lock")
         self.source = source
         self.digest = rules_digest(rules)
         self.fd: int | None = None
+        self.lock_fd: int | None = None
+
+    def lock(self) -> None:
+        """Hold ``FILE.lock`` for as long as this monitor runs (released when it exits,
+        however it exits); a second monitor on the same state stops, naming the first."""
+        try:
+            fd = os.open(str(self.lock_path), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WatchStop(f"无法创建锁文件 {self.lock_path.name}（{exc.strerror}）",
+                            SourceLocation(str(self.path))) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise WatchStop(f"无法锁定 {self.lock_path.name}（{exc.strerror}）",
+                                SourceLocation(str(self.path))) from None
+            raise WatchStop(f"另一个 govcheck watch（进程 {holder}）正在使用这个状态文件："
+                            "请先停止它，或给这次运行另指定 --state",
+                            SourceLocation(str(self.path))) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self.lock_fd = fd
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -48,6 +78,9 @@ class Journal:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)          # releases the lock
+            self.lock_fd = None
 
     def checkpoint(self, monitor: Monitor) -> None:
         """Save the state (atomic write), then start a fresh journal."""

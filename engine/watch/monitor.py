@@ -179,6 +179,8 @@ class Monitor:
         self.engine = Engine(self.rulesets, opts.shards, opts.session_cap)
         self.facts = Facts(self.rulesets, self.engine, opts.shards, self.parser.casts)
         offset, line = 0, 0
+        if self.journal is not None:
+            self.journal.lock()
         resuming = self.journal is not None and self.journal.exists()
         if resuming:
             offset, line, self.replay_lines = self.journal.restore(self)
