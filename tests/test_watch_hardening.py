@@ -6,6 +6,7 @@ guarantee).
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,13 +24,18 @@ import pytest
 pytest.importorskip("durable_rules_engine")
 
 from click.testing import CliRunner  # noqa: E402
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
 
 from support import ROOT  # noqa: E402
 from test_stream import DEADLINE, FULL_DEADLINE, ev, lines_of, rules_dir, tick  # noqa: E402
 from govcheck import cli  # noqa: E402
 from govcheck.engine.api import Run, check  # noqa: E402
 from govcheck.engine.errors import DataError  # noqa: E402
+from govcheck.engine.model.loader import load_rules  # noqa: E402
+from govcheck.engine.watch import monitor as monitor_module  # noqa: E402
+from govcheck.engine.watch.journal import Journal  # noqa: E402
 from govcheck.engine.watch.monitor import WatchOptions, watch  # noqa: E402
+from govcheck.engine.watch.output import FindingWriter, Stats  # noqa: E402
 
 CORPUS = Path(__file__).parent / "data" / "adversarial"
 RULES = CORPUS / "watch_rules"
@@ -85,6 +92,13 @@ def stream_log(path: Path, seed: int, cases: int) -> None:
         j = i + rng.randint(1, 5)
         rows[i], rows[j] = rows[j], rows[i]
     path.write_text(lines_of([r[1] for r in rows]), encoding="utf-8")
+
+
+def _difference(expected: bytes, got: bytes) -> str:
+    """How many lines were lost and how many repeated."""
+    want, have = Counter(expected.splitlines()), Counter(got.splitlines())
+    return (f"{sum((want - have).values())} lost, {sum((have - want).values())} repeated, "
+            f"of {len(expected.splitlines())}")
 
 
 # -- one regex dialect: RE2, in linear time ---------------------------------------------
@@ -164,6 +178,203 @@ def test_a_state_in_a_missing_folder_is_refused_by_name(tmp_path):
                                            "--state", str(state)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{state}: 无法创建锁文件 state.json.lock")
+
+
+# -- killed at any moment, with any checkpoint interval: each finding once ----------------
+
+class Killed(BaseException):
+    """The monitor dies here, as at a SIGKILL: nothing of it runs on but ``close``, which
+    saves nothing."""
+
+
+class DiesAtWrite(io.FileIO):
+    """The output of a monitor killed as it was about to write its ``n``-th line."""
+
+    def __init__(self, path: Path, n: int):
+        super().__init__(path, "ab")
+        self.left = n
+
+    def write(self, data):
+        self.left -= 1
+        if self.left == 0:
+            raise Killed
+        return super().write(data)
+
+
+@contextlib.contextmanager
+def dies(kind: str, n: int):
+    """A monitor killed at its ``n``-th journaled line (``journal``: the line written, not
+    yet journaled) or just after its ``n``-th save (``save``)."""
+    name = {"journal": "note_output", "save": "checkpoint"}[kind]
+    original = getattr(Journal, name)
+    calls = Counter()
+
+    def dying(self, *args):
+        calls[name] += 1
+        if kind == "journal" and calls[name] == n:
+            raise Killed
+        original(self, *args)
+        if kind == "save" and calls[name] == n:
+            raise Killed
+
+    setattr(Journal, name, dying)
+    try:
+        yield
+    finally:
+        setattr(Journal, name, original)
+
+
+@contextlib.contextmanager
+def counted_seconds():
+    """The monitor's clock moves a second each time it is read (once a batch), so that a
+    checkpoint every N seconds is one every N batches, the same on every run."""
+    original = monitor_module.time
+    ticks = iter(range(10**9))
+    monitor_module.time = type("Clock", (), {"monotonic": staticmethod(lambda: next(ticks))})
+    try:
+        yield
+    finally:
+        monitor_module.time = original
+
+
+def run_killed(log: Path, rules: Path, state: Path, out_path: Path, batch: int,
+               kill: tuple[str, int, int] | None) -> list[str]:
+    """One run of the monitor with ``--state``: killed as ``kill`` says (how, at which
+    count, saving every how many batches), or to the end. The bad lines it reported."""
+    how, n, every = kill or ("none", 0, 0)
+    options = WatchOptions(source=str(log), rules=[str(rules)], state=state, status_every=0,
+                           checkpoint_every=every, shards=3, batch_lines=batch)
+    out = DiesAtWrite(out_path, n) if how == "write" else open(out_path, "ab")
+    err = io.StringIO()
+    with out, counted_seconds(), (dies(how, n) if how in ("journal", "save")
+                                  else contextlib.nullcontext()):
+        try:
+            watch(options, out=out, err=err)        # (it may end before its kill)
+        except Killed:
+            assert kill is not None
+    return bad_lines(err.getvalue())
+
+
+def bad_lines(err: str) -> list[str]:
+    """The bad lines a run reported on stderr."""
+    return [x for x in err.splitlines() if x.startswith("govcheck watch: line ")]
+
+
+@pytest.fixture(scope="module")
+def kill_log(tmp_path_factory) -> tuple[Path, Path, bytes, list[str]]:
+    """A log, its rules, and what one run over it writes and reports as bad lines."""
+    folder = tmp_path_factory.mktemp("kills")
+    rules = rules_dir(folder, DL=DEADLINE, EX=FULL_DEADLINE)
+    log = folder / "log.jsonl"
+    stream_log(log, 7, 1000)
+    out, err = io.BytesIO(), io.StringIO()
+    watch(WatchOptions(source=str(log), rules=[str(rules)], status_every=0, shards=3),
+          out=out, err=err)
+    assert bad_lines(err.getvalue())
+    return rules, log, out.getvalue(), bad_lines(err.getvalue())
+
+
+KILLS = st.tuples(st.sampled_from(["write", "journal", "save"]), st.integers(1, 600),
+                  st.integers(0, 8))
+
+
+@settings(max_examples=6, deadline=None)
+@given(runs=st.lists(KILLS, min_size=1, max_size=4), batch=st.sampled_from([50, 200, 2000]))
+@example(runs=[("write", 700, 1000), ("save", 2, 0)], batch=200)   # saved before catching up
+def test_kills_at_any_point_lose_nothing_and_repeat_nothing(kill_log, tmp_path_factory, runs,
+                                                            batch):
+    """Monitors killed one after another (before a line's write, between a line's write
+    and its journal entry, or just after a save), each saving every few batches, and a last
+    one run to the end: the lines of all of them together are those of one run, exactly,
+    and each bad line is reported once.
+
+    The example is the case a kill loop found: a restart that replays from an old save
+    saves again before it has found again all the run before it wrote, and is killed (the
+    save had emptied the journal)."""
+    rules, log, expected, expected_bad = kill_log
+    folder = tmp_path_factory.mktemp("run")
+    state, out_path = folder / "state.json", folder / "out.jsonl"
+    reported = [line for kill in [*runs, None]
+                for line in run_killed(log, rules, state, out_path, batch, kill)]
+    got = out_path.read_bytes()
+    assert got == expected, _difference(expected, got)
+    assert sorted(reported) == sorted(expected_bad)
+
+
+def _kill_at(proc: subprocess.Popen, trigger: str, amount: float, state: Path,
+             out_path: Path, expected_lines: int) -> None:
+    """SIGKILL ``proc`` at a moment drawn by ``trigger``: a time after its start; just after
+    its n-th save of the state; or once the output has grown by a share of what is left."""
+    deadline = time.time() + 30
+    if trigger == "time":
+        time.sleep(0.3 + amount * 1.5)
+    elif trigger == "save":
+        seen, saves = _saved(state), 0
+        while saves < 1 + int(amount * 3) and proc.poll() is None and time.time() < deadline:
+            now = _saved(state)
+            if now != seen:
+                seen, saves = now, saves + 1
+            time.sleep(0.002)
+        time.sleep(0.02)        # past the journal's truncation, which follows the rename
+    else:
+        have = out_path.read_bytes().count(b"\n")
+        goal = have + max(1, int(amount * (expected_lines - have)))
+        while (out_path.read_bytes().count(b"\n") < goal and proc.poll() is None
+               and time.time() < deadline):
+            time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def _saved(state: Path) -> tuple[int, int, int] | None:
+    """What tells one save of the state from the next (an inode number can come back)."""
+    try:
+        st = state.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(tmp_path):
+    """Real kills (``kill -9``), at moments no hook chooses: in a save, between a save's
+    rename and the journal's truncation, in a restart's replay, in start-up. The first run
+    saves once and is killed half-way; the second saves after each batch and is killed
+    after its first save, before it has caught up; those after it are killed at random,
+    saving at random intervals; a last one runs to the end."""
+    rng = random.Random(20000)
+    rules = rules_dir(tmp_path, DL=DEADLINE, EX=FULL_DEADLINE)
+    log = tmp_path / "log.jsonl"
+    stream_log(log, rng.randrange(2**16), 6000)
+    expected = uninterrupted(rules, log)
+    state, out_path = tmp_path / "state.json", tmp_path / "out.jsonl"
+    out_path.touch()
+    kills = [("output", 0.5, 5.0), ("save", 0.0, 0.0)] + [
+        (rng.choice(["time", "save", "output"]), rng.random(), rng.choice([0.0, 0.01, 0.2]))
+        for _ in range(2)]
+    for trigger, amount, every in kills:
+        with open(out_path, "ab") as out:
+            proc = subprocess.Popen(watch_cmd(rules, log, state, every), stdout=out,
+                                    stderr=subprocess.DEVNULL)
+            _kill_at(proc, trigger, amount, state, out_path, expected.count(b"\n"))
+    with open(out_path, "ab") as out:
+        subprocess.run(watch_cmd(rules, log, state, 0.0), stdout=out, check=True,
+                       stderr=subprocess.DEVNULL)
+    got = out_path.read_bytes()
+    assert got == expected, f"kills {kills}: {_difference(expected, got)}"
+
+
+def test_with_the_wall_clock_a_save_keeps_each_awaited_finding_as_often_as_it_is_awaited():
+    """With the wall clock a replay is not repeatable: the findings written before a crash
+    are found again by (rule, case, finding, type), not by ``seq``, and a save keeps of
+    each as many as are still awaited."""
+    rule = next(r.rule for r in load_rules([RULES]) if r.rule.id == "DL")
+    writer = FindingWriter(io.BytesIO(), [rule], event_clock=False, stats=Stats())
+    for seq, case in [(5, "C1"), (6, "C2"), (7, "C1")]:
+        writer.written_before_crash(seq, ("DL", case, "data_quality", "bad_limit"))
+    writer.emit_quality(rule, "C1", None, ("bad_limit", "两", 3), None)     # found again
+    assert writer.pending == []
+    assert writer.awaited() == [["DL", "C2", "data_quality", "bad_limit", 6],
+                                ["DL", "C1", "data_quality", "bad_limit", 7]]
 
 
 # -- duplicate and blank JSON keys: a bad line, in both engines -------------------------

@@ -8,8 +8,11 @@ and, when reading stdin (which cannot be read again), each line read. A restart 
 the state, replays the journaled lines, and recognises the findings already written (the
 journal's, and the last line of the output file, which a crash can leave unjournaled).
 
-``FILE.lock`` is held (``flock``) while a monitor uses FILE: two monitors on one state would
-each write what the other already wrote.
+A checkpoint starts a fresh journal, so what the journal held that a restart still needs
+goes into the state first: the findings an earlier run wrote that this one, replaying from
+an older position, has not found again yet, and the bad lines it reported beyond the
+position saved. ``FILE.lock`` is held (``flock``) while a monitor uses FILE: two monitors on
+one state would each write what the other already wrote.
 """
 from __future__ import annotations
 
@@ -83,16 +86,20 @@ class Journal:
             self.lock_fd = None
 
     def checkpoint(self, monitor: Monitor) -> None:
-        """Save the state (atomic write), then start a fresh journal."""
+        """Save the state (atomic write), with what of the journal a restart still needs,
+        then start a fresh journal."""
         src = monitor.source
+        line = src.line if src else 0
         data = {
             "version": STATE_VERSION, "rules": self.digest, **monitor.parser.dump(),
             "seq": monitor.writer.seq, "stats": monitor.stats.__dict__,
             "input": {"source": self.source, "offset": src.offset if src else 0,
-                      "line": src.line if src else 0,
+                      "line": line,
                       "identity": list(src.identity) if src and src.identity else None},
             **monitor.life.dump(),
             "retained": monitor.facts.dump(),
+            "awaited": monitor.writer.awaited(),
+            "bad_reported": sorted(n for n in monitor.bad.seen if n > line),
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
@@ -119,6 +126,9 @@ class Journal:
         monitor.stats.__dict__.update(data["stats"])
         monitor.life.load(data)
         monitor.facts.restore(monitor.life.cases.values(), data["retained"])
+        for *key, seq in data.get("awaited", []):       # (a state saved before has none)
+            writer.written_before_crash(seq, tuple(key))
+        monitor.bad.seen.update(data.get("bad_reported", []))
         offset, line = data["input"]["offset"], data["input"]["line"]
         replay: list[Line] = []
         for entry in self._entries():

@@ -142,6 +142,25 @@ class FindingWriter:
         self.suppress[key] += 1
         self.written[seq] = key
 
+    def awaited(self) -> list[list]:
+        """The findings written before a crash that this run has not found again yet, as
+        journal entries (rule, case, finding, type, seq), the others forgotten. A checkpoint
+        saves them with the state: it starts a fresh journal while a restarted run may not
+        have caught up with what the run before it wrote, and a restart after that
+        checkpoint must still know those lines were written."""
+        if self.event_clock:        # found again by seq, in order: those behind are done
+            self.written = {seq: key for seq, key in self.written.items() if seq > self.seq}
+        else:                       # found again by key: keep as many of each as are left
+            left = Counter({key: n for key, n in self.suppress.items() if n > 0})
+            kept = {}
+            for seq in sorted(self.written, reverse=True):
+                key = self.written[seq]
+                if left[key] > 0:
+                    left[key] -= 1
+                    kept[seq] = key
+            self.written, self.suppress = kept, Counter(kept.values())
+        return [[*key, seq] for seq, key in sorted(self.written.items())]
+
     def _written_before(self, key: tuple) -> bool:
         """Whether this finding was written before a crash (replaying from a checkpoint).
 
