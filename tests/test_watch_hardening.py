@@ -281,6 +281,7 @@ KILLS = st.tuples(st.sampled_from(["write", "journal", "save"]), st.integers(1, 
 @settings(max_examples=6, deadline=None)
 @given(runs=st.lists(KILLS, min_size=1, max_size=4), batch=st.sampled_from([50, 200, 2000]))
 @example(runs=[("write", 700, 1000), ("save", 2, 0)], batch=200)   # saved before catching up
+@example(runs=[("journal", 700, 1000), ("journal", 3, 1000)], batch=200)   # the output's tail
 def test_kills_at_any_point_lose_nothing_and_repeat_nothing(kill_log, tmp_path_factory, runs,
                                                             batch):
     """Monitors killed one after another (before a line's write, between a line's write
@@ -288,9 +289,10 @@ def test_kills_at_any_point_lose_nothing_and_repeat_nothing(kill_log, tmp_path_f
     one run to the end: the lines of all of them together are those of one run, exactly,
     and each bad line is reported once.
 
-    The example is the case a kill loop found: a restart that replays from an old save
-    saves again before it has found again all the run before it wrote, and is killed (the
-    save had emptied the journal)."""
+    The examples are the two cases a kill loop found: a restart that replays from an old
+    save saves again before it has found again all the run before it wrote, and is killed
+    (the save had emptied the journal); and a restart that finds the output's last line
+    unjournaled, writes and journals more, and is killed (the journal skipped that line)."""
     rules, log, expected, expected_bad = kill_log
     folder = tmp_path_factory.mktemp("run")
     state, out_path = folder / "state.json", folder / "out.jsonl"

@@ -118,7 +118,9 @@ class Journal:
 
     def restore(self, monitor: Monitor) -> tuple[int, int, list[Line]]:
         """Take back the saved state into the monitor's parts; return where to go on
-        reading (offset, line) and the journaled input lines to judge first."""
+        reading (offset, line) and the journaled input lines to judge first. The journal
+        is then open, and holds the output's last line if the crash left it unjournaled
+        (a restart that wrote and journaled more would otherwise lose all trace of it)."""
         data = self._read()
         writer = monitor.writer
         monitor.parser.load(data)
@@ -139,9 +141,11 @@ class Journal:
             elif "in" in entry and entry["n"] > line:
                 replay.append((entry["n"], entry["o"], entry["in"].encode(
                     "utf-8", "surrogateescape")))
+        self.open()
         tail = unjournaled_tail(writer.out, max(writer.written, default=writer.seq))
-        if tail is not None:
+        if tail is not None:    # journaled now: the lines this run writes will follow it
             writer.written_before_crash(*tail)
+            self.note_output([*tail[1], tail[0]])
         if replay:
             line, offset = replay[-1][0], replay[-1][1]
         return offset, line, replay

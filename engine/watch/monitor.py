@@ -185,10 +185,9 @@ class Monitor:
         if resuming:
             offset, line, self.replay_lines = self.journal.restore(self)
         self.source = LineSource(opts.source, opts.follow, offset, line, opts.poll)
-        if self.journal is not None:
+        if self.journal is not None and not resuming:
             self.journal.open()
-            if not resuming:
-                self.journal.checkpoint(self)   # from now on a crash always finds a state to resume
+            self.journal.checkpoint(self)       # from now on a crash always finds a state to resume
         if self.rulesets.skipped:
             kinds = sorted({k for _, k in self.rulesets.skipped})
             self.err.write(f"govcheck watch: {len(self.rulesets.skipped)} rule(s) of kind "
