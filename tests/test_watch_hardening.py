@@ -427,3 +427,103 @@ def test_a_line_of_20000_keys_one_of_them_twice_is_set_aside_at_once(tmp_path):
     assert f"{log}: row 1: key 'k7' appears twice" in checked.stderr.decode()
     watched = subprocess.run(watch_cmd(RULES, log), capture_output=True, timeout=30)
     assert b"govcheck watch: line 1: key 'k7' appears twice" in watched.stderr
+
+
+# -- a state or journal that is not one watch saved: located, with what to do ------------
+
+def _run_on_state(tmp_path: Path, state: Path):
+    log = tmp_path / "in.jsonl"
+    if not log.exists():
+        log.write_text(lines_of([ev("C1", "留言受理", "2021-03-01 09:00")]), encoding="utf-8")
+    return CliRunner().invoke(cli.main, ["watch", "--rules", str(RULES), str(log),
+                                         "--state", str(state)])
+
+
+def _saved_state(tmp_path: Path) -> Path:
+    state = tmp_path / "state.json"
+    assert _run_on_state(tmp_path, state).exit_code == 0
+    return state
+
+
+def _refused(result, state: Path, problem: str) -> None:
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{state}: {problem}: remove it and {state.name}.journal "
+                                    "to start over"), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("not_json.json", "not JSON"),
+    ("a_list.json", "not an object"),
+    ("empty_object.json", "no version"),
+    ("no_checksum.json", "no checksum"),
+])
+def test_a_state_of_the_wrong_shape_is_refused_with_where_and_what_to_do(tmp_path, name, problem):
+    state = tmp_path / name
+    state.write_bytes((CORPUS / "states" / name).read_bytes())
+    _refused(_run_on_state(tmp_path, state), state,
+             f"it is not a state govcheck watch wrote ({problem})")
+
+
+def test_a_state_from_another_version_says_so(tmp_path):
+    state = tmp_path / "old.json"
+    state.write_bytes((CORPUS / "states" / "old_version.json").read_bytes())
+    result = _run_on_state(tmp_path, state)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{state}: the saved state was written by another version")
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d["cases"][0].pop("start"),
+    lambda d: d.update(seq="12"),
+    lambda d: d["cases"][0].update(rule=-1),
+    lambda d: d.update(clock=10**30),
+], ids=["a case's start removed", "seq as text", "a case of no rule", "a clock out of range"])
+def test_a_state_edited_since_it_was_saved_is_refused(tmp_path, edit):
+    """Anything changed in a saved state (a value deep in it could stop the monitor later,
+    or crash durable-rules) breaks its checksum, and the state is refused whole."""
+    state = _saved_state(tmp_path)
+    data = json.loads(state.read_text(encoding="utf-8"))
+    assert data["cases"]
+    edit(data)
+    state.write_text(json.dumps(data), encoding="utf-8")
+    _refused(_run_on_state(tmp_path, state), state,
+             "its content does not match its checksum: it was edited or damaged")
+
+
+def test_a_state_cut_short_is_refused(tmp_path):
+    state = _saved_state(tmp_path)
+    text = state.read_bytes()
+    state.write_bytes(text[:len(text) // 2])
+    _refused(_run_on_state(tmp_path, state), state, "it is not a state govcheck watch wrote "
+                                                    "(not JSON)")
+
+
+def test_a_damaged_journal_is_refused_at_its_line(tmp_path):
+    state = _saved_state(tmp_path)
+    journal = Path(f"{state}.journal")
+    journal.write_text('{"bad": 7}\n{"out": ["DL", "C1", "violation"]}\n{"bad": 8}\n',
+                       encoding="utf-8")
+    result = _run_on_state(tmp_path, state)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{journal}:2: not a journal entry")
+    assert "remove it to go on from the state saved in state.json" in result.stderr
+
+
+def test_a_journal_line_cut_short_by_a_kill_is_cut_off(tmp_path):
+    """Only the last line can be cut short by a kill: it is dropped, and what the restart
+    appends starts a line of its own."""
+    state = _saved_state(tmp_path)
+    journal = Path(f"{state}.journal")
+    journal.write_bytes(b'{"bad": 7}\n{"out": ["DL", "C')
+    assert _run_on_state(tmp_path, state).exit_code == 0
+    assert all(json.loads(x) for x in journal.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_state_for_a_missing_input_says_the_file_is_missing(tmp_path):
+    state = _saved_state(tmp_path)
+    log = tmp_path / "in.jsonl"
+    log.unlink()
+    result = CliRunner().invoke(cli.main, ["watch", "--rules", str(RULES), str(log),
+                                           "--state", str(state)])
+    assert result.exit_code == 2 and f"{log}: file not found" in result.stderr

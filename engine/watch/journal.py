@@ -2,7 +2,8 @@
 write nothing twice.
 
 Every few seconds the whole state (the open cases, the clock, the memory of closed cases,
-the events still held and the input position) is saved to FILE by an atomic write. Between
+the events still held and the input position) is saved to FILE by an atomic write, with a
+checksum that a restart checks (a state edited or damaged is refused whole). Between
 saves a journal, ``FILE.journal``, records each finding written, each bad line reported
 and, when reading stdin (which cannot be read again), each line read. A restart takes back
 the state, replays the journaled lines, and recognises the findings already written (the
@@ -32,7 +33,11 @@ from .input import Line
 if TYPE_CHECKING:
     from .monitor import Monitor
 
-STATE_VERSION = 2
+STATE_VERSION = 3       # 3: saved with a checksum
+
+#: What a restart does about a state it cannot use, said after what is wrong with it.
+START_OVER = ("remove it and {journal} to start over (the log is then judged again from its "
+              "start), or put back a copy of the state saved with them")
 
 
 class Journal:
@@ -101,9 +106,10 @@ class Journal:
             "awaited": monitor.writer.awaited(),
             "bad_reported": sorted(n for n in monitor.bad.seen if n > line),
         }
+        text = _encode(data)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.write(f'{text[:-1]},"checksum":"{_checksum(text)}"}}')
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
@@ -128,9 +134,9 @@ class Journal:
         monitor.stats.__dict__.update(data["stats"])
         monitor.life.load(data)
         monitor.facts.restore(monitor.life.cases.values(), data["retained"])
-        for *key, seq in data.get("awaited", []):       # (a state saved before has none)
+        for *key, seq in data["awaited"]:
             writer.written_before_crash(seq, tuple(key))
-        monitor.bad.seen.update(data.get("bad_reported", []))
+        monitor.bad.seen.update(data["bad_reported"])
         offset, line = data["input"]["offset"], data["input"]["line"]
         replay: list[Line] = []
         for entry in self._entries():
@@ -169,15 +175,31 @@ class Journal:
     # -- reading ----------------------------------------------------------------------
 
     def _read(self) -> dict:
-        """The saved state, if it belongs to these rules and this input."""
+        """The saved state, if it is one ``watch`` wrote, for these rules and this input.
+        Its checksum vouches for the rest: a state edited or damaged since it was saved is
+        refused as a whole rather than half read (a wrong value deep in it could stop the
+        monitor later, anywhere, or worse)."""
         path = self.path
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise WatchStop(f"cannot read the saved state: {exc}", SourceLocation(str(path))) from None
-        if data.get("version") != STATE_VERSION:
+        except OSError as exc:
+            raise WatchStop(f"cannot read the saved state ({exc.strerror})",
+                            SourceLocation(str(path))) from None
+        except ValueError:
+            raise self._damaged("it is not a state govcheck watch wrote (not JSON)") from None
+        if not isinstance(data, dict):
+            raise self._damaged("it is not a state govcheck watch wrote (not an object)")
+        if type(data.get("version")) is not int:
+            raise self._damaged("it is not a state govcheck watch wrote (no version)")
+        if data["version"] != STATE_VERSION:
             raise WatchStop("the saved state was written by another version of govcheck; "
                             "remove it to start over", SourceLocation(str(path)))
+        checksum = data.pop("checksum", None)
+        if checksum is None:
+            raise self._damaged("it is not a state govcheck watch wrote (no checksum)")
+        if checksum != _checksum(_encode(data)):
+            raise self._damaged("its content does not match its checksum: it was edited or "
+                                "damaged")
         if data["rules"] != self.digest:
             raise WatchStop("the rules changed since the state was saved (rules added, removed "
                             "or edited); remove the state file to start over",
@@ -187,24 +209,80 @@ class Journal:
             raise WatchStop(f"the state was saved while reading {inp['source']!r}, not "
                             f"{self.source!r}", SourceLocation(str(path)))
         if self.source != "-" and inp["identity"] is not None:
-            st = os.stat(self.source)
+            try:
+                st = os.stat(self.source)
+            except OSError:
+                raise WatchStop("file not found", SourceLocation(self.source)) from None
             if [st.st_dev, st.st_ino] != inp["identity"]:
                 raise WatchStop("the input file was replaced since the state was saved",
                                 SourceLocation(self.source))
         return data
 
+    def _damaged(self, what: str) -> WatchStop:
+        """The state file cannot be used as it stands: what is wrong, and what to do."""
+        return WatchStop(f"{what}: " + START_OVER.format(journal=self.journal_path.name),
+                         SourceLocation(str(self.path)))
+
     def _entries(self) -> list[dict]:
-        """The journal's entries (a last line cut short by the crash is left out)."""
-        if not self.journal_path.exists():
+        """The journal's entries. A last line cut short by a crash is left out, and cut
+        off, so that what is appended next starts a line of its own; any other line that
+        is not an entry stops the restart at its line."""
+        path = self.journal_path
+        if not path.exists():
             return []
+        data = path.read_bytes()
+        whole = data.rfind(b"\n") + 1
+        if whole < len(data):
+            os.truncate(path, whole)
         out = []
-        text = self.journal_path.read_text(encoding="utf-8", errors="surrogateescape")
-        for raw in text.splitlines():
+        for number, raw in enumerate(data[:whole].decode("utf-8", "surrogateescape")
+                                     .splitlines(), 1):
             try:
-                out.append(json.loads(raw))
+                entry = json.loads(raw)
             except ValueError:
-                continue
+                entry = None
+            if not _is_entry(entry):
+                raise WatchStop(
+                    f"not a journal entry ({_quoted(raw)}): the journal is damaged; remove it "
+                    f"to go on from the state saved in {self.path.name} (findings written "
+                    "since that was saved are then written again), or remove both to start over",
+                    SourceLocation(str(path), line=number))
+            out.append(entry)
         return out
+
+
+def _encode(data: dict) -> str:
+    """A state as saved (its checksum aside): JSON reads it back as it was, so the text
+    and its checksum can be made again from what is read."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _checksum(text: str) -> str:
+    """The checksum saved with a state (``_read``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _is_entry(entry) -> bool:
+    """A journal line as ``note_output``, ``note_bad`` or ``note_input`` writes it."""
+    if not isinstance(entry, dict):
+        return False
+    if "out" in entry:
+        key = entry["out"]
+        return (isinstance(key, list) and len(key) == 5 and all(type(k) is str for k in key[:4])
+                and _count(key[4]))
+    if "bad" in entry:
+        return _count(entry["bad"])
+    return type(entry.get("in")) is str and _count(entry.get("n")) and _count(entry.get("o"), 0)
+
+
+def _count(value, least: int = 1) -> bool:
+    """A number a journal entry holds (a seq, a line, an offset)."""
+    return type(value) is int and value >= least
+
+
+def _quoted(text: str) -> str:
+    """A journal line as a message quotes it, cut short."""
+    return repr(text[:60] + ("…" if len(text) > 60 else ""))
 
 
 def rules_digest(rules: Sequence[RuleBase]) -> dict[str, str]:
