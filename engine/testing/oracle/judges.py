@@ -76,13 +76,19 @@ def openings(rule: RuleBase, log: Log) -> list[Event]:
     """Per case, the first event meeting the opening, if it falls in the window and in the
     span the log covers (a case opened outside the span is not judged), and if the case is
     in scope (``only_if``, ``exclude``)."""
+    return first_openings(rule, log, lambda t: in_window(rule, t))
+
+
+def first_openings(rule: RuleBase, log: Log, in_days) -> list[Event]:
+    """Per case, the first event meeting the opening, kept if ``in_days`` holds for its
+    time, the log's span covers it and the case is in scope."""
     tests = opening(rule)
     first: dict[str, Event] = {}
     for e in candidates(log, tests):
         if e.case_id not in first and meets(tests, e):
             first[e.case_id] = e
     return [e for e in first.values()
-            if in_window(rule, e.timestamp) and log.covers(e.timestamp, e.timestamp)
+            if in_days(e.timestamp) and log.covers(e.timestamp, e.timestamp)
             and in_scope(rule, log, e.case_id)]
 
 
@@ -483,14 +489,7 @@ def subject_events(rule, log: Log) -> list[Event]:
         return openings(rule, log)
     low = None if window.from_ == "any" else dt.datetime.combine(window.from_, dt.time())
     high = dt.datetime.combine((window.to or rule.by) + dt.timedelta(days=1), dt.time())
-    tests = opening(rule)
-    first: dict[str, Event] = {}
-    for e in candidates(log, tests):
-        if e.case_id not in first and meets(tests, e):
-            first[e.case_id] = e
-    return [e for e in first.values()
-            if (low is None or e.timestamp >= low) and e.timestamp < high
-            and log.covers(e.timestamp, e.timestamp) and in_scope(rule, log, e.case_id)]
+    return first_openings(rule, log, lambda t: (low is None or t >= low) and t < high)
 
 
 def required_fields(rule, log: Log, as_of, workdays) -> Iterator[Finding]:
