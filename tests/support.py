@@ -36,3 +36,13 @@ def found(report) -> set[tuple]:
 
 def warned(report) -> set[tuple]:
     return {(v.case_id, v.type) for v in report.warnings}
+
+
+def ev(case, event_type, ts, unit="甲局", **attrs) -> dict:
+    """One event of a hand-written log, of unit 甲局 unless told."""
+    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": unit, **attrs}
+
+
+def not_judged(report) -> dict[str, int]:
+    """The first rule's cases not judged, by reason."""
+    return dict(report.rules[0].not_judged)

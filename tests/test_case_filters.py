@@ -5,7 +5,7 @@ Dates: 2021-03-01 is a Monday; 5 working days from it end on Monday 03-08.
 """
 from __future__ import annotations
 
-from support import found, warned
+from support import ev, found, not_judged, warned
 
 DEADLINE = """
 id: T-CANCEL
@@ -19,14 +19,6 @@ within: {workdays: 5}
 warn_at: 0.6
 cancel: [{event_type: 撤回}, {event_type: 视为放弃}]
 """
-
-
-def ev(case, event_type, ts, **attrs):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": "甲局", **attrs}
-
-
-def not_judged(report) -> dict[str, int]:
-    return dict(report.rules[0].not_judged)
 
 
 class TestCancelDeadline:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from govcheck.engine.errors import RuleErrors
-from support import found, rule_from
+from support import ev, found, rule_from
 
 DEADLINE = """
 id: T-DEFAULT
@@ -20,10 +20,6 @@ start: {event_type: 办件受理}
 end: {event_type: 许可决定}
 within: {workdays_from: 法定时限, default: 20}
 """
-
-
-def ev(case, event_type, ts, unit="甲局", **attrs):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": unit, **attrs}
 
 
 def due_of(report, case) -> str:

@@ -7,7 +7,7 @@ is a working day: a pause from Tue 03-02 to Thu 03-04 stops the clock for 2 of t
 """
 from __future__ import annotations
 
-from support import found, warned
+from support import ev, found, warned
 
 BASE = """
 id: T-MOVE
@@ -20,10 +20,6 @@ within: {workdays: 5}
 """
 PAUSE = BASE + "pause: {event_type: 中止}\nresume: {event_type: 恢复}\n"
 EXTEND = BASE + "extend: {event_type: 延期, workdays_from: 延长工作日}\n"
-
-
-def ev(case, event_type, ts, **attrs):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": "甲局", **attrs}
 
 
 def case(*events, name="A"):

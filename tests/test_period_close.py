@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from govcheck.engine.errors import RuleErrors
-from support import found, rule_from
+from support import ev, found, not_judged, rule_from
 
 RATIO = """
 id: T-RATIO-END
@@ -22,17 +22,9 @@ period: year
 """
 
 
-def ev(case, event_type, ts, unit="甲局", **attrs):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": unit, **attrs}
-
-
 def item(case, met=None, listed="2021-02-01 09:00"):
     out = [ev(case, "事项发布", listed)]
     return out + ([ev(case, "网办开通", met)] if met else [])
-
-
-def not_judged(report) -> dict[str, int]:
-    return dict(report.rules[0].not_judged)
 
 
 class TestRatioCondition:

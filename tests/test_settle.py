@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from govcheck.engine.errors import RuleErrors
-from support import found, rule_from
+from support import ev, found, not_judged, rule_from
 
 SEQUENCE = """
 id: T-SETTLE
@@ -19,14 +19,6 @@ trigger: {event_type: 办结}
 steps: [{event_type: 回访}, {event_type: 反馈}]
 settle: {workdays: 5, reason: 原文未规定时限，判定前留出5个工作日}
 """
-
-
-def ev(case, event_type, ts, **attrs):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": "甲局", **attrs}
-
-
-def not_judged(report) -> dict[str, int]:
-    return dict(report.rules[0].not_judged)
 
 
 class TestSequence:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from govcheck.engine.errors import RuleErrors
-from support import found, rule_from
+from support import ev, found, rule_from
 
 RULE = """
 id: T-SUBJECTS
@@ -19,10 +19,6 @@ subjects: {event_type: 事项公布}
 required: {event_type: 事项上线}
 by: 2021-04-01
 """
-
-
-def ev(case, event_type, ts):
-    return {"case_id": case, "event_type": event_type, "timestamp": ts, "unit": "甲局"}
 
 
 EVENTS = [ev("OLD", "事项公布", "2020-12-15 09:00"), ev("OLD", "事项上线", "2021-04-02 09:00"),
