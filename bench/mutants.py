@@ -372,10 +372,22 @@ def problems(root: Path = ROOT) -> list[str]:
 
 @dataclass
 class Outcome:
+    """How one run of the tests ended."""
+
     mutant: Mutant | None      # None: the unmutated copy
     status: str    # killed, survived, equivalent (passed, as expected), timeout; passed: unmutated
     seconds: float
     by: str = ""               # the first failing test, or why the run ended
+
+
+@dataclass
+class Run:
+    """What one run of the table measured."""
+
+    outcomes: list[Outcome]
+    clean_seconds: float           # the tests on the unmutated copy
+    wall: float                    # seconds in all
+    loads: tuple[str, str]         # /proc/loadavg before and after
 
 
 def tracked_files(root: Path) -> list[str]:
@@ -491,28 +503,27 @@ def listing() -> str:
     return "\n".join(lines)
 
 
-def record(outcomes: list[Outcome], tests: str, wall: float, loads: tuple[str, str]) -> None:
+def record(run: Run, tests: str) -> None:
     """Append a section with this run to docs/benchmarks.md."""
     from run import commit, machine     # bench/run.py: the same machine line as its sections
 
-    killed = sum(o.status == "killed" for o in outcomes)
+    killed = sum(o.status == "killed" for o in run.outcomes)
     section = [
         "", f"## Mutants (`bench/mutants.py`, {dt.date.today()}, commit {commit()})", "",
         f"Each mutant applied alone to a copy of the repository, then `pytest -x` over {tests}. "
-        f"Machine: {machine()}; load average (1/5/15 min, /proc/loadavg) {loads[0]} before, "
-        f"{loads[1]} after: the machine is shared.", "",
-        f"**{killed} of {len(outcomes)} killed** in {wall / 60:.1f} min "
-        f"(the unmutated run first, not counted).", "",
-        table(outcomes), "",
+        f"Machine: {machine()}; load average (1/5/15 min, /proc/loadavg) {run.loads[0]} "
+        f"before, {run.loads[1]} after: the machine is shared.", "",
+        f"**{killed} of {len(run.outcomes)} killed** in {run.wall / 60:.1f} min, the "
+        f"unmutated run ({run.clean_seconds:.0f} s) included.", "",
+        table(run.outcomes), "",
     ]
     with DOCS.open("a", encoding="utf-8") as f:
         f.write("\n".join(section))
 
 
-def run_all(chosen: list[Mutant],
-            tests: list[str]) -> tuple[list[Outcome] | None, float, tuple[str, str]]:
-    """The tests on an unmutated copy, then on one copy per mutant: (outcomes, or None when
-    the unmutated copy fails; seconds in all; the load average before and after)."""
+def run_all(chosen: list[Mutant], tests: list[str]) -> Run | None:
+    """The tests on an unmutated copy, then on one copy per mutant (None when the unmutated
+    copy fails)."""
     before, started = load_average(), time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="govcheck-mutants-") as tmp:
         base = make_copy(tracked_files(ROOT), Path(tmp) / "base")
@@ -521,14 +532,14 @@ def run_all(chosen: list[Mutant],
         if clean.status != "passed":
             print(f"the tests fail without any mutant ({clean.by}): fix that first",
                   file=sys.stderr)
-            return None, 0.0, (before, load_average())
+            return None
         print(f"unmutated: passed in {clean.seconds:.0f} s", flush=True)
         outcomes = []
         for m in chosen:     # a mutant that hangs a test gets three times the clean run
             outcome = run_one(m, base, Path(tmp) / "run", tests, timeout=3 * clean.seconds + 60)
             outcomes.append(outcome)
             print(f"{m.name}: {outcome.status} in {outcome.seconds:.0f} s {outcome.by}", flush=True)
-    return outcomes, time.perf_counter() - started, (before, load_average())
+    return Run(outcomes, clean.seconds, time.perf_counter() - started, (before, load_average()))
 
 
 def main() -> int:
@@ -558,16 +569,16 @@ def main() -> int:
     if tests == list(FAST_TESTS):
         described = f"`FAST_TESTS` ({described})"
 
-    outcomes, wall, loads = run_all(chosen, tests)
-    if outcomes is None:
+    run = run_all(chosen, tests)
+    if run is None:
         return 1
-    killed = sum(o.status == "killed" for o in outcomes)
-    print("\n" + table(outcomes))
-    print(f"\n{killed}/{len(outcomes)} killed in {wall / 60:.1f} min; "
-          f"load {loads[0]} → {loads[1]}")
+    killed = sum(o.status == "killed" for o in run.outcomes)
+    print("\n" + table(run.outcomes))
+    print(f"\n{killed}/{len(run.outcomes)} killed in {run.wall / 60:.1f} min; "
+          f"load {run.loads[0]} → {run.loads[1]}")
     if args.record:
-        record(outcomes, described, wall, loads)
-    return 0 if all(o.status in ("killed", "equivalent") for o in outcomes) else 1
+        record(run, described)
+    return 0 if all(o.status in ("killed", "equivalent") for o in run.outcomes) else 1
 
 
 if __name__ == "__main__":
