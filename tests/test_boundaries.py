@@ -26,8 +26,10 @@ import re
 
 import pytest
 
-from support import SOURCE, found, warned
+from support import SOURCE, found, rule_from, warned
 from test_kinds import MIN_COUNT, SEQUENCE
+from govcheck.engine.testing import oracle
+from govcheck.engine.testing.oracle.log import make_event
 
 
 def ev(case, event_type, ts, **attrs):
@@ -202,6 +204,23 @@ def test_the_last_second_of_the_effective_window_is_in_it_in_check(run):
 def test_the_last_second_of_the_effective_window_is_in_it_in_watch(stream):
     lines = stream(WINDOWED, EDGE_OF_WINDOW + [tick("2021-04-01 00:00:00")])
     assert lines == [("violation", "LAST-SECOND", "overdue_open")]
+
+
+def test_the_last_second_of_the_effective_window_is_in_it_in_the_oracle():
+    """The oracle keeps its own effective window: a hand-worked answer, not agreement."""
+    rule = rule_from(WINDOWED).rule
+    events = [make_event(e, i) for i, e in enumerate(EDGE_OF_WINDOW)]
+    findings = oracle.evaluate([rule], events, as_of=dt.datetime(2021, 4, 1))
+    assert {(f.case_id, f.type) for f in findings} == {("LAST-SECOND", "overdue_open")}
+
+
+def test_the_oracle_counts_a_makeup_saturday_as_a_working_day():
+    """2021 National Day: 10-01 to 10-07 off, Sunday 09-26 and Saturday 10-09 worked."""
+    workdays = oracle.Workdays.load()
+    assert workdays.nth_after(dt.date(2021, 9, 30), 1) == dt.date(2021, 10, 8)
+    assert workdays.nth_after(dt.date(2021, 10, 8), 1) == dt.date(2021, 10, 9)
+    assert workdays.between(dt.date(2021, 9, 25), dt.date(2021, 9, 26)) == 1
+    assert workdays.between(dt.date(2021, 9, 30), dt.date(2021, 10, 7)) == 0
 
 
 def test_cases_opened_at_either_end_of_the_span_are_judged(run):
