@@ -101,6 +101,26 @@ def test_import_arrows(path):
             pytest.fail(f"{name} imports the private {imported} of {module}")
 
 
+def used_arrows() -> set[tuple[str, str]]:
+    """(layer, arrow of its row) for every arrow some import of the layer uses."""
+    used: set[tuple[str, str]] = set()
+    for path in MODULES:
+        own = module_name(path).split(".")[0]
+        for module, _ in imports(path):
+            if module.startswith("/") or not module or module.split(".")[0] == own:
+                continue
+            used.update((own, r) for r in MAY_IMPORT.get(own, ())
+                        if module.split(".")[0] == r or module == r or module.startswith(r + "."))
+    return used
+
+
+def test_every_arrow_of_the_table_is_an_import():
+    """The table is the code's, not a wish: an arrow no module uses is stale, and a reader
+    following the table would look for an import that is not there."""
+    stale = {(layer, r) for layer, rules in MAY_IMPORT.items() for r in rules} - used_arrows()
+    assert not stale, f"arrows in docs/architecture.md that no import uses: {sorted(stale)}"
+
+
 # ---------------------------------------------------------------------------
 # The oracle checks the engines, so it shares nothing with them that decides an answer
 # ---------------------------------------------------------------------------
