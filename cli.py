@@ -603,7 +603,7 @@ def watch(source, rules, follow, clock, state, bad_lines, calendars, shards, ses
 
     problem = durable_problem()
     if problem:
-        raise BadInput(f"govcheck watch: {problem}")
+        raise BadInput(problem)
     check_outputs({"--state": state, "--bad-lines": bad_lines},
                   [source, *calendars, *(r for r in rules if Path(r).is_file())])
     sys.exit(run_watch(WatchOptions(

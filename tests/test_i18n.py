@@ -10,6 +10,7 @@ than its ``.po`` (``pybabel compile``). The rest of the suite runs in English
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -224,3 +225,53 @@ def test_a_rule_file_error_is_chinese_by_default(tmp_path):
     assert f"{tmp_path / 'pack' / 'X-1.yaml'}:3:7：未知的规则类型 'deadlin'（是否指 'deadline'？）" \
         in refused.stderr
     assert f"{tmp_path} 中有 1 个问题" in refused.stderr
+
+
+def watched(tmp_path, *lang: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """``govcheck watch`` over a log with two bad lines (one holding a 身份证号), and what
+    ``--bad-lines`` recorded."""
+    log, bad = tmp_path / "w.jsonl", tmp_path / "bad.jsonl"
+    log.write_text('{"case_id":"C1","event_type":"留言受理","timestamp":"2021-09-30 10:00"}\n'
+                   "not json 430502199001011234\n"
+                   '{"case_id":"C2","event_type":"留言受理","timestamp":"2021-02-30 10:00"}\n',
+                   encoding="utf-8")
+    run = govcheck(*lang, "watch", str(log), "--bad-lines", str(bad), "--status-every", "0")
+    assert run.returncode == 0, run.stderr
+    return run, [json.loads(line) for line in bad.read_text(encoding="utf-8").splitlines()]
+
+
+#: What ``--bad-lines`` records, the same in every language: a program reads that file.
+BAD_LINES = [{"line": 2, "reason": "not valid JSON ('not json 430502199001011234')",
+              "text": "not json 430502199001011234"},
+             {"line": 3, "reason": "timestamp not understood ('2021-02-30 10:00')",
+              "text": '{"case_id":"C2","event_type":"留言受理","timestamp":"2021-02-30 10:00"}'}]
+
+
+def test_watch_speaks_chinese_by_default_and_keeps_its_files_for_machines(tmp_path):
+    run, bad = watched(tmp_path)
+    said = run.stderr.splitlines()
+    assert "govcheck watch：第 2 行：不是有效的 JSON ('not json 430502********1234')" in said
+    assert "govcheck watch：第 3 行：timestamp 无法识别 ('2021-02-30 10:00')" in said
+    assert said[-1].startswith("govcheck watch：已完成：3 行，1 个事件，2 行无法使用")
+    assert "交由 `govcheck check` 检查" in run.stderr and "不支持 `only_if`" in run.stderr
+    assert bad == BAD_LINES
+
+
+def test_watch_speaks_english_on_request(tmp_path):
+    run, bad = watched(tmp_path, "--lang", "en")
+    said = run.stderr.splitlines()
+    assert "govcheck watch: line 2: not valid JSON ('not json 430502********1234')" in said
+    assert said[-1].startswith("govcheck watch: done: 3 lines, 1 events, 2 bad")
+    assert not CHINESE.search(run.stderr.replace("留言受理", ""))
+    assert bad == BAD_LINES
+
+
+def test_watch_refuses_a_state_in_chinese_by_default(tmp_path):
+    log, state = tmp_path / "w.jsonl", tmp_path / "state.json"
+    log.write_text("", encoding="utf-8")
+    state.write_text("[]", encoding="utf-8")
+    refused = govcheck("watch", str(log), "--state", str(state))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"{state}：这不是 govcheck watch 写入的状态（不是对象）：删除它和")
+    english = govcheck("--lang", "en", "watch", str(log), "--state", str(state))
+    assert english.stderr.startswith(f"{state}: it is not a state govcheck watch wrote")

@@ -161,8 +161,8 @@ def test_a_second_watcher_on_the_same_state_exits_2_naming_the_first(tmp_path):
             time.sleep(0.05)
         second = subprocess.run(watch_cmd(rules, log, state), capture_output=True, timeout=60)
         assert second.returncode == 2
-        assert (f"{state}: 另一个 govcheck watch（进程 {first.pid}）正在使用这个状态文件"
-                in second.stderr.decode())
+        assert (f"{state}: another govcheck watch (process {first.pid}) is using this state "
+                "file" in second.stderr.decode())
         assert b"internal error" not in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
@@ -177,7 +177,7 @@ def test_a_state_in_a_missing_folder_is_refused_by_name(tmp_path):
     result = CliRunner().invoke(cli.main, ["watch", "--rules", str(RULES), str(log),
                                            "--state", str(state)])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"{state}: 无法创建锁文件 state.json.lock")
+    assert result.stderr.startswith(f"{state}: cannot create the lock file state.json.lock")
 
 
 # -- killed at any moment, with any checkpoint interval: each finding once ----------------

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError
+from ..i18n import marked as N_, translate as _
 from ..model.rule import (DeadlineRule, ForbiddenRule, MinCountRule, RequiredFieldsRule, RuleBase,
                           SequenceRule, alternatives_label)
 from .times import from_us, sql_time_text, time_text
@@ -86,7 +87,7 @@ class Positions:
             if info.is_workday and self.calendar.wpos(d) == target:
                 return d
             if self.calendar.wpos(d) < target:
-                raise CalendarError(f"no working day numbered {target}")
+                raise CalendarError(_("no working day numbered {number}").format(number=target))
             d -= dt.timedelta(days=1)
 
 
@@ -631,13 +632,14 @@ CASE_CLASSES: dict[str, type[Case] | type[EventCase] | None] = {
 #: Kinds ``watch`` judges; the others need a whole period of the log and stay with ``check``.
 STREAM_KINDS = tuple(kind for kind, judge in CASE_CLASSES.items() if judge is not None)
 
-#: Keys of the rule language ``watch`` does not run, and why: a rule that uses one is refused
-#: at start-up with a located line and left to ``check`` (never judged differently).
+#: Keys of the rule language ``watch`` does not run, and why (translated where it is said):
+#: a rule that uses one is refused at start-up with a located line and left to ``check``
+#: (never judged differently).
 UNSUPPORTED_KEYS = {
-    "only_if": "an event at any later time brings a case into scope, so no verdict would "
-               "ever be final",
-    "exclude": "an event at any later time takes a case out of scope, so no verdict would "
-               "ever be final",
+    "only_if": N_("an event at any later time brings a case into scope, so no verdict would "
+                  "ever be final"),
+    "exclude": N_("an event at any later time takes a case out of scope, so no verdict would "
+                  "ever be final"),
 }
 
 

@@ -21,6 +21,8 @@ from typing import Any, Callable, TextIO
 
 from ..data.ingest import BLANKS, timestamp_steps
 from ..errors import SourceLocation, WatchStop
+from ..findings.masking import mask_text
+from ..i18n import marked as N_, translate as _
 from ..model.rule import CANONICAL_COLUMNS
 from .output import Stats
 from .times import to_us
@@ -56,17 +58,19 @@ class LineSource:
         else:
             path = Path(source)
             if not path.exists():
-                raise WatchStop("file not found", SourceLocation(source))
+                raise WatchStop(_("file not found"), SourceLocation(source))
             if path.is_dir():
-                raise WatchStop("is a directory, not an event log", SourceLocation(source))
+                raise WatchStop(_("is a directory, not an event log"), SourceLocation(source))
             self.file = open(path, "rb")
             st = os.fstat(self.file.fileno())
             self.identity = (st.st_dev, st.st_ino)
             if offset:
                 if st.st_size < offset:
-                    raise WatchStop(f"the file is shorter ({st.st_size} bytes) than where the "
-                                    f"saved state stopped ({offset} bytes): it was replaced or "
-                                    "truncated; start without --state", SourceLocation(source))
+                    raise WatchStop(_("the file is shorter ({size} bytes) than where the saved "
+                                      "state stopped ({offset} bytes): it was replaced or "
+                                      "truncated; start without --state").format(
+                                          size=st.st_size, offset=offset),
+                                    SourceLocation(source))
                 self.file.seek(offset)
             self.fd = self.file.fileno()
 
@@ -117,7 +121,7 @@ class LineSource:
         if self.stream is not None:
             return self.stream.read(1 << 16) or b""
         if self.file is None:
-            ready, _, _ = select.select([self.fd], [], [], wait)
+            ready, _writable, _failed = select.select([self.fd], [], [], wait)
             if not ready:
                 return None
             return os.read(self.fd, 1 << 16)
@@ -128,8 +132,8 @@ class LineSource:
             return b""
         size = os.fstat(self.fd).st_size
         if size < self.offset + len(self._buf) - self._pos:
-            raise WatchStop("the file shrank while it was followed (rotated or truncated); "
-                            "restart watch on the new file", SourceLocation(self.source))
+            raise WatchStop(_("the file shrank while it was followed (rotated or truncated); "
+                              "restart watch on the new file"), SourceLocation(self.source))
         time.sleep(wait)
         return None
 
@@ -153,14 +157,14 @@ class EventParser:
         self.bad = bad
         self.latest: int | None = None
         self.serial = 0
-        self._shapes: dict[tuple[str, ...], tuple[str, ...] | str] = {}     # see ``_columns``
+        self._shapes: dict[tuple[str, ...], tuple[str, ...] | Reason] = {}     # see ``_columns``
 
     def parse(self, lines: list[Line], clock: int | None
               ) -> tuple[list[StreamEvent], list[tuple[int, int]]]:
         """The batch's events, and its ticks as (time, line number)."""
         self.stats.lines += len(lines)
         parsed = self._objects(lines)
-        stamps = self.times.parse([v.get("timestamp", "") for _, v, _ in parsed])
+        stamps = self.times.parse([v.get("timestamp", "") for _n, v, _text in parsed])
         events: list[StreamEvent] = []
         ticks: list[tuple[int, int]] = []
         latest = self.latest
@@ -208,7 +212,8 @@ class EventParser:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                self.bad.add(n, "not valid UTF-8 text", raw.decode("utf-8", "replace"))
+                self.bad.add(n, Reason.one(N_("not valid UTF-8 text")),
+                             raw.decode("utf-8", "replace"))
                 continue
             if text[:1] != "{" and not text.strip(BLANKS):
                 self.stats.blank += 1
@@ -216,14 +221,15 @@ class EventParser:
             try:
                 obj = _DECODE(text)
             except ValueError:
-                self.bad.add(n, f"not valid JSON {_show(text)}", text)
+                self.bad.add(n, Reason.one(N_("not valid JSON {value}"), value=_show(text)), text)
                 continue
             if not isinstance(obj, dict):
-                self.bad.add(n, f"not a {{field: value}} object {_show(text)}", text)
+                self.bad.add(n, Reason.one(N_("not a {{field: value}} object {value}"),
+                                       value=_show(text)), text)
                 continue
             columns = (self._columns(tuple(obj)) if type(obj) is not _Repeated
                        else _key_problem(obj.keys_in_order))
-            if type(columns) is str:
+            if type(columns) is Reason:
                 self.bad.add(n, columns, text)
                 continue
             values: dict[str, str] = {}
@@ -240,8 +246,8 @@ class EventParser:
             parsed.append((n, values, text))
         return parsed
 
-    def _columns(self, keys: tuple[str, ...]) -> tuple[str, ...] | str:
-        """The column names of a line's keys, or (text) why they do not name its fields once
+    def _columns(self, keys: tuple[str, ...]) -> tuple[str, ...] | Reason:
+        """The column names of a line's keys, or why they do not name its fields once
         each; kept for each list of keys, as a log has a few dozen."""
         found = self._shapes.get(keys)
         if found is None:
@@ -253,6 +259,28 @@ class EventParser:
         return found
 
 
+class Reason:
+    """Why a line cannot be used: one or more messages marked in English, each with its
+    values. ``--bad-lines`` records it in English, the same whatever the language of the run,
+    as the JSON a program reads; stderr shows it to a person in the language in use, with
+    身份证号 and mobile numbers in the quoted text masked."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: tuple[str, dict[str, str]]):
+        self.parts = parts
+
+    @classmethod
+    def one(cls, message: str, **values: str) -> "Reason":
+        return cls((message, values))
+
+    def english(self) -> str:
+        return "; ".join(message.format(**values) for message, values in self.parts)
+
+    def shown(self) -> str:
+        return mask_text("; ".join(_(message).format(**values) for message, values in self.parts))
+
+
 class BadLines:
     """Lines that cannot be used: counted when found, reported once each when the batch's
     output is written (stderr, ``--bad-lines``, and the journal so a restart does not
@@ -261,10 +289,10 @@ class BadLines:
     def __init__(self, stats: Stats, path: str | Path | None):
         self.stats = stats
         self.path = path
-        self.pending: list[tuple[int, str, str]] = []
+        self.pending: list[tuple[int, Reason, str]] = []
         self.seen: set[int] = set()
 
-    def add(self, line: int, reason: str, text: str) -> None:
+    def add(self, line: int, reason: Reason, text: str) -> None:
         self.stats.bad += 1
         self.pending.append((line, reason, text))
 
@@ -274,12 +302,13 @@ class BadLines:
         fresh = [b for b in self.pending if b[0] not in self.seen]
         self.pending = []
         for line, reason, _text in fresh:
-            err.write(f"govcheck watch: line {line}: {reason}\n")
+            err.write(_("govcheck watch: line {line}: {reason}").format(
+                line=line, reason=reason.shown()) + "\n")
         err.flush()
         if fresh and self.path:
             with open(self.path, "a", encoding="utf-8") as f:
                 for line, reason, text in fresh:
-                    f.write(json.dumps({"line": line, "reason": reason, "text": text},
+                    f.write(json.dumps({"line": line, "reason": reason.english(), "text": text},
                                        ensure_ascii=False) + "\n")
         if fresh and journal_bad is not None:
             journal_bad([b[0] for b in fresh])
@@ -394,18 +423,21 @@ class TimeReader:
         return out
 
 
-def _problems(values: dict[str, str], ts: int | None, is_tick: bool) -> str:
-    """Why a line with these values is not an event (nor a tick)."""
-    problems = []
+def _problems(values: dict[str, str], ts: int | None, is_tick: bool) -> Reason:
+    """Why a line with these values is not an event (nor a tick), worded as ``check``
+    words a bad row."""
+    blank = N_("{column} is blank")
+    problems: list[tuple[str, dict[str, str]]] = []
     if not is_tick and "case_id" not in values:
-        problems.append("case_id is blank")
+        problems.append((blank, {"column": "case_id"}))
     if "event_type" not in values:
-        problems.append("event_type is blank")
+        problems.append((blank, {"column": "event_type"}))
     if "timestamp" not in values:
-        problems.append("timestamp is blank")
+        problems.append((blank, {"column": "timestamp"}))
     elif ts is None:
-        problems.append(f"timestamp not understood {_show(values['timestamp'])}")
-    return "; ".join(problems)
+        problems.append((N_("{column} not understood {value}"),
+                         {"column": "timestamp", "value": _show(values["timestamp"])}))
+    return Reason(*problems)
 
 
 def _value_text(value: Any) -> str | None:
@@ -440,7 +472,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict:
     obj = dict(pairs)
     if len(obj) < len(pairs):
         obj = _Repeated(obj)
-        obj.keys_in_order = tuple(k for k, _ in pairs)
+        obj.keys_in_order = tuple(k for k, _value in pairs)
     return obj
 
 
@@ -451,14 +483,15 @@ def _column(key: str) -> str:
     return name.lower() if name.lower() in CANONICAL_COLUMNS else name
 
 
-def _key_problem(keys: tuple[str, ...]) -> str:
+def _key_problem(keys: tuple[str, ...]) -> Reason:
     """Why a line's keys do not name its fields once each (a blank key, two keys for one
     column), worded as ``check`` words it (``data.ingest.readers.key_problem``)."""
     names = [_column(k) for k in keys]
     if "" in names:
-        return "a key is blank"
+        return Reason.one(N_("a key is blank"))
     seen: set[str] = set()
-    return f"key '{next(c for c in names if c in seen or seen.add(c))}' appears twice"
+    twice = next(c for c in names if c in seen or seen.add(c))
+    return Reason.one(N_("key {key} appears twice"), key=f"'{twice}'")
 
 
 _DECODE = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_object).decode

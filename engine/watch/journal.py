@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Sequence
 
 from ..errors import SourceLocation, WatchStop
+from ..i18n import marked as N_, translate as _
 from ..model.rule import RuleBase
 from .input import Line
 
@@ -35,9 +36,9 @@ if TYPE_CHECKING:
 
 STATE_VERSION = 3       # 3: saved with a checksum
 
-#: What a restart does about a state it cannot use, said after what is wrong with it.
-START_OVER = ("remove it and {journal} to start over (the log is then judged again from its "
-              "start), or put back a copy of the state saved with them")
+#: A state the restart cannot use (what is wrong with it), and what to do about it.
+DAMAGED = N_("{problem}: remove it and {journal} to start over (the log is then judged again "
+             "from its start), or put back a copy of the state saved with them")
 
 
 class Journal:
@@ -58,19 +59,21 @@ class Journal:
         try:
             fd = os.open(str(self.lock_path), os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise WatchStop(f"无法创建锁文件 {self.lock_path.name}（{exc.strerror}）",
-                            SourceLocation(str(self.path))) from None
+            raise WatchStop(_("cannot create the lock file {name} ({reason})").format(
+                name=self.lock_path.name, reason=exc.strerror),
+                SourceLocation(str(self.path))) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise WatchStop(f"无法锁定 {self.lock_path.name}（{exc.strerror}）",
-                                SourceLocation(str(self.path))) from None
-            raise WatchStop(f"另一个 govcheck watch（进程 {holder}）正在使用这个状态文件："
-                            "请先停止它，或给这次运行另指定 --state",
-                            SourceLocation(str(self.path))) from None
+                raise WatchStop(_("cannot lock {name} ({reason})").format(
+                    name=self.lock_path.name, reason=exc.strerror),
+                    SourceLocation(str(self.path))) from None
+            raise WatchStop(_("another govcheck watch (process {pid}) is using this state file: "
+                              "stop it first, or give this run another --state").format(
+                                  pid=holder), SourceLocation(str(self.path))) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self.lock_fd = fd
@@ -183,44 +186,44 @@ class Journal:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise WatchStop(f"cannot read the saved state ({exc.strerror})",
-                            SourceLocation(str(path))) from None
+            raise WatchStop(_("cannot read the saved state ({reason})").format(
+                reason=exc.strerror), SourceLocation(str(path))) from None
         except ValueError:
-            raise self._damaged("it is not a state govcheck watch wrote (not JSON)") from None
+            raise self._damaged(_("it is not a state govcheck watch wrote (not JSON)")) from None
         if not isinstance(data, dict):
-            raise self._damaged("it is not a state govcheck watch wrote (not an object)")
+            raise self._damaged(_("it is not a state govcheck watch wrote (not an object)"))
         if type(data.get("version")) is not int:
-            raise self._damaged("it is not a state govcheck watch wrote (no version)")
+            raise self._damaged(_("it is not a state govcheck watch wrote (no version)"))
         if data["version"] != STATE_VERSION:
-            raise WatchStop("the saved state was written by another version of govcheck; "
-                            "remove it to start over", SourceLocation(str(path)))
+            raise WatchStop(_("the saved state was written by another version of govcheck; "
+                              "remove it to start over"), SourceLocation(str(path)))
         checksum = data.pop("checksum", None)
         if checksum is None:
-            raise self._damaged("it is not a state govcheck watch wrote (no checksum)")
+            raise self._damaged(_("it is not a state govcheck watch wrote (no checksum)"))
         if checksum != _checksum(_encode(data)):
-            raise self._damaged("its content does not match its checksum: it was edited or "
-                                "damaged")
+            raise self._damaged(_("its content does not match its checksum: it was edited or "
+                                  "damaged"))
         if data["rules"] != self.digest:
-            raise WatchStop("the rules changed since the state was saved (rules added, removed "
-                            "or edited); remove the state file to start over",
+            raise WatchStop(_("the rules changed since the state was saved (rules added, "
+                              "removed or edited); remove the state file to start over"),
                             SourceLocation(str(path)))
         inp = data["input"]
         if inp["source"] != self.source:
-            raise WatchStop(f"the state was saved while reading {inp['source']!r}, not "
-                            f"{self.source!r}", SourceLocation(str(path)))
+            raise WatchStop(_("the state was saved while reading {saved}, not {given}").format(
+                saved=repr(inp["source"]), given=repr(self.source)), SourceLocation(str(path)))
         if self.source != "-" and inp["identity"] is not None:
             try:
                 st = os.stat(self.source)
             except OSError:
-                raise WatchStop("file not found", SourceLocation(self.source)) from None
+                raise WatchStop(_("file not found"), SourceLocation(self.source)) from None
             if [st.st_dev, st.st_ino] != inp["identity"]:
-                raise WatchStop("the input file was replaced since the state was saved",
+                raise WatchStop(_("the input file was replaced since the state was saved"),
                                 SourceLocation(self.source))
         return data
 
-    def _damaged(self, what: str) -> WatchStop:
+    def _damaged(self, problem: str) -> WatchStop:
         """The state file cannot be used as it stands: what is wrong, and what to do."""
-        return WatchStop(f"{what}: " + START_OVER.format(journal=self.journal_path.name),
+        return WatchStop(_(DAMAGED).format(problem=problem, journal=self.journal_path.name),
                          SourceLocation(str(self.path)))
 
     def _entries(self) -> list[dict]:
@@ -243,9 +246,10 @@ class Journal:
                 entry = None
             if not _is_entry(entry):
                 raise WatchStop(
-                    f"not a journal entry ({_quoted(raw)}): the journal is damaged; remove it "
-                    f"to go on from the state saved in {self.path.name} (findings written "
-                    "since that was saved are then written again), or remove both to start over",
+                    _("not a journal entry ({text}): the journal is damaged; remove it to go on "
+                      "from the state saved in {state} (findings written since that was saved "
+                      "are then written again), or remove both to start over").format(
+                          text=_quoted(raw), state=self.path.name),
                     SourceLocation(str(path), line=number))
             out.append(entry)
         return out

@@ -14,6 +14,7 @@ from typing import Sequence
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
+from ..i18n import translate as _
 from ..model.rule import RuleBase
 from ..plan import Limit
 from .cases import BAD_CAP, CASE_CLASSES, Case, Positions, Verdict
@@ -123,7 +124,7 @@ class Lifecycle:
         # every line moves the clock, an event that matched nothing as much as a clock line:
         # a time a case named is judged at the first line past it, however the input was
         # cut into batches
-        for i, proc in enumerate([ev.proc for ev in events] + [proc for proc, _ in ticks]):
+        for i, proc in enumerate([ev.proc for ev in events] + [proc for proc, _line in ticks]):
             items.append(((proc, -1, 0, 0, 0, i), None, None, None))
         items.sort(key=_first)
         current = None
@@ -361,7 +362,8 @@ class Lifecycle:
 
 def _calendar_stop(rule: RuleBase, case_id: str, exc: CalendarError) -> WatchStop:
     """A due time needs a year no calendar covers: ``watch`` stops, as ``check`` does."""
-    return WatchStop(f"rule {rule.id}, case {case_id!r}: {exc.message}")
+    return WatchStop(_("rule {rule}, case {case}: {problem}").format(
+        rule=rule.id, case=repr(case_id), problem=exc.message))
 
 
 def _first(item):

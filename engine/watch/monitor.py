@@ -46,6 +46,7 @@ from typing import BinaryIO, Sequence, TextIO
 
 from ..data.calendar import WorkCalendar
 from ..errors import CalendarError, WatchStop
+from ..i18n import translate as _
 from ..model.loader import load_rules
 from ..resources import data_dir
 from .facts import Facts
@@ -62,9 +63,9 @@ def durable_problem() -> str | None:
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError as exc:
-        return (f"govcheck watch needs durable-rules, which cannot be imported here ({exc}); "
-                f"install govcheck[watch] on Python 3.12 or older "
-                f"(pip install 'govcheck[watch]'); `govcheck check` works without it")
+        return _("govcheck watch needs durable-rules, which cannot be imported here ({error}); "
+                 "install govcheck[watch] on Python 3.12 or older (pip install "
+                 "'govcheck[watch]'); `govcheck check` works without it").format(error=exc)
     return None
 
 
@@ -111,7 +112,7 @@ def watch(options: WatchOptions, out: BinaryIO | None = None, err: TextIO | None
                 monitor.status()
             except Exception:
                 pass
-            raise WatchStop(f"STOPPED: {exc}") from None
+            raise WatchStop(_("STOPPED: {problem}").format(problem=exc)) from None
 
 
 class StopSignals:
@@ -189,10 +190,11 @@ class Monitor:
             self.journal.open()
             self.journal.checkpoint(self)       # from now on a crash always finds a state to resume
         if self.rulesets.skipped:
-            kinds = sorted({k for _, k in self.rulesets.skipped})
-            self.err.write(f"govcheck watch: {len(self.rulesets.skipped)} rule(s) of kind "
-                           f"{', '.join(kinds)} are judged over whole periods and are left to "
-                           f"`govcheck check`: {', '.join(i for i, _ in self.rulesets.skipped)}\n")
+            kinds = sorted({k for _rule, k in self.rulesets.skipped})
+            self.err.write(_("govcheck watch: {count} rule(s) of kind {kinds} are judged over "
+                             "whole periods and are left to `govcheck check`: {rules}").format(
+                count=len(self.rulesets.skipped), kinds=", ".join(kinds),
+                rules=", ".join(rule_id for rule_id, _kind in self.rulesets.skipped)) + "\n")
             self.err.flush()
         for message in self.rulesets.refused:
             self.err.write(message + "\n")
@@ -215,13 +217,17 @@ class Monitor:
     def status(self, final: bool = False) -> None:
         s = self.stats
         facts = self.engine.fact_count() if self.engine else 0
-        self.err.write(
-            f"govcheck watch: {'done' if final else 'running'}: {s.lines} lines, {s.events} events, "
-            f"{s.bad} bad, {s.ticks} clock lines, {s.late_arrivals} out of order; "
-            f"{len(self.life.cases)} open cases ({facts} facts in durable-rules); "
-            f"{s.warnings} warnings, {s.violations} violations, {s.resolved} resolved, "
-            f"{s.quality} not judged (data quality); "
-            f"clock {time_text(self.life.clock) or '-'}\n")
+        status = (_("govcheck watch: done: {counts}") if final
+                  else _("govcheck watch: running: {counts}"))
+        counts = _("{lines} lines, {events} events, {bad} bad, {ticks} clock lines, {late} out "
+                   "of order; {open} open cases ({facts} facts in durable-rules); {warnings} "
+                   "warnings, {violations} violations, {resolved} resolved, {quality} not "
+                   "judged (data quality); clock {clock}").format(
+            lines=s.lines, events=s.events, bad=s.bad, ticks=s.ticks, late=s.late_arrivals,
+            open=len(self.life.cases), facts=facts, warnings=s.warnings,
+            violations=s.violations, resolved=s.resolved, quality=s.quality,
+            clock=time_text(self.life.clock) or "-")
+        self.err.write(status.format(counts=counts) + "\n")
         self.err.flush()
 
     def close(self) -> None:
@@ -292,8 +298,9 @@ class Monitor:
     def _stopped(self, saved: bool) -> int:
         """The last status lines and the exit code of a run a signal stopped (``watch``)."""
         signum = self.signals.signum
-        self.err.write(f"govcheck watch: stopped by {signal.Signals(signum).name}"
-                       f"{', the state saved' if saved else ''}\n")
+        stopped = (_("govcheck watch: stopped by {signal}, the state saved") if saved
+                   else _("govcheck watch: stopped by {signal}"))
+        self.err.write(stopped.format(signal=signal.Signals(signum).name) + "\n")
         self.status(final=True)
         return 0 if self.options.follow else 128 + signum
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from ..errors import GovcheckError
+from ..i18n import translate as _
 from ..model.loader import key_location
 from ..model.regex import search
 from ..model.rule import LoadedRule, Matcher, RuleBase, value_date, value_text, value_timestamp
@@ -389,8 +390,10 @@ def refusal(item: LoadedRule) -> str | None:
     key = unsupported_key(item.rule)
     if key is None:
         return None
-    return (f"{key_location(item, (key,))}: govcheck watch cannot run rule {item.rule.id}: "
-            f"`{key}` is not supported ({UNSUPPORTED_KEYS[key]}); `govcheck check` judges it")
+    return _("{location}: govcheck watch cannot run rule {rule}: `{key}` is not supported "
+             "({why}); `govcheck check` judges it").format(
+                 location=key_location(item, (key,)), rule=item.rule.id, key=key,
+                 why=_(UNSUPPORTED_KEYS[key]))
 
 
 def _group(index: int, rules: list[RulesetRule]) -> Group:
@@ -436,8 +439,10 @@ def compile_rulesets(loaded: Sequence[LoadedRule]) -> Rulesets:
     current: list[RulesetRule] = []
     for rule in compiled:
         if not _fits([], rule):
-            raise EngineLimit(f"rule {rule.rule.id} is too large for one durable-rules ruleset "
-                              f"({len(rule.definitions)} rules, {len(rule.slots)} attributes)")
+            raise EngineLimit(_("rule {rule} is too large for one durable-rules ruleset "
+                                "({definitions} rules, {attributes} attributes)").format(
+                                    rule=rule.rule.id, definitions=len(rule.definitions),
+                                    attributes=len(rule.slots)))
         if current and not _fits(current, rule):
             groups.append(_group(len(groups), current))
             current = []
@@ -486,8 +491,9 @@ class Engine:
         try:
             import durable_rules_engine  # noqa: F401  (the C core of durable-rules)
         except ImportError as exc:
-            raise EngineLimit(f"durable-rules is not installed ({exc}); install govcheck[watch] "
-                              "on Python 3.12 or older") from None
+            raise EngineLimit(_("durable-rules is not installed ({error}); install "
+                                "govcheck[watch] on Python 3.12 or older").format(error=exc)
+                              ) from None
         self._dre = durable_rules_engine
         self.rulesets = rulesets
         self.shards = shards
@@ -512,9 +518,10 @@ class Engine:
         try:
             return fn(*args)
         except MemoryError:
-            raise EngineLimit("durable-rules ran out of memory") from None
+            raise EngineLimit(_("durable-rules ran out of memory")) from None
         except Exception as exc:  # durable_rules_engine.error: the engine refused
-            raise EngineLimit(f"durable-rules refused the operation: {exc}") from None
+            raise EngineLimit(_("durable-rules refused the operation: {error}").format(error=exc)
+                              ) from None
 
     def _check_identity(self) -> None:
         """The engine must refuse the second of two ids that hash alike, as we predict."""
@@ -530,9 +537,9 @@ class Engine:
         finally:
             self._dre.delete_ruleset(probe)
         if stored != {a}:
-            raise EngineLimit("this durable-rules build does not identify facts by the FNV-1 "
-                              "hash of their id as govcheck expects; watch cannot guarantee "
-                              "that no event is dropped")
+            raise EngineLimit(_("this durable-rules build does not identify facts by the FNV-1 "
+                                "hash of their id as govcheck expects; watch cannot guarantee "
+                                "that no event is dropped"))
 
     # -- ids ------------------------------------------------------------------------
 
@@ -562,10 +569,11 @@ class Engine:
 
     def room(self, session: Session, more: int) -> None:
         if len(session.live) - 1 + more > self.session_cap:
-            raise EngineLimit(
-                f"ruleset {session.name} would hold {len(session.live) - 1 + more:,} facts, over "
-                f"the cap of {self.session_cap:,} per session (docs/watch.md); restart with more "
-                f"--shards (now {self.shards}) to spread the open cases")
+            raise EngineLimit(_(
+                "ruleset {name} would hold {facts:,} facts, over the cap of {cap:,} per session "
+                "(docs/watch.md); restart with more --shards (now {shards}) to spread the open "
+                "cases").format(name=session.name, facts=len(session.live) - 1 + more,
+                                cap=self.session_cap, shards=self.shards))
 
     def assert_facts(self, session: Session, facts: list[str]) -> list[tuple[str, list[dict]]]:
         """Assert facts (JSON texts); return the matches, as (durable rule name, frames)."""
@@ -573,18 +581,19 @@ class Engine:
             return []
         code, state = self._call(self._dre.assert_facts, session.handle, "[" + ",".join(facts) + "]")
         if code not in (0, 1):      # 2: an id taken (cannot happen with our ids), 3: deferred
-            raise EngineLimit(f"durable-rules refused facts in {session.name} (code {code}); "
-                              "stopping before an event is lost")
+            raise EngineLimit(_("durable-rules refused facts in {name} (code {code}); stopping "
+                                "before an event is lost").format(name=session.name, code=code))
         return self._actions(session, state)
 
     def retract(self, session: Session, ids: list[tuple[str, int]]) -> list[tuple[str, list[dict]]]:
         if not ids:
             return []
-        text = "[" + ",".join(f'{{"id":"{mid}"}}' for mid, _ in ids) + "]"   # ids are ASCII
+        text = "[" + ",".join(f'{{"id":"{mid}"}}' for mid, _h in ids) + "]"   # ids are ASCII
         code, state = self._call(self._dre.retract_facts, session.handle, text)
         self.release(session, ids)
         if code not in (0, 1):
-            raise EngineLimit(f"durable-rules could not retract facts in {session.name} (code {code})")
+            raise EngineLimit(_("durable-rules could not retract facts in {name} (code {code})"
+                                ).format(name=session.name, code=code))
         # no pattern is negated, so a retraction matches nothing; its state is drained all the same
         return self._actions(session, state)
 
