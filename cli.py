@@ -7,6 +7,7 @@ row, never a traceback. The report goes to stdout or ``-o``; diagnostics go to s
 from __future__ import annotations
 
 import gc
+import gettext
 import os
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from govcheck.engine.errors import (  # noqa: E402
     GovcheckError, RuleErrors, SourceLocation, located)
 from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
+from govcheck.engine.resources import data_dir  # noqa: E402
 
 
 def _language_asked(argv: list[str]) -> str | None:
@@ -42,7 +44,67 @@ def _language_asked(argv: list[str]) -> str | None:
     return None
 
 
-i18n.use(i18n.understood(_language_asked(sys.argv[1:])) or i18n.from_environment())
+def _speak(language: str) -> None:
+    """Every message in ``language``: govcheck's (``i18n.use``) and click's own ("Error:",
+    "No such option", "Missing argument", "[default: …]", "Aborted!"…). Click looks its words
+    up with the standard library's global ``gettext.gettext``, so, as GNU gettext has a program
+    do, the global domain is govcheck's one catalog (which holds click's messages too:
+    docs/translation.md) and the language is the one GNU gettext reads first, ``LANGUAGE``.
+    Only the command line does this: the engine, a library too, leaves global state alone."""
+    i18n.use(language)
+    gettext.bindtextdomain(i18n.DOMAIN, str(data_dir("locale")))
+    gettext.textdomain(i18n.DOMAIN)
+    os.environ["LANGUAGE"] = i18n.LANGUAGES[language] or language
+
+
+_speak(i18n.understood(_language_asked(sys.argv[1:])) or i18n.from_environment())
+
+#: What click translates with gettext but does not mark for extraction (``[required]`` on a
+#: help page): marked here, so that the catalog has it.
+CLICK_UNMARKED = (N_("required"),)
+
+#: click's messages that no govcheck user meets, left out of the catalog by
+#: ``click_messages``: how a program declares its options, prompts, editors, pagers, shell
+#: completion, deprecation, Windows consoles, and the types and options govcheck does not use.
+CLICK_UNSEEN = frozenset({
+    "d", "{editor}: Editing failed", "{editor}: Editing failed: {e}", "Windows error: {error}",
+    "deprecated", "Positional arguments",
+    "DeprecationWarning: The command {name!r} is deprecated.{extra_message}",
+    "DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}",
+    "Value must be an iterable.", "Takes {nargs} values but 1 was given.",
+    "Name '{name}' defined twice",
+    "Boolean option {decl!r} cannot use the same flag for true/false.",
+    "Could not determine name for option with declarations {decls!r}",
+    "No options defined but a name was passed ({name}). Did you mean to declare an argument "
+    "instead? Did you mean to pass '--{name}'?",
+    "env var: {var}", "(dynamic)",
+    "Arguments take exactly one parameter declaration, got {length}: {decls}.",
+    "Do you want to continue?", "Confirm the action without prompting.",
+    "%(prog)s, version %(version)s", "unknown error", "Could not open file {filename!r}: {message}",
+    "Invalid start character for option ({option})", "Argument {name!r} takes {nargs} values.",
+    "Shell completion is not supported for Bash versions older than 4.4.",
+    "Couldn't detect Bash version, shell completion is not supported.",
+    "Repeat for confirmation", "Error: The two entered values do not match.",
+    "Error: invalid input", "Unknown color {colour!r}", "Press any key to continue...",
+    "Choose from:\n\t{choices}", "Choice({choices})",
+    "{value!r} is not a valid boolean. Recognized values: {states}",
+    "{value!r} is not a valid UUID.", "{value!r} does not match the format {format}.",
+    "{len_type} values are required, but {len_value} was given.",
+    "{name} {filename!r} is not writable.", "{name} {filename!r} is not executable.",
+    "Unknown standard stream '{name}'",
+})
+
+
+def click_messages(fileobj, keywords, comment_tags, options):
+    """Babel's extractor for click's source (babel.cfg): its Python extractor, less what no
+    govcheck user sees (``CLICK_UNSEEN``). So the catalog takes click's own words from the
+    click installed, exactly as click writes them (docs/translation.md)."""
+    from babel.messages.extract import extract_python
+
+    for found in extract_python(fileobj, keywords, comment_tags, options):
+        message = found[2]
+        if (message[0] if isinstance(message, tuple) else message) not in CLICK_UNSEEN:
+            yield found
 
 
 class BadInput(click.ClickException):
@@ -60,45 +122,10 @@ def _fail(exc: GovcheckError) -> BadInput:
     return BadInput(str(exc))
 
 
-#: The headings click writes on a help page itself, in English: translated as they are shown.
-HELP_HEADINGS = (N_("Options"), N_("Commands"))
+class _Group(click.Group):
+    """Turns engine errors into exit 2 with a located message, in one place; its groups are
+    govcheck's too."""
 
-
-class _Formatter(click.HelpFormatter):
-    """A help page with click's own words (Usage, the headings) in the language in use."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
-
-    def section(self, name: str):
-        return super().section(_(name))
-
-
-class _Context(click.Context):
-    formatter_class = _Formatter
-
-
-class _Speaking:
-    """What every command and group of govcheck shares: help pages in the language in use."""
-
-    context_class = _Context
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = _("Show this message and exit.")
-        return option
-
-
-class _Command(_Speaking, click.Command):
-    """A govcheck command."""
-
-
-class _Group(_Speaking, click.Group):
-    """Turns engine errors into exit 2 with a located message, in one place; its commands and
-    groups are govcheck's too."""
-
-    command_class = _Command
     group_class = type
 
     def invoke(self, ctx: click.Context):
@@ -126,7 +153,7 @@ def _choose_language(_ctx, _param, asked: str | None) -> None:
         if named and i18n.understood(named) is None:
             raise click.UsageError(_("{variable}={value}: govcheck speaks zh (the default) "
                                      "or en").format(variable=i18n.ENVIRONMENT, value=named))
-    i18n.use(i18n.understood(asked) or i18n.from_environment())
+    _speak(i18n.understood(asked) or i18n.from_environment())
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},

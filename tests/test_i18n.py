@@ -15,8 +15,10 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from string import Formatter
 
+import click
 import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
@@ -51,13 +53,18 @@ def po():
         return read_po(fh)
 
 
+#: The files of the click installed, whose own messages the catalog translates too.
+CLICK_FILES = sorted(str(p) for p in Path(click.__file__).parent.glob("*.py"))
+
+
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory) -> set[str]:
-    """The msgids the code marks today: ``pybabel extract`` as docs/translation.md runs it."""
+    """The msgids the code marks today, and those of click's that a user sees: ``pybabel
+    extract`` as docs/translation.md runs it."""
     pot = tmp_path_factory.mktemp("pot") / "govcheck.pot"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
                                 "--no-location", "-o", str(pot),
-                                str(ROOT / "cli.py"), str(ROOT / "engine")])
+                                str(ROOT / "cli.py"), str(ROOT / "engine"), *CLICK_FILES])
     with open(pot, "rb") as fh:
         return set(translations(read_po(fh)))
 
@@ -151,7 +158,7 @@ def test_help_is_chinese_by_default():
 
 def test_clicks_own_words_on_a_help_page_are_chinese_too():
     shown = govcheck("rules", "--help").stdout
-    assert shown.startswith("用法：")
+    assert shown.startswith("用法: ")
     assert "选项:" in shown and "命令:" in shown and "显示此帮助后退出。" in shown
     assert "Show this message" not in shown
 
@@ -275,3 +282,59 @@ def test_watch_refuses_a_state_in_chinese_by_default(tmp_path):
     assert refused.stderr.startswith(f"{state}：这不是 govcheck watch 写入的状态（不是对象）：删除它和")
     english = govcheck("--lang", "en", "watch", str(log), "--state", str(state))
     assert english.stderr.startswith(f"{state}: it is not a state govcheck watch wrote")
+
+
+#: click's own words, as a Chinese run and an English one show them: (arguments, Chinese,
+#: English). click looks them up through the standard library's global gettext, which the
+#: command line points at govcheck's catalog in the language in use.
+CLICK_WORDS = [
+    (("check", "--fromm", "x.csv"),
+     ["错误：没有选项 '--fromm'。 是否指 '--format', '--from'？",
+      "运行 'govcheck check --help' 查看帮助。", "用法: govcheck check [OPTIONS] EVENTS..."],
+     ["Error: No such option '--fromm'. (Did you mean one of: '--format', '--from'?)",
+      "Try 'govcheck check --help' for help.", "Usage: govcheck check [OPTIONS] EVENTS..."]),
+    (("check",), ["错误：缺少参数 'EVENTS...'"], ["Error: Missing argument 'EVENTS...'"]),
+    (("check", "x.csv", "--format", "pdf"),
+     ["错误：'--format' 的值无效：'pdf' 不是可选值 'text', 'json', 'csv', 'junit', 'html', "
+      "'xlsx' 之一。"],
+     ["Error: Invalid value for '--format': 'pdf' is not one of 'text', 'json', 'csv', "
+      "'junit', 'html', 'xlsx'."]),
+    (("nosuch",), ["错误：没有命令 'nosuch'。"], ["Error: No such command 'nosuch'."]),
+    (("watch", "--shards", "0"), ["错误：'--shards' 的值无效：0 不在范围 1<=x<=4096 内。"],
+     ["Error: Invalid value for '--shards': 0 is not in the range 1<=x<=4096."]),
+    (("notices", "x.csv"), ["错误：缺少选项 '-o' / '--output'"],
+     ["Error: Missing option '-o' / '--output'"]),
+    (("check", "--config", "nope.yaml", "x.csv"),
+     ["错误：'--config' 的值无效：文件 'nope.yaml' 不存在。"],
+     ["Error: Invalid value for '--config': File 'nope.yaml' does not exist."]),
+]
+
+
+@pytest.mark.parametrize("args, chinese, english", CLICK_WORDS,
+                         ids=[" ".join(c[0]) for c in CLICK_WORDS])
+def test_clicks_own_usage_errors_speak_the_language_in_use(tmp_path, args, chinese, english):
+    for lang, said in (("zh", chinese), ("en", english)):
+        command = "from govcheck.cli import main; main(prog_name='govcheck')"
+        refused = subprocess.run([sys.executable, "-c", command, *args],
+                                 capture_output=True, text=True, cwd=tmp_path,
+                                 env={**os.environ, i18n.ENVIRONMENT: lang})
+        assert refused.returncode == 2
+        for words in said:
+            assert words in refused.stderr, refused.stderr
+
+
+def test_clicks_own_words_on_help_pages_speak_the_language_in_use():
+    chinese = govcheck("fixtures", "generate", "--help").stdout
+    assert "[默认：1]" in chinese and "[必填]" in chinese
+    assert "default:" not in chinese and "required" not in chinese
+    english = govcheck("--lang", "en", "fixtures", "generate", "--help").stdout
+    assert "[default: 1]" in english and "[required]" in english
+
+
+def test_aborted_speaks_the_language_in_use():
+    """What click writes when a person presses Ctrl-C: looked up as click looks it up."""
+    ask = ("import gettext, govcheck.cli; print(gettext.gettext('Aborted!'))")
+    for lang, said in (("zh", "已中止！"), ("en", "Aborted!")):
+        shown = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True,
+                               env={**os.environ, i18n.ENVIRONMENT: lang})
+        assert shown.stdout.strip() == said
