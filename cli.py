@@ -494,7 +494,7 @@ def calendar_explain(date, n, calendars) -> None:
 
     if n < 0:
         raise click.BadParameter(_("N must be 0 or more"), param_hint="N")
-    day = parse_as_of(date).date()
+    day = parse_as_of(date, "DATE").date()
     click.echo(WorkCalendar.load(calendars).explain_text(day, n))
 
 

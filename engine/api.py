@@ -173,8 +173,9 @@ _AS_OF_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%
                   "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日 %H:%M")
 
 
-def parse_as_of(text: str | dt.date | dt.datetime) -> dt.datetime:
-    """``--as-of``: a date means the end of that day; a time is taken as given."""
+def parse_as_of(text: str | dt.date | dt.datetime, given_as: str = "--as-of") -> dt.datetime:
+    """``--as-of`` (or ``given_as``, the option or argument that gave it, named if it is not
+    a time): a date means the end of that day; a time is taken as given."""
     if isinstance(text, dt.datetime):
         return text.replace(tzinfo=None)
     if isinstance(text, dt.date):
@@ -190,8 +191,8 @@ def parse_as_of(text: str | dt.date | dt.datetime) -> dt.datetime:
             return dt.datetime.combine(dt.datetime.strptime(value, fmt).date(), dt.time(23, 59, 59))
         except ValueError:
             pass
-    raise GovcheckError(_("--as-of {value} is not a date or time (e.g. 2021-12-31 or "
-                          "2021-12-31 18:00)").format(value=repr(value)))
+    raise GovcheckError(_("{option} {value} is not a date or time (e.g. 2021-12-31 or "
+                          "2021-12-31 18:00)").format(option=given_as, value=repr(value)))
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$")
@@ -213,8 +214,8 @@ def parse_span(period: str | None, start: str | None, end: str | None) -> tuple[
         next_month = dt.date(year + (last == 12), last % 12 + 1, 1)
         return (dt.datetime(year, first, 1),
                 dt.datetime.combine(next_month - dt.timedelta(days=1), dt.time(23, 59, 59)))
-    begin = dt.datetime.combine(parse_as_of(start).date(), dt.time()) if start else None
-    finish = parse_as_of(end) if end else None
+    begin = dt.datetime.combine(parse_as_of(start, "--from").date(), dt.time()) if start else None
+    finish = parse_as_of(end, "--to") if end else None
     if begin and finish and begin > finish:
         raise GovcheckError(_("--from {start} is after --to {end}").format(start=start, end=end))
     return begin, finish

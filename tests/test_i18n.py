@@ -338,3 +338,89 @@ def test_aborted_speaks_the_language_in_use():
         shown = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True,
                                env={**os.environ, i18n.ENVIRONMENT: lang})
         assert shown.stdout.strip() == said
+
+
+# -- no English left in what a Chinese run writes ------------------------------------------
+
+#: Three or more English words in a row: a sentence left untranslated (once quoted values,
+#: paths, options, code and the words below are taken out).
+ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}")
+#: Words a Chinese line holds as they are: the program's and the rule language's own names,
+#: the formats, and click's metavars.
+NAMES = re.compile(r"\b(?:govcheck(?: watch| check| validate)?|durable-rules|deadline|ratio|"
+                   r"periodic|due_by|sequence|min_count|required_fields|forbidden|error|"
+                   r"warning|csv|json|jsonl|parquet|xlsx|html|junit|text|only_if|exclude|"
+                   r"OPTIONS|COMMAND|ARGS|EVENTS|INTEGER|RANGE|FLOAT|TEXT|DATE|YEAR|NAME|"
+                   r"SIZE|FILE|DIR|PATH|N)\b")
+
+
+def english_left(text: str) -> list[str]:
+    """The untranslated sentences of a Chinese run's output, one per line at most."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith("用法: "):        # click's usage line: the command and its metavars
+            continue
+        plain = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\('[^)]*'\)", " ", line)
+        plain = re.sub(r"\S*[/\\]\S*|\S+\.(?:csv|yaml|yml|json|jsonl|html|xlsx)\b|"
+                       r"[\w.]*[-_][\w.-]*", " ", plain)   # paths, files, options, ids, packs
+        hit = ENGLISH_RUN.search(NAMES.sub(" ", plain))
+        if hit:
+            found.append(line)
+    return found
+
+
+def test_english_left_finds_a_sentence_and_spares_names():
+    assert english_left("govcheck: 3 rows written to bad.csv") == \
+        ["govcheck: 3 rows written to bad.csv"]
+    assert english_left("用法: govcheck check [OPTIONS] EVENTS...\n"
+                        "rules/x/A-1.yaml:3:1：未知的键 'open'（是否指 'end'？）\n"
+                        "govcheck watch：61 条 due_by, periodic, ratio 类型的规则交由 "
+                        "`govcheck check` 检查：SY22-FW-01-1, HY21-GK-16-1") == []
+
+
+@pytest.fixture
+def in_chinese(monkeypatch):
+    """Runs of govcheck in this process in Chinese (``--lang zh``), English again after:
+    the language is the process's, and click's is in ``LANGUAGE``."""
+    monkeypatch.setenv("LANGUAGE", os.environ.get("LANGUAGE", "en"))
+    yield
+    i18n.use("en")
+
+
+def test_what_a_chinese_run_writes_has_no_english_left(tmp_path, in_chinese, monkeypatch):
+    from click.testing import CliRunner
+
+    from govcheck import cli
+
+    monkeypatch.chdir(tmp_path)
+    with open(ROOT / "fixtures" / "sample" / "events.csv", encoding="utf-8") as whole:
+        Path("sample.csv").write_text("".join(whole.readlines()[:400]), encoding="utf-8")
+    sample = "sample.csv"
+    Path("bad.csv").write_text("case_id,event_type,timestamp\nC1,留言受理,not a time\n"
+                               "C2,,2021-10-01\n", encoding="utf-8")
+    Path("w.jsonl").write_text('{"case_id":"C1","event_type":"留言受理","timestamp":'
+                               '"2021-09-30 10:00"}\nnot json\n{"case_id":"C2"}\n',
+                               encoding="utf-8")
+    runs = [
+        ["check", sample], ["check", sample, "--city", "邵阳市", "--unit", "不存在"],
+        ["check", "bad.csv", "--city", "邵阳市"],
+        ["check", "bad.csv", "--city", "邵阳市", "--bad-rows", "rows.csv", "--fail-on", "never"],
+        ["check", sample, "--city", "邵阳市", "--from", "2022-13-01"],
+        ["check", "none.csv"], ["check", sample, "--fromm", "x"],
+        ["notices", sample, "--city", "邵阳市", "-o", "通知"], ["notices", sample],
+        ["init"], ["init"], ["init", "--rules", "myrules"], ["validate", "myrules"],
+        ["validate", "nope"], ["rules", "list", "--pack", "nope"], ["rules", "show", "nope"],
+        ["rules", "list", "--kind", "deadline"],
+        ["calendar", "template", "2027"], ["calendar", "explain", "2022-09-30", "5"],
+        ["calendar", "explain", "x", "5"], ["calendar", "explain", "2030-01-01", "5"],
+        ["fixtures", "generate", "--events", "800", "-o", "g.csv", "--truth", "t.csv"],
+        ["watch", "w.jsonl", "--status-every", "0"], ["watch", "none.jsonl"],
+    ]
+    left = {}
+    for args in runs:
+        result = CliRunner().invoke(cli.main, ["--lang", "zh", *args])
+        assert "Traceback" not in result.output, (args, result.output)
+        said = english_left(result.stdout + result.stderr)
+        if said:
+            left[" ".join(args)] = said
+    assert not left, left

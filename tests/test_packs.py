@@ -3,6 +3,7 @@ cover, plus the national ones; named packs; packs named in place of a path."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -87,6 +88,13 @@ def test_periods(period, start, end):
 def test_bad_periods_are_refused(period):
     with pytest.raises(GovcheckError, match="--period"):
         parse_span(period, None, None)
+
+
+@pytest.mark.parametrize("start, end, named", [("2022-13-01", None, "--from '2022-13-01'"),
+                                                ("2022-01-01", "soon", "--to 'soon'")])
+def test_a_bad_span_end_is_refused_by_its_own_option(start, end, named):
+    with pytest.raises(GovcheckError, match=re.escape(f"{named} is not a date")):
+        parse_span(None, start, end)
 
 
 def hotline_log(tmp_path, typo: str | None = None):

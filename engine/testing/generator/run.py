@@ -16,6 +16,7 @@ import duckdb
 
 from ...data.calendar import WorkCalendar
 from ...errors import GovcheckError
+from ...i18n import translate as _
 from ...model.loader import load_rules
 from ...model.rule import LoadedRule, RuleBase
 from ...model.vocabulary import find_vocabulary, load_vocabulary
@@ -47,9 +48,10 @@ def generate(options: Options, out: str | Path, truth: str | Path | None = None,
     the rules of ``options.rules`` already loaded (saves reading them again)."""
     started = time.perf_counter()
     if options.events < 1:
-        raise GeneratorError("--events must be at least 1")
+        raise GeneratorError(_("--events must be at least 1"))
     if options.format not in ("csv", "parquet", "jsonl"):
-        raise GeneratorError(f"unknown format {options.format!r}: use csv, parquet or jsonl")
+        raise GeneratorError(_("unknown format {format}: use csv, parquet or jsonl").format(
+            format=repr(options.format)))
     from ...api import default_rules_dir
     rule_paths = list(options.rules) or [default_rules_dir()]
     if loaded is None:
@@ -100,12 +102,13 @@ class Summary:
     def lines(self) -> list[str]:
         """What the command line prints: the log, and the truth file if one was written."""
         rate = self.events / self.seconds if self.seconds else 0
-        out = [f"{self.path}: {self.events} events, {self.cases} cases, {self.scenarios} "
-               f"scenarios over {len(self.rules_covered)} rules, up to {self.as_of} "
-               f"({self.seconds:.2f} s, {rate:,.0f} events/s)"]
+        out = [_("{path}: {events} events, {cases} cases, {scenarios} scenarios over {rules} "
+                 "rules, up to {as_of} ({seconds:.2f} s, {rate:,.0f} events/s)").format(
+            path=self.path, events=self.events, cases=self.cases, scenarios=self.scenarios,
+            rules=len(self.rules_covered), as_of=self.as_of, seconds=self.seconds, rate=rate)]
         if self.truth_path is not None:
-            out.append(f"{self.truth_path}: {self.truth_findings} expected findings "
-                       f"({self.truth_seconds:.2f} s)")
+            out.append(_("{path}: {count} expected findings ({seconds:.2f} s)").format(
+                path=self.truth_path, count=self.truth_findings, seconds=self.truth_seconds))
         return out
 
 
@@ -128,11 +131,13 @@ def _plan_year(options: Options, rule_paths: list, loaded: Sequence[LoadedRule],
     year = options.year
     for needed in (year, year + 1):
         if not calendar.covers(needed):
-            raise GeneratorError(f"no working-day calendar covers {needed}: a log of {year} runs "
-                                 f"into {year + 1} (add one with --calendar, or pick another year)")
+            raise GeneratorError(_("no working-day calendar covers {needed}: a log of {year} "
+                                   "runs into {next} (add one with --calendar, or pick another "
+                                   "year)").format(needed=needed, year=year, next=year + 1))
     covered = covered_rules(loaded, year)
     if not covered:
-        raise GeneratorError(f"no rule in {', '.join(map(str, rule_paths))} applies in {year}")
+        raise GeneratorError(_("no rule in {paths} applies in {year}").format(
+            paths=", ".join(map(str, rule_paths)), year=year))
     path = find_vocabulary(rule_paths)
     lexicon = Lexicon(load_vocabulary(path) if path else None, [r.rule for r in loaded])
     return Year(covered, lexicon, calendar, year, options.seed, [r.rule for r in loaded])
@@ -143,13 +148,14 @@ def _write(expansion: Expansion, out: Path, options: Options, n_rules: int) -> i
     cases when the first estimate falls short: the latest events are left out)."""
     minimum = expansion.count(expansion.n_scen)
     if minimum > options.events:
-        raise GeneratorError(
-            f"{options.events} events cannot cover the {n_rules} rules of {options.year}: every "
-            f"scenario once and the periodic grid take {minimum}; ask for at least that many")
+        raise GeneratorError(_(
+            "{events} events cannot cover the {rules} rules of {year}: every scenario once and "
+            "the periodic grid take {minimum}; ask for at least that many").format(
+                events=options.events, rules=n_rules, year=options.year, minimum=minimum))
     n_cases = expansion.cases_for(options.events)
     if n_cases >= MAX_CASES:
-        raise GeneratorError(f"{options.events} events need {n_cases} cases; at most "
-                             f"{MAX_CASES} fit in one log")
+        raise GeneratorError(_("{events} events need {cases} cases; at most {most} fit in one "
+                               "log").format(events=options.events, cases=n_cases, most=MAX_CASES))
     while True:
         written = expansion.write(out, n_cases, options.events, options.format)
         if written >= options.events:
