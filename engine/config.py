@@ -22,9 +22,8 @@ from typing import Any, Callable
 from .data.mapping import Mapping, values_only
 from .errors import GovcheckError, did_you_mean
 from .i18n import translate as _
+from .model.loader import SETTINGS_FILE as CONFIG_FILE
 from .model.yamlsource import YamlDocument, load_yaml
-
-CONFIG_FILE = "govcheck.yaml"
 
 
 class ConfigError(GovcheckError):

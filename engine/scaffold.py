@@ -3,8 +3,10 @@
 ``init`` writes ``govcheck.yaml``, every setting commented out and explained in Chinese
 (``engine/config.py`` reads it). ``init --rules DIR`` lays out a rules repository: a pack with one sample rule (which
 ``validate`` passes, examples included), the repository's own vocabulary, the rule schema
-the sample's editor modeline points at, and CI for GitHub Actions and GitLab CI and a
-pre-commit configuration, all running ``govcheck validate .``. The texts are templates in
+the sample's editor modeline points at, CI for GitHub Actions and GitLab CI and a
+pre-commit configuration, all running ``govcheck validate .``, and a ``govcheck.yaml`` whose
+``rules: [.]`` makes the repository's rules those of every command run in it (a bare
+``govcheck validate`` there checks them, not the shipped library). The texts are templates in
 ``templates/rules-repository/``; nothing already there is overwritten.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ SAMPLE_RULE = "EX26-RX-01-1"
 #: where each template of ``templates/rules-repository/`` goes in a new rules repository
 RULES_REPOSITORY = {name: f"rules-repository/{template}" for name, template in {
     "README.md": "README.md.j2",
+    "govcheck.yaml": "govcheck.yaml.j2",
     "vocabulary.yaml": "vocabulary.yaml.j2",
     f"{SAMPLE_PACK}/pack.yaml": "pack.yaml.j2",
     f"{SAMPLE_PACK}/{SAMPLE_RULE}.yaml": "rule.yaml.j2",

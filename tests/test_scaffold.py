@@ -33,12 +33,21 @@ def repository(tmp_path):
 def test_init_writes_a_repository_that_validates(repository, monkeypatch):
     names = {p.relative_to(repository).as_posix() for p in repository.rglob("*") if p.is_file()}
     assert names == {"README.md", "vocabulary.yaml", "rule.schema.json", ".gitlab-ci.yml",
-                     ".pre-commit-config.yaml", ".github/workflows/govcheck.yml",
+                     ".pre-commit-config.yaml", ".github/workflows/govcheck.yml", "govcheck.yaml",
                      "example-2026-hotline/pack.yaml", "example-2026-hotline/EX26-RX-01-1.yaml"}
     monkeypatch.chdir(repository)
     result = invoke("validate", ".")     # what CI and the pre-commit hook run
     assert result.exit_code == 0, result.output
     assert "1 rules valid, 4 examples pass" in result.stdout and not result.stderr
+
+
+def test_in_the_repository_every_command_uses_its_rules(repository, monkeypatch):
+    monkeypatch.chdir(repository / "example-2026-hotline")     # its settings are found above
+    validated = invoke("validate")
+    assert validated.exit_code == 0, validated.output
+    assert "1 rules valid, 4 examples pass" in validated.stdout
+    listed = invoke("rules", "list")
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()[1:]] == ["EX26-RX-01-1"]
 
 
 def test_the_sample_rule_points_its_editor_at_the_schema(repository):

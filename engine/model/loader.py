@@ -19,8 +19,10 @@ from .rule import KINDS, RULE_CLASSES, LoadedRule, RuleDocument
 from .vocabulary import VOCABULARY_FILE
 from .yamlsource import YamlDocument, load_yaml
 
+#: The settings file (``config.py``), which a rules repository holds too (``init --rules``).
+SETTINGS_FILE = "govcheck.yaml"
 #: Files under a rules directory that are not rules.
-NOT_RULES = {VOCABULARY_FILE, PACK_FILE}
+NOT_RULES = {VOCABULARY_FILE, PACK_FILE, SETTINGS_FILE}
 
 _TYPE_WORDS = {
     "string_type": N_("text"), "int_type": N_("a whole number"), "float_type": N_("a number"),
