@@ -239,7 +239,7 @@ class Run:
     period: str | None = None
     span_from: str | None = None
     span_to: str | None = None
-    mask: bool = True           # personal numbers in the bad-rows file (the report: at rendering)
+    mask: bool = True           # personal numbers of bad rows, written or refused (the report: at rendering)
     sheet: str | None = None
     values: MappingFile | None = None   # govcheck.yaml's values, applied to every log
 

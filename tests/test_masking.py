@@ -235,3 +235,16 @@ def test_the_bad_rows_file_is_masked_unless_no_mask(tmp_path):
         text = bad.read_text(encoding="utf-8-sig")
         assert text.count("\n") == 3 and "不是时间" in text
         assert shown_in_full(text) == expected
+
+
+def test_rows_refused_without_a_bad_rows_file_are_masked_unless_no_mask(tmp_path):
+    """stderr, which a person or a CI page reads, quotes a refused row's values."""
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,event_type,timestamp\n"
+                   "A1,留言受理,430502 19900101 1234\nA2,留言受理,+86 138-1234-5678\n",
+                   encoding="utf-8")
+    runner = CliRunner()
+    for flags, expected in (([], set()), (["--no-mask"], {ID_CARD, MOBILES[0]})):
+        done = runner.invoke(cli.main, ["check", str(log), "--format", "json", *flags])
+        assert done.exit_code == 2 and "timestamp" in done.stderr, done.output
+        assert shown_in_full(done.stderr) == expected

@@ -82,7 +82,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
     ``paths`` are read in order (``_src`` is the position), their columns united by name.
     ``mapping`` is a mapping file (see ``data.mapping``), or one already read. Without ``bad_rows_path`` any
     unusable row raises ``DataError`` listing them; with it they are written there and
-    counted in ``IngestResult.bad_rows`` (personal numbers masked unless not
+    counted in ``IngestResult.bad_rows`` (personal numbers masked in either unless not
     ``mask_bad_rows``). ``sheet`` names the sheet to read of every XLSX log (default: the
     first holding the header, see ``workbooks``). Raises ``DataError`` for a missing or
     empty file, a missing required column, or an unreadable file.
@@ -157,7 +157,7 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
     bad_query = bad_rows_query(rows_tables)
     (bad,) = con.execute(f"SELECT count(*) FROM ({bad_query})").fetchone()
     if bad and bad_rows_path is None:
-        raise_bad_rows(con, sources, bad_query, bad, hint)
+        raise_bad_rows(con, sources, bad_query, bad, hint, mask_bad_rows)
     if bad_rows_path is not None:
         write_bad_rows(con, ws, files, bad_query, str(bad_rows_path), mask_bad_rows)
     attributes = attribute_names(plans)

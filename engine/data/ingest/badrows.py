@@ -2,8 +2,8 @@
 
 Without a bad-rows file a load that meets such rows stops with a ``DataError`` listing
 them by file and row; with one, they are written there (file, row, reason, original
-values) and the load goes on without them. That file is for people and holds the log's own
-values, so 身份证号 and mobile numbers in it are masked unless the run is told not to.
+values) and the load goes on without them. Both are for people and quote the log's own
+values, so 身份证号 and mobile numbers in them are masked unless the run is told not to.
 """
 from __future__ import annotations
 
@@ -26,11 +26,14 @@ def bad_rows_query(rows_tables: list[str]) -> str:
         f"FROM {quote_ident(t)} WHERE __gc_problem IS NOT NULL" for t in rows_tables)
 
 
-def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: bool) -> None:
+def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: bool,
+                   mask: bool = True) -> None:
     """Stop the load: a ``DataError`` at the first bad row, listing the first few and
-    counting the rest; ``hint`` adds how to go on without them (not for rule examples)."""
-    listed = con.execute(f"SELECT _src, _row, reason FROM ({query}) ORDER BY _src, _row "
-                         f"LIMIT {_LISTED_BAD_ROWS}").fetchall()
+    counting the rest, the values they quote masked when ``mask``; ``hint`` adds how to go
+    on without them (not for rule examples)."""
+    listed = [(src, row, mask_text(reason) if mask else reason) for src, row, reason in
+              con.execute(f"SELECT _src, _row, reason FROM ({query}) ORDER BY _src, _row "
+                          f"LIMIT {_LISTED_BAD_ROWS}").fetchall()]
     lines = []
     for src, row, reason in listed:
         source = sources[src]
