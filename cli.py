@@ -27,6 +27,7 @@ from govcheck.engine.errors import (  # noqa: E402
     GovcheckError, RuleErrors, SourceLocation, located)
 from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
+from govcheck.engine.render.text import display_width, wrap  # noqa: E402
 from govcheck.engine.resources import data_dir  # noqa: E402
 
 
@@ -122,10 +123,52 @@ def _fail(exc: GovcheckError) -> BadInput:
     return BadInput(str(exc))
 
 
-class _Group(click.Group):
-    """Turns engine errors into exit 2 with a located message, in one place; its groups are
-    govcheck's too."""
+class _Formatter(click.HelpFormatter):
+    """A help page laid out in terminal columns. click counts a Chinese character as one
+    column where a terminal gives it two, so a Chinese page ran past the terminal's edge
+    and its second column fell out of line; a page of narrow characters is click's own."""
 
+    def write_text(self, text: str) -> None:
+        if display_width(text) == len(text):
+            return super().write_text(text)
+        margin = " " * self.current_indent
+        paragraphs = [p for p in text.split("\n\n") if p.strip()]
+        self.write("\n".join("".join(f"{margin}{line}\n" for line in
+                                     wrap(p, self.width - self.current_indent))
+                             for p in paragraphs))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(first, second) for first, second in rows]
+        if all(display_width(a + b) == len(a + b) for a, b in rows):
+            return super().write_dl(rows, col_max, col_spacing)
+        first_col = min(max(display_width(first) for first, _text in rows), col_max) + col_spacing
+        margin = " " * (first_col + self.current_indent)
+        for first, second in rows:
+            lines = wrap(second, max(self.width - first_col - 2, 10))
+            gap = first_col - display_width(first)
+            if lines and gap >= col_spacing:    # the text beside the term, else below it
+                lines[0] = " " * gap + lines[0]
+            else:
+                lines.insert(0, "")
+            self.write(" " * self.current_indent + first + f"\n{margin}".join(lines) + "\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Command(click.Command):
+    """A govcheck command: its help page laid out for Chinese too."""
+
+    context_class = _Context
+
+
+class _Group(click.Group):
+    """Turns engine errors into exit 2 with a located message, in one place; its commands
+    and groups are govcheck's too."""
+
+    context_class = _Context
+    command_class = _Command
     group_class = type
 
     def invoke(self, ctx: click.Context):
@@ -356,7 +399,8 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
 def _data_quality_note(report, strict: bool) -> None:
     """Say on stderr how many cases could not be judged; with --strict that is bad input."""
     first = report.data_quality[:5]
-    lines = [located(SourceLocation(q.file or "<log>", row=q.row), f"{q.rule_id}: {q.message}")
+    lines = [located(SourceLocation(q.file or "<log>", row=q.row),
+                     _("{rule}: {message}").format(rule=q.rule_id, message=q.message))
              for q in first]
     more = len(report.data_quality) - len(first)
     summary = _("{count} case(s) could not be judged for data-quality reasons (see the report's "

@@ -325,7 +325,7 @@ def test_clicks_own_usage_errors_speak_the_language_in_use(tmp_path, args, chine
 
 def test_clicks_own_words_on_help_pages_speak_the_language_in_use():
     chinese = govcheck("fixtures", "generate", "--help").stdout
-    assert "[默认：1]" in chinese and "[必填]" in chinese
+    assert "[默认：" in chinese and "[必填]" in chinese
     assert "default:" not in chinese and "required" not in chinese
     english = govcheck("--lang", "en", "fixtures", "generate", "--help").stdout
     assert "[default: 1]" in english and "[required]" in english
@@ -424,3 +424,20 @@ def test_what_a_chinese_run_writes_has_no_english_left(tmp_path, in_chinese, mon
         if said:
             left[" ".join(args)] = said
     assert not left, left
+
+
+def test_a_chinese_help_page_fits_its_terminal_and_keeps_its_columns():
+    """A Chinese character takes two columns of a terminal: the page is laid out so."""
+    from govcheck.engine.render.text import display_width
+
+    env = {k: v for k, v in os.environ.items() if k != i18n.ENVIRONMENT}
+    shown = subprocess.run([sys.executable, "-c", "from govcheck.cli import main; main()",
+                            "check", "--help"], capture_output=True, text=True,
+                           env={**env, "COLUMNS": "80"}).stdout
+    lines = shown.splitlines()
+    assert "--city TEXT" in shown and max(map(display_width, lines)) <= 78
+    options = lines[lines.index("选项:") + 1:]
+    # every option's text starts in one column, and so does every line that continues one
+    starts = {display_width(m[1]) for m in map(re.compile(r"^(\s*\S.*?\s{2,}|\s{3,})\S").match,
+                                               options) if m}
+    assert len(starts) == 1, shown

@@ -612,3 +612,16 @@ def test_every_format_shows_what_was_not_judged_and_why(report):
     book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
     cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
     assert "承诺时限为空或不是整数，无法计算期限，本案不作判定" in cells
+
+
+def test_wrap_counts_terminal_columns_and_sets_chinese_punctuation():
+    from govcheck.engine.render.text import display_width, wrap
+
+    text = "日志来自哪个城市的单位（如 邵阳市）：随软件提供的规则库将使用该市的规则包。"
+    lines = wrap(text, 20)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")       # nothing lost
+    assert all(display_width(line) <= 20 for line in lines)
+    assert not any(line[0] in "，。；：）" or line[-1] in "（“" for line in lines)
+    assert wrap("Mask ID card and mobile numbers; --no-mask shows them.", 20) == \
+        ["Mask ID card and", "mobile numbers;", "--no-mask shows", "them."]
+    assert wrap("默认遮盖，JSON 以外均如此", 12) == ["默认遮盖，", "JSON 以外均", "如此"]

@@ -101,8 +101,56 @@ def display_width(text: str) -> int:
     for ch in text:
         if unicodedata.combining(ch):
             continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        width += 2 if _is_wide(ch) else 1
     return width
+
+
+#: Punctuation a line may not start with (it closes), and may not end with (it opens).
+_CLOSING = frozenset("，。、；：？！）》」』”’】…,.;:!?)]}")
+_OPENING = frozenset("（《「『“‘【([{")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns (a longer word alone on its
+    line): broken at spaces and between Chinese characters, never before a closing
+    punctuation mark or after an opening one, as Chinese is set."""
+    lines: list[str] = []
+    line, spaced = "", False
+    for token in _tokens(text):
+        if token.isspace():
+            spaced = bool(line)
+            continue
+        joined = line + (" " if spaced else "") + token
+        if line and display_width(joined) > width:
+            lines.append(line)
+            joined = token
+        line, spaced = joined, False
+    return lines + [line] if line else lines
+
+
+def _tokens(text: str) -> list[str]:
+    """The pieces ``wrap`` never breaks: a word of narrow characters, a wide character (with
+    the punctuation that holds on to it), a run of spaces."""
+    tokens: list[str] = []
+    for ch in text:
+        if tokens and _holds_on(tokens[-1][-1], ch):
+            tokens[-1] += ch
+        else:
+            tokens.append(ch)
+    return tokens
+
+
+def _holds_on(last: str, ch: str) -> bool:
+    """Whether ``ch`` stays with the piece that ``last`` ends: a space with spaces, a narrow
+    character with a narrow word, a closing mark with what it closes, anything with an
+    opening mark."""
+    if ch.isspace() or last.isspace():
+        return ch.isspace() and last.isspace()
+    return ch in _CLOSING or last in _OPENING or not (_is_wide(ch) or _is_wide(last))
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 def clean(value: Any) -> str:
