@@ -326,7 +326,7 @@ class _RuleBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="检查规则", file=sys.stderr,
+            self.bar = click.progressbar(length=total, label=_("Checking rules"), file=sys.stderr,
                                          show_pos=True, show_eta=False)
         self.bar.update(done - self.bar.pos)
 
