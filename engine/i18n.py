@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from .resources import data_dir
@@ -27,6 +29,11 @@ ENVIRONMENT = "GOVCHECK_LANG"
 #: The languages that may be asked for → the catalog that speaks them (English: the msgids).
 LANGUAGES = {"zh": "zh_CN", "en": None}
 DEFAULT = "zh"
+
+#: The language of what govcheck writes for machines and for other offices, whatever
+#: language is in use: the JSON report's and ``watch``'s messages (the same input gives the
+#: same bytes) and the notices (整改通知, official letters to Chinese offices).
+RECORD = "zh"
 
 _in_use = DEFAULT
 
@@ -59,6 +66,23 @@ def use(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"no catalog for language {language!r}")
     _in_use = language
+
+
+def in_use() -> str:
+    """The language spoken now (``zh`` or ``en``)."""
+    return _in_use
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak ``language`` inside the ``with`` block, then the language spoken before: for a
+    text written in one language whatever the run speaks (``RECORD``)."""
+    before = _in_use
+    use(language)
+    try:
+        yield
+    finally:
+        use(before)
 
 
 def translate(message: str) -> str:

@@ -15,7 +15,7 @@ from ..data.calendar import WorkCalendar
 from ..data.sqltext import quote_ident
 from .compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
 from ..errors import CalendarError
-from ..i18n import translate as _
+from ..i18n import RECORD, in_use, speaking, translate as _
 from ..findings.report import DataQuality, Evidence, Violation
 from ..model.rule import LoadedRule, RuleBase
 from ..findings.messages import data_quality_message, describer
@@ -106,11 +106,12 @@ def judge(con, compiled: CompiledRule, moments: dict[str, dt.datetime], calendar
         elif row_kind == "gap":
             _calendar_gap(calendar, dt.date.fromisoformat(actual), rule, case_id)
         elif row_kind == "data_quality":
+            record, translation = _in_both(lambda: data_quality_message(vtype, actual))
             quality.append(DataQuality(
                 rule_id=rule.id, case_id=case_id, unit=unit,
                 file=files[src] if files and src is not None and src < len(files) else None,
                 row=line, reason=vtype, detail=actual,
-                message=data_quality_message(vtype, actual)))
+                message=record, translation=translation))
         else:
             found.append(row)
     return Judged(checked_by_unit, found, not_judged, tuple(sorted(quality, key=DataQuality.sort_key)))
@@ -133,7 +134,7 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
     rule = compiled.rule
     found = judged.found
     evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
-    say = describer(rule, as_of)
+    say, translate = _in_both(lambda: describer(rule, as_of))
     violations, warnings = [], []
     for row_kind, case_id, unit, period, vtype, due, actual, _src, _line in found:
         value = _number(actual) if compiled.numeric_actual else actual
@@ -141,13 +142,22 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
             rule_id=rule.id, severity=rule.severity, case_id=case_id, unit=unit,
             period=period, type=vtype, due=due, actual=value,
             message=say(vtype, due, value),
-            evidence=evidence.get(case_id, ()))
+            evidence=evidence.get(case_id, ()),
+            translation=translate and translate(vtype, due, value))
         (warnings if row_kind == "warning" else violations).append(item)
     violations.sort(key=Violation.sort_key)
     warnings.sort(key=Violation.sort_key)
     checked = judged.checked_by_unit
     return RuleOutcome(loaded, sum(checked.values()), checked, tuple(violations), tuple(warnings),
                        judged.not_judged, judged.data_quality)
+
+
+def _in_both(make: Callable[[], Any]) -> tuple[Any, Any]:
+    """``make()`` in Chinese (``i18n.RECORD``: the JSON report's) and, when the run speaks
+    another language, in that one too (for the reports people read); else None."""
+    with speaking(RECORD):
+        record = make()
+    return record, (make() if in_use() != RECORD else None)
 
 
 def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,

@@ -57,8 +57,21 @@ class Evidence(Sequence):
         return f"Evidence({self.json!r})"
 
 
+class Worded:
+    """A finding with a ``message`` in Chinese (``i18n.RECORD``) and, when the run speaks
+    another language, its ``translation``."""
+
+    message: str
+    translation: str | None
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the language the run speaks, for the reports people read."""
+        return self.message if self.translation is None else self.translation
+
+
 @dataclass(frozen=True)
-class Violation:
+class Violation(Worded):
     """A finding (or, in ``Report.warnings``, an at-risk case) with its evidence."""
 
     rule_id: str
@@ -69,15 +82,19 @@ class Violation:
     type: str
     due: str | None
     actual: str | float | None
+    #: in Chinese (``i18n.RECORD``), as the JSON report and the notices give it
     message: str
     evidence: Sequence[dict[str, Any]] = ()
+    #: ``message`` in the language the run speaks, for the reports people read, when that
+    #: is not Chinese (``--lang en``); None: ``message`` itself
+    translation: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.case_id or "", self.unit or "", self.period or "", self.type)
 
 
 @dataclass(frozen=True)
-class DataQuality:
+class DataQuality(Worded):
     """A case a rule could not judge because the log is impossible or incomplete there (a
     blank limit, an end before the start): never a violation, never a stop. ``reason`` is a
     code of ``findings.labels.DATA_QUALITY``; ``file`` and ``row`` locate the event."""
@@ -89,7 +106,10 @@ class DataQuality:
     row: int | None
     reason: str
     detail: str | None
+    #: in Chinese (``i18n.RECORD``), as the JSON report gives it
     message: str
+    #: ``message`` in the language the run speaks, when that is not Chinese
+    translation: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.case_id or "", self.file or "", self.row or 0, self.reason)

@@ -20,7 +20,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, RootModel, 
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
-from ..i18n import translate as _
+from ..i18n import translate as _, translate_plural as ngettext
 from .regex import PatternError, compile_pattern
 
 # ---------------------------------------------------------------------------
@@ -351,12 +351,21 @@ class Duration(_Strict):
         return None
 
     def describe(self) -> str:
+        """The duration in words, in the language in use: ``3个工作日``, ``3 working days``."""
         if self.workdays_from:
-            fallback = f"（未载的按{self.default}个工作日）" if self.default is not None else ""
-            return f"{self.workdays_from}所载工作日{fallback}"
+            if self.default is None:
+                return _("the working days in {attribute}").format(attribute=self.workdays_from)
+            return _("the working days in {attribute} ({default} working days where it is "
+                     "blank)").format(attribute=self.workdays_from, default=self.default)
         n = self.amount
-        n_text = f"{n:g}"
-        return {"workdays": f"{n_text}个工作日", "days": f"{n_text}日", "hours": f"{n_text}小时"}[self.unit]
+        count = int(n) if n == int(n) else 2       # a fraction of a day reads as plural
+        if self.unit == "workdays":
+            words = ngettext("{n} working day", "{n} working days", count)
+        elif self.unit == "days":
+            words = ngettext("{n} day", "{n} days", count)
+        else:
+            words = ngettext("{n} hour", "{n} hours", count)
+        return words.format(n=f"{n:g}")
 
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:
         given = [k for k in ("workdays", "days", "hours", "workdays_from")
@@ -389,7 +398,9 @@ class Grace(Duration):
 
     def describe(self) -> str:
         if self.months is not None:
-            return f"{self.months}个月（至该月末）"
+            return ngettext("{months} month (to the end of that month)",
+                            "{months} months (to the end of that month)",
+                            self.months).format(months=self.months)
         return super().describe()
 
     def problems(self) -> list[tuple[tuple[Any, ...], str]]:

@@ -2,7 +2,8 @@
 data-quality line), each written once, and the counts the status line reports.
 
 A finding line is spelled by hand (its key order is the contract's, docs/watch.md), worded
-as ``check`` words it (``findings.messages``), and numbered (``seq``). After a restart
+as ``check``'s JSON report words it (``findings.messages``, in Chinese whatever language
+is in use: ``i18n.RECORD``), and numbered (``seq``). After a restart
 with ``--state`` the findings of the replayed stretch are found again; those already
 written before the crash are recognised (by ``seq`` with the event clock, by
 rule, case, finding and type with the wall clock) and not written twice.
@@ -15,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Sequence
 
-from ..findings.labels import DATA_QUALITY, type_label
+from ..findings.labels import DATA_QUALITY, data_quality_label, type_label
 from ..findings.messages import data_quality_message, describer
+from ..i18n import RECORD, speaking
 from ..model.rule import RuleBase
 from .cases import Quality
 from .times import time_text
@@ -76,13 +78,16 @@ class FindingWriter:
         due_text = time_text(due)
         at_text = self._clock_text(at)
         if finding == "resolved" and vtype in DATA_QUALITY:
-            message = f"数据质量问题（{DATA_QUALITY[vtype]}）已消除，本案恢复判定"
+            with speaking(RECORD):
+                message = f"数据质量问题（{data_quality_label(vtype)}）已消除，本案恢复判定"
         elif finding == "resolved":
-            message = (f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）")
+            with speaking(RECORD):
+                message = f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）"
         else:
             say = self._describers.get(rule.id)
             if say is None:     # worded once per rule; the time "as of" is put in afterwards
-                say = self._describers[rule.id] = describer(rule, _AS_OF_MARK)
+                with speaking(RECORD):
+                    say = self._describers[rule.id] = describer(rule, _AS_OF_MARK)
             message = say(vtype, due_text, actual).replace(_AS_OF_TEXT, at_text or "")
         enc = _ENCODE
         extra = (f',"supersedes":"{supersedes}"' if supersedes else "") + (
@@ -109,10 +114,16 @@ class FindingWriter:
         text = (f'{{"finding":"data_quality","rule_id":{enc(rule.id)},"case_id":{enc(case_id)},'
                 f'"unit":{enc(unit)},"type":"{reason}","detail":{enc(detail)},"line":{line},'
                 f'"at":{enc(self._clock_text(at))},'
-                f'"message":{enc(data_quality_message(reason, detail))},'
+                f'"message":{enc(self._quality_message(reason, detail))},'
                 f'{self.static[rule.id]},"seq":{self.seq}}}\n')
         self.stats.quality += 1
         self._keep(text, [rule.id, case_id, "data_quality", reason])
+
+    @staticmethod
+    def _quality_message(reason: str, detail: str | None) -> str:
+        """A data-quality line's message, in Chinese as ``check``'s JSON report has it."""
+        with speaking(RECORD):
+            return data_quality_message(reason, detail)
 
     def _keep(self, text: str, key: list) -> None:
         """Keep a numbered line for the next ``flush``, unless it was written before a crash."""
