@@ -4,7 +4,8 @@ UTF-8 with a byte-order mark, because without it Excel decodes the file in the l
 ANSI code page and the Chinese turns to mojibake. The columns are the JSON field names
 plus ``kind`` (``violation``, ``warning``, or ``data_quality`` for a case the log could not
 support: ``type`` is then its reason and ``evidence`` the file and row); the evidence is
-summarised in one cell.
+summarised in one cell. The column names are the JSON's in every language (scripts read
+them); the messages are in the language in use.
 
 Every text cell comes from an event log that someone else wrote, so a cell that a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -20,6 +21,7 @@ import math
 from typing import Any
 
 from ..findings.masking import mask_text
+from ..i18n import translate as _
 from ..findings.report import Report, Violation
 
 from .text import evidence_text, ordered
@@ -47,7 +49,7 @@ def _cell(value: Any) -> str:
 
 def _row(kind: str, v: Violation) -> list[str]:
     return [_cell(x) for x in (kind, v.rule_id, v.severity, v.case_id, v.unit, v.period,
-                               v.type, v.due, v.actual, v.message, evidence_text(v))]
+                               v.type, v.due, v.actual, v.shown_message, evidence_text(v))]
 
 
 def render(report: Report, *, mask: bool = True) -> bytes:
@@ -60,9 +62,10 @@ def render(report: Report, *, mask: bool = True) -> bytes:
         writer.writerow(_row("warning", v))
     severity = {r.id: r.severity for r in report.rules}
     for q in report.data_quality:
-        where = f"{q.file or ''} 第{q.row}行".strip() if q.row is not None else (q.file or "")
+        row = _("row {row}").format(row=q.row) if q.row is not None else None
+        where = f"{q.file or ''} {row}".strip() if row else (q.file or "")
         writer.writerow([_cell(x) for x in ("data_quality", q.rule_id, severity.get(q.rule_id),
                                              q.case_id, q.unit, None, q.reason, None, q.detail,
-                                             q.message, where)])
+                                             q.shown_message, where)])
     text = buf.getvalue()
     return (BOM + (mask_text(text) if mask else text)).encode("utf-8", "replace")

@@ -30,17 +30,20 @@ import json
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
+from string import Formatter
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from ..findings.labels import KIND_LABELS, SEVERITY_LABELS, not_judged_label, rule_status_text, type_label
+from ..findings.labels import kind_label, listing, rule_status_text, severity_label, type_label
 from ..findings.masking import mask_text
 from ..findings.report import Report, RuleResult, Violation
+from ..i18n import in_use, translate as _, translate_plural as ngettext
 from ..resources import data_dir
 
-from .text import NO_UNIT, evidence_items, number, ordered, packs_text, span_text
+from .text import (evidence_items, no_unit, not_judged_counts, number, ordered, packs_text,
+                   span_text)
 
 SEVERITIES = ("error", "warning")
 
@@ -58,7 +61,7 @@ def text_of(value: Any, masked: bool = True) -> str:
 # ---------------------------------------------------------------------------
 
 def unit_name(unit: str | None) -> str:
-    return unit if unit else NO_UNIT
+    return unit if unit else no_unit()
 
 
 def rate(violations: int, checked: int) -> str:
@@ -198,7 +201,7 @@ def not_judged_text(r: RuleResult) -> str:
     could not judge at all (``不适用（日志不含 … 系统的事件）``, ``无数据``)."""
     if r.status != "judged":
         return rule_status_text(r.status, r.status_reason)
-    return "，".join(f"{not_judged_label(k)} {n:,}" for k, n in r.not_judged.items())
+    return not_judged_counts(r.not_judged, "{n:,}")
 
 
 def rule_sections(report: Report, masked: bool = True) -> tuple[list[dict[str, Any]], list[RuleResult]]:
@@ -320,7 +323,9 @@ class _Explainer:
         if key not in self._index:
             text = cal.explain_text(chosen, n)
             if limit is not None and limit != n:
-                text += (f"\n（规则时限 {limit} 个工作日；暂停、延期或重新起算使实际计至第 {n} 个工作日）")
+                text += "\n" + _("(the rule's limit is {limit} working days; a pause, an "
+                                 "extension or a restart made the count run to working day "
+                                 "{n})").format(limit=limit, n=n)
             self._index[key] = len(self.texts)
             self.texts.append(text)
         return self._index[key]
@@ -394,7 +399,7 @@ def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
         for v in ordered(findings):
             due_text = v.due or ""
             actual_text = text_of(v.actual, masked)
-            message = text_of(v.message, masked)
+            message = text_of(v.shown_message, masked)
             shape = _template(message, due_text, actual_text, as_of)
             cat.append(category)
             rule.append(rule_index[v.rule_id])
@@ -421,7 +426,7 @@ def payload(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
         "rules": [[rid, text_of(getattr(by_id.get(rid), "title", ""), masked),
                    _cite(by_id.get(rid)), (getattr(by_id.get(rid), "source", None) or {}).get("quote", "")]
                   for rid in rules],
-        "units": [u or NO_UNIT for u in units.items],
+        "units": [u or no_unit() for u in units.items],
         "types": [[t, type_label(t)] for t in types.items],
         "keys": keys.items,
         "s": strings.items,
@@ -442,10 +447,10 @@ def unpack(data: dict[str, Any]) -> list[dict[str, Any]]:
     out, at = [], 0
     for i in range(data["n"]):
         events = []
-        for _ in range(c["evn"][i]):
+        for _event in range(c["evn"][i]):
             fields, at = data["ev"][at], at + 1
             item = {}
-            for _ in range(fields):
+            for _field in range(fields):
                 key, value = data["keys"][data["ev"][at]], data["ev"][at + 1]
                 item[key] = s[value] if isinstance(value, int) else value
                 at += 2
@@ -486,31 +491,79 @@ def csp_hash(text: Any) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+#: The ``lang`` of the page, for each language govcheck speaks.
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+_JS_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "<": "\\u003c", ">": "\\u003e",
+               "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_CSS_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\a ", "<": "\\3c "}
+
+
+def _sentence(text: str, expressions: dict[str, str], literal, joiner: str) -> Markup:
+    """A translated sentence as code that builds it: its words as string literals
+    (``literal``), each ``{name}`` as the expression ``expressions`` gives for it, joined
+    by ``joiner``; so a translation may put the values where its language wants them."""
+    parts = []
+    for words, name, _spec, _conversion in Formatter().parse(text):
+        if words:
+            parts.append(literal(words))
+        if name is not None:
+            parts.append(expressions[name])
+    return Markup(joiner.join(parts))
+
+
+def js_sentence(text: str, **expressions: str) -> Markup:
+    """``{{ _("Page {page} of {pages}")|js(page="p", pages="n") }}`` in the page's script:
+    ``'第 ' + p + ' / ' + n + ' 页'``; without expressions, one JavaScript string."""
+    return _sentence(text, expressions,
+                     lambda words: "'" + "".join(_JS_ESCAPES.get(c, c) for c in words) + "'",
+                     " + ")
+
+
+def css_sentence(text: str, **expressions: str) -> Markup:
+    """The same for a CSS ``content``: ``"第 " counter(page) " 页"``."""
+    return _sentence(text, expressions,
+                     lambda words: '"' + "".join(_CSS_ESCAPES.get(c, c) for c in words) + '"', " ")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    """The templates' environment: autoescaped, and speaking the language in use through
+    the one catalog (``_``, ``ngettext`` in a template; Babel extracts them, babel.cfg)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True)
+        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)
     env.filters["csp_hash"] = csp_hash
     env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["js"] = js_sentence
+    env.filters["css"] = css_sentence
     return env
+
+
+def facts(report: Report, masked: bool = True) -> list[tuple[str, str, str]]:
+    """The run's facts, as (key, label, value): the key names the fact in every language."""
+    rules = len(report.rules)
+    return [
+        ("files", _("Log files"), listing(text_of(f, masked) for f in report.files) or "-"),
+        ("as_of", _("Judged at"), report.as_of or "-"),
+        ("span", _("Span of the logs"), span_text(report)),
+        ("packs", _("Rule packs"), packs_text(report)),
+        ("events", _("Events"), f"{report.events:,}"),
+        ("cases", _("Cases"), f"{report.cases:,}"),
+        ("rules", _("Rules run"),
+         ngettext("{count:,} rule", "{count:,} rules", rules).format(count=rules)),
+        ("calendar_years", _("Calendar years"),
+         listing(str(y) for y in report.calendar_years) or "-"),
+        ("bad_rows", _("Unusable rows"), f"{report.bad_rows:,}"),
+        ("duplicates", _("Duplicate events (counted once)"), f"{report.duplicates:,}"),
+    ]
 
 
 def header(report: Report, masked: bool = True) -> list[tuple[str, str]]:
     """The run's facts, as (label, value) pairs."""
-    return [
-        ("日志文件", "、".join(text_of(f, masked) for f in report.files) or "-"),
-        ("判定时点", report.as_of or "-"),
-        ("日志覆盖期间", span_text(report)),
-        ("规则包", packs_text(report)),
-        ("事件数", f"{report.events:,}"),
-        ("案件数", f"{report.cases:,}"),
-        ("执行规则", f"{len(report.rules):,} 条"),
-        ("日历年份", "、".join(str(y) for y in report.calendar_years) or "-"),
-        ("无法使用的行", f"{report.bad_rows:,}"),
-        ("重复事件（已去重）", f"{report.duplicates:,}"),
-    ]
+    return [(label, value) for _key, label, value in facts(report, masked)]
 
 
 def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[str, Any]:
@@ -543,8 +596,9 @@ def context(report: Report, masked: bool = True, calendar: Any = None) -> dict[s
         "undated": undated,
         "sections": sections,
         "quiet": quiet,
-        "kind_labels": KIND_LABELS,
-        "severity_labels": SEVERITY_LABELS,
+        "kind_label": kind_label,
+        "severity_label": severity_label,
+        "html_lang": HTML_LANG[in_use()],
         "masked": masked,
         "data": Markup(script_json(payload(report, masked, calendar))),
     }

@@ -7,7 +7,8 @@ is the evidence. One passing ``<testcase name="(all other cases)">`` per rule ke
 clean rule visible: many dashboards hide a suite without test cases. At-risk warnings
 are not failures; they go to the suite's ``<system-out>``. What a rule did not judge is
 ``<skipped>``: one test case per data-quality finding, and one for the rest, with the
-reasons.
+reasons. The texts are in the language in use; test names and the failure's type are
+the same in every language.
 
 Built with ``xml.etree`` so escaping is never hand-made; characters that XML 1.0 cannot
 carry at all are replaced. No timestamps or host names: equal Reports, equal bytes.
@@ -20,11 +21,12 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from ..findings.labels import not_judged_label, rule_status_text, type_label
+from ..findings.labels import rule_status_text, type_label
+from ..i18n import translate as _
 from ..findings.masking import mask_text
 from ..findings.report import DataQuality, Report, RuleResult, Violation
 
-from .text import evidence_items, number, ordered, subject
+from .text import evidence_items, not_judged_counts, number, ordered, subject
 
 PASSING_NAME = "(all other cases)"
 NOT_JUDGED_NAME = "(not judged)"
@@ -40,14 +42,15 @@ def _x(value: Any) -> str:
 
 
 def _failure_text(v: Violation) -> str:
-    lines = [f"类型: {v.type}（{type_label(v.type)}）"]
-    for label, value in (("案件", v.case_id), ("单位", v.unit), ("期间", v.period),
-                         ("期限", v.due), ("实际", number(v.actual) if v.actual is not None else None)):
+    lines = [_("Type: {code} ({name})").format(code=v.type, name=type_label(v.type))]
+    for label, value in ((_("Case"), v.case_id), (_("Unit"), v.unit), (_("Period"), v.period),
+                         (_("Due"), v.due),
+                         (_("Actual"), number(v.actual) if v.actual is not None else None)):
         if value is not None and value != "":
             lines.append(f"{label}: {value}")
-    lines.append(f"说明: {v.message}")
+    lines.append(_("Details") + f": {v.shown_message}")
     if v.evidence:
-        lines.append("证据:")
+        lines.append(_("Evidence") + ":")
         for item in v.evidence:
             lines.append("  " + ", ".join(f"{k}={'' if val is None else val}"
                                           for k, val in evidence_items(item)))
@@ -76,23 +79,25 @@ def _suite(rule: RuleResult, violations: list[Violation], warnings: list[Violati
             ET.SubElement(props, "property", {"name": name, "value": _x(value)})
     for v in violations:
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": _x(subject(v))})
-        failure = ET.SubElement(case, "failure", {"type": _x(v.type), "message": _x(v.message)})
+        failure = ET.SubElement(case, "failure", {"type": _x(v.type),
+                                                  "message": _x(v.shown_message)})
         failure.text = _x(_failure_text(v))
     ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": PASSING_NAME})
     for q in quality:
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": _x(q.case_id or "-")})
         where = f"{q.file or '<log>'}: row {q.row}" if q.row is not None else (q.file or "")
-        ET.SubElement(case, "skipped", {"message": _x(f"{q.message}（{where}）")})
+        ET.SubElement(case, "skipped", {"message": _x(_("{message} ({where})").format(
+            message=q.shown_message, where=where))})
     if rule.status != "judged":
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": NOT_JUDGED_NAME})
         ET.SubElement(case, "skipped", {"message": _x(rule_status_text(rule.status, rule.status_reason))})
     if others:
         case = ET.SubElement(suite, "testcase", {"classname": _x(rule.id), "name": NOT_JUDGED_NAME})
-        ET.SubElement(case, "skipped", {"message": _x("，".join(
-            f"{not_judged_label(k)} {n}" for k, n in others.items()))})
+        ET.SubElement(case, "skipped", {"message": _x(not_judged_counts(others))})
     if warnings:
         out = ET.SubElement(suite, "system-out")
-        out.text = _x("\n\n".join(f"预警 {subject(w)}:\n{_failure_text(w)}" for w in warnings))
+        out.text = _x("\n\n".join(_("Warning {subject}:").format(subject=subject(w))
+                                   + f"\n{_failure_text(w)}" for w in warnings))
     return suite
 
 

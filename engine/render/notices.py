@@ -14,6 +14,10 @@ file name, never by a path of the machine that ran the check; its evidence names
 event's columns in Chinese; and the rule's title, document and quote are shown in
 simplified characters (``findings.simplified``), as the office reads them.
 
+A notice is written in Chinese whatever language the run speaks (``i18n.RECORD``): it
+is an official letter to a Chinese office, and its labels (kinds, types, severities, the
+event's columns) are looked up in Chinese while it is written.
+
 Unlike the report formats this gives several files, so it is not in ``FORMATS``: it
 returns ``(file name, bytes)`` pairs and the command line writes them to a folder.
 """
@@ -28,6 +32,7 @@ from typing import Any
 from ..findings.labels import column_label, kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
 from ..findings.simplified import simplified
+from ..i18n import RECORD, speaking
 
 from .html import environment, text_of, unit_name, unit_ranking
 from .text import evidence_items, ordered
@@ -104,11 +109,18 @@ def file_label(path: str) -> str:
 def render_notices(report: Report, calendar: Any, reply_within: int = 10, *,
                    mask: bool = True, issuer: str = ISSUER) -> list[tuple[str, bytes]]:
     """One ``(file name, HTML bytes)`` per unit with violations but the issuer, most
-    violations first.
+    violations first, in Chinese whatever the language in use.
 
     ``calendar`` is a ``WorkCalendar``; the reply date is ``reply_within`` working days
     after the date of ``report.as_of`` (a year no calendar covers is a ``CalendarError``).
     """
+    with speaking(RECORD):
+        return _notices(report, calendar, reply_within, mask, issuer)
+
+
+def _notices(report: Report, calendar: Any, reply_within: int, mask: bool,
+             issuer: str) -> list[tuple[str, bytes]]:
+    """``render_notices``, in the language spoken when it is called."""
     if reply_within < 1:
         raise ValueError("reply_within must be at least 1 working day")
     issued = _as_of_date(report)

@@ -1,27 +1,29 @@
 """Plain-text report for a supervisor reading in a terminal.
 
-Chinese labels, and columns aligned by display width (a CJK character takes two
-columns, so ``len()`` would misalign every table). No colour: the same bytes must read
+Labels in the language in use (Chinese unless English is asked for), and columns aligned
+by display width (a CJK character takes two columns, so ``len()`` would misalign every
+table). No colour: the same bytes must read
 well in a terminal, a log file and an e-mail. Values come from event logs, so control
 characters are escaped before printing: a crafted cell cannot move the cursor, recolour
 the terminal or reverse the text. 身份证号 and mobile numbers are masked unless
 ``mask=False`` (``findings.masking``).
 
-The human-readable helpers here (Chinese type labels, the one-line evidence summary,
-the canonical order of findings) are shared by the CSV and JUnit renderers, so that
-every format describes a finding in the same words.
+The human-readable helpers here (the one-line evidence summary, the canonical order of
+findings, the reasons a rule did not judge) are shared by the CSV, JUnit and HTML renderers,
+so that every format describes a finding in the same words.
 """
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from ..findings.labels import not_judged_label, rule_status_text, severity_label, type_label
+from ..findings.labels import (clauses, listing, not_judged_label, rule_status_text,
+                               severity_label, type_label)
+from ..i18n import translate as _, translate_plural as ngettext
 from ..findings.masking import mask_text
 from ..findings.report import EVIDENCE_FIRST, Report, RuleResult, Violation
 
-NO_UNIT = "（未填写单位）"
 EMPTY = "-"
 
 #: Evidence keys shown first, in this order; the rest follow sorted by name.
@@ -71,7 +73,12 @@ def subject(v: Violation) -> str:
     """What a finding is about: the case, else the unit and period (aggregate kinds)."""
     if v.case_id is not None:
         return v.case_id
-    return " ".join(x for x in (v.unit, v.period) if x) or "(全部)"
+    return " ".join(x for x in (v.unit, v.period) if x) or _("(all)")
+
+
+def no_unit() -> str:
+    """What stands for a unit the log left blank."""
+    return _("(no unit given)")
 
 
 def number(value: Any) -> str:
@@ -202,31 +209,34 @@ def span_text(report: Report) -> str:
     span = report.span
     if span is None:
         return EMPTY
-    origin = "按指定期间" if span.declared else "自首条事件当日至判定时点"
-    return f"{span.start} 至 {span.end}（{origin}）"
+    if span.declared:
+        return _("{start} to {end} (as declared)").format(start=span.start, end=span.end)
+    return _("{start} to {end} (from the first event's day to the time judged at)").format(
+        start=span.start, end=span.end)
 
 
 def packs_text(report: Report) -> str:
     """The rule packs used, by name and document."""
-    return "；".join(f"{p.name}（{p.title}）" for p in report.packs) or EMPTY
+    return _("; ").join(_("{name} ({title})").format(name=p.name, title=p.title)
+                        for p in report.packs) or EMPTY
 
 
 def _header(report: Report) -> list[str]:
     pairs = [
-        ("判定时点", report.as_of or EMPTY),
-        ("日志覆盖期间", span_text(report)),
-        ("规则包", packs_text(report)),
-        ("事件数", report.events),
-        ("案件数", report.cases),
-        ("无法使用的行", report.bad_rows),
-        ("重复事件（已去重）", report.duplicates),
+        (_("Judged at"), report.as_of or EMPTY),
+        (_("Span of the logs"), span_text(report)),
+        (_("Rule packs"), packs_text(report)),
+        (_("Events"), report.events),
+        (_("Cases"), report.cases),
+        (_("Unusable rows"), report.bad_rows),
+        (_("Duplicate events (counted once)"), report.duplicates),
     ]
     if report.files:
-        pairs.append(("日志文件", "，".join(report.files)))
+        pairs.append((_("Log files"), clauses(report.files)))
     if report.calendar_years:
-        pairs.append(("日历年份", "、".join(str(y) for y in report.calendar_years)))
-    width = max(display_width(k) for k, _ in pairs)
-    lines = ["govcheck 合规检查报告", "=" * 20]
+        pairs.append((_("Calendar years"), listing(str(y) for y in report.calendar_years)))
+    width = max(display_width(k) for k, _v in pairs)
+    lines = [_("govcheck compliance report"), "=" * 20]
     lines += [f"{_pad(k, width, False)}  {clean(v)}" for k, v in pairs]
     return lines
 
@@ -237,53 +247,68 @@ def _rule_summary(report: Report) -> list[str]:
              _rate(r), r.warnings, sum(r.not_judged.values()), r.title) for r in rules]
     total_checked = sum(r.checked for r in rules)
     total_viol = sum(r.violations for r in rules)
-    rows.append(("合计", "", total_checked, total_viol,
+    rows.append((_("Total"), "", total_checked, total_viol,
                  f"{100 * total_viol / total_checked:.1f}%" if total_checked else EMPTY,
                  sum(r.warnings for r in rules), sum(sum(r.not_judged.values()) for r in rules),
-                 f"{len(rules)} 条规则"))
-    return ["", "规则汇总", ""] + table(
-        ("规则编号", "级别", "检查数", "违规数", "违规率", "预警数", "未判定", "标题"), rows,
+                 ngettext("{count} rule", "{count} rules", len(rules)).format(count=len(rules))))
+    return ["", _("Summary by rule"), ""] + table(
+        (_("Rule id"), _("Severity"), _("Checked"), _("Violation count"), _("Violation rate"),
+         _("At-risk cases"), _("Not judged"), _("Title")), rows,
         right=(2, 3, 4, 5, 6)) + _not_judged_notes(rules)
 
 
 def _not_judged_notes(rules: Sequence[RuleResult]) -> list[str]:
     """Rules the log cannot speak to, and why what was not judged was not judged."""
     out = []
-    for status, heading in (("not_applicable", "不适用的规则（日志不含其所读系统的事件，未运行）"),
-                            ("no_data", "无数据的规则（日志中没有它读取的事件）")):
-        listed = [r for r in rules if r.status == status]
-        if listed:
-            out += ["", f"{heading}：{len(listed)} 条"]
-            out += [f"  {r.id} {rule_status_text(r.status, r.status_reason)}" for r in listed]
-    lines = [f"  {r.id} 未判定：" + "，".join(f"{not_judged_label(k)} {n}" for k, n in r.not_judged.items())
-             for r in rules if r.not_judged]
+    for status, heading in (
+            ("not_applicable", _("Rules not applicable (the logs hold no events of the systems "
+                                 "they read; not run): {count}")),
+            ("no_data", _("Rules without data (none of the events they read is in the logs): "
+                          "{count}"))):
+        shown = [r for r in rules if r.status == status]
+        if shown:
+            out += ["", heading.format(count=len(shown))]
+            out += [f"  {r.id} {rule_status_text(r.status, r.status_reason)}" for r in shown]
+    lines = ["  " + _("{rule} not judged: {reasons}").format(
+        rule=r.id, reasons=not_judged_counts(r.not_judged)) for r in rules if r.not_judged]
     if lines:
-        out += ["", "未判定的原因（日志不能说明义务是否履行的，不作判定）："] + lines
+        out += ["", _("Why some were not judged (where the logs cannot show whether a duty was "
+                      "done, nothing is judged):")] + lines
     return out
 
 
+def not_judged_counts(counts: Mapping[str, int], count: str = "{n}") -> str:
+    """``未到判定时间 3，不在日志覆盖期间内 2``: the reasons a rule did not judge, each with its
+    count (``count``: how a count is written)."""
+    return clauses(f"{not_judged_label(k)} {count.format(n=n)}" for k, n in counts.items())
+
+
 def _data_quality(report: Report) -> list[str]:
-    lines = ["", f"数据质量问题（共 {len(report.data_quality)} 条，不计为违规）"]
+    lines = ["", _("Data quality problems ({count} in all, not counted as violations)").format(
+        count=len(report.data_quality))]
     if not report.data_quality:
-        return lines + ["", "无。"]
-    rows = [(q.rule_id, q.case_id, q.unit, q.file, q.row, q.message) for q in report.data_quality]
-    return lines + [""] + table(("规则编号", "案件", "单位", "文件", "行", "说明"), rows, right=(4,))
+        return lines + ["", _("None.")]
+    rows = [(q.rule_id, q.case_id, q.unit, q.file, q.row, q.shown_message)
+            for q in report.data_quality]
+    return lines + [""] + table((_("Rule id"), _("Case"), _("Unit"), _("File"), _("Row"),
+                                 _("Details")), rows, right=(4,))
 
 
 def _unit_summary(report: Report) -> list[str]:
-    violations = Counter(v.unit or NO_UNIT for v in report.violations)
-    warnings = Counter(v.unit or NO_UNIT for v in report.warnings)
+    blank = no_unit()
+    violations = Counter(v.unit or blank for v in report.violations)
+    warnings = Counter(v.unit or blank for v in report.warnings)
     units = sorted(set(violations) | set(warnings),
                    key=lambda u: (-violations[u], -warnings[u], u))
-    lines = ["", "按单位汇总", ""]
+    lines = ["", _("Summary by unit"), ""]
     if not units:
-        return lines + ["（无）"]
-    return lines + table(("单位", "违规数", "预警数"),
+        return lines + [_("(none)")]
+    return lines + table((_("Unit"), _("Violation count"), _("At-risk cases")),
                          [(u, violations[u], warnings[u]) for u in units], right=(1, 2))
 
 
 def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
-              heading: str, none: str, actual: str = "实际") -> list[str]:
+              heading: str, none: str, actual: str) -> list[str]:
     """The findings grouped by rule; ``actual`` heads the column of each finding's time
     (a warning's is its 预警时点, not something that happened)."""
     lines = ["", heading]
@@ -296,24 +321,26 @@ def _findings(findings: Sequence[Violation], rules: dict[str, RuleResult],
         rule = rules.get(rule_id)
         title = f" {rule.title}" if rule else ""
         severity = severity_label(group[0].severity)
-        lines += ["", clean(f"[{rule_id}]{title}（{severity}，{len(group)} 条）")]
+        lines += ["", clean(_("[{rule}]{title} ({severity}, {count} found)").format(
+            rule=rule_id, title=title, severity=severity, count=len(group)))]
         if rule and rule.source:
             src = rule.source
             cite = " ".join(x for x in (src.get("number"), src.get("clause")) if x)
             if src.get("quote"):
-                cite = f"{cite}：{src['quote']}" if cite else src["quote"]
+                cite = _("{cite}: {quote}").format(cite=cite, quote=src["quote"]) if cite \
+                    else src["quote"]
             if cite:
-                lines.append("  依据：" + clean(cite))
+                lines.append("  " + _("Basis: {cite}").format(cite=clean(cite)))
         rows = [(v.case_id, v.unit, v.period, type_label(v.type), v.due,
-                 number(v.actual), v.message) for v in group]
-        body = table(("案件", "单位", "期间", "类型", "期限", actual, "说明"), rows,
-                     indent="  ")
+                 number(v.actual), v.shown_message) for v in group]
+        body = table((_("Case"), _("Unit"), _("Period"), _("Type"), _("Due"), actual,
+                      _("Details")), rows, indent="  ")
         lines += body[:2]
         for v, row in zip(group, body[2:]):
             lines.append(row)
-            ev = evidence_text(v, sep="；")
+            ev = evidence_text(v, sep=_("; "))
             if ev:
-                lines.append("      证据：" + clean(ev))
+                lines.append("      " + _("Evidence: {events}").format(events=clean(ev)))
     return lines
 
 
@@ -322,11 +349,13 @@ def render(report: Report, *, mask: bool = True) -> bytes:
     mobile numbers in full."""
     rules = {r.id: r for r in report.rules}
     lines = _header(report) + _rule_summary(report) + _unit_summary(report)
-    lines += _findings(report.violations, rules, f"违规明细（共 {len(report.violations)} 条）",
-                       "未发现违规。")
+    lines += _findings(report.violations, rules,
+                       _("Violations ({count} in all)").format(count=len(report.violations)),
+                       _("No violations found."), actual=_("Actual"))
     lines += _findings(report.warnings, rules,
-                       f"预警：临近期限、尚未违规（共 {len(report.warnings)} 条）", "无预警。",
-                       actual="预警时点")
+                       _("Warnings: deadline near, not yet violated ({count} in all)").format(
+                           count=len(report.warnings)), _("No warnings."),
+                       actual=_("Warned at"))
     lines += _data_quality(report)
     text = "\n".join(lines) + "\n"
     return (mask_text(text) if mask else text).encode("utf-8")

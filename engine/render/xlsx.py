@@ -9,7 +9,8 @@ Every text cell comes from an event log someone else wrote: a cell that Excel or
 run as a formula (``=``, ``+``, ``-``, ``@``…) is prefixed with ``'`` as in the CSV, text
 is written as text (never as a formula), characters a workbook cannot hold are replaced,
 and 身份证号 / mobile numbers are masked unless ``mask=False``. Sheet names follow Excel's
-rules (at most 31 characters, none of ``[]:*?/\\``, unique ignoring case).
+rules (at most 31 characters, none of ``[]:*?/\\``, unique ignoring case). Sheet names,
+headers and labels are in the language in use.
 
 Numbers are numbers, times are times and rates are percentages, each with its number
 format, so a sheet sorts, sums and filters as a spreadsheet should; text that only looks
@@ -30,12 +31,13 @@ from typing import Any
 
 from ..findings.labels import kind_label, severity_label, type_label
 from ..findings.report import Report, Violation
+from ..i18n import marked as N_, translate as _
 
 from .csv import neutralise
-from .html import header, not_judged_text, text_of, unit_name, unit_ranking
+from .html import facts, not_judged_text, text_of, unit_name, unit_ranking
 from .text import evidence_text, ordered
 
-SUMMARY = "汇总"
+SUMMARY = N_("Summary")
 MAX_SHEET = 31
 MAX_CELL = 32767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -45,14 +47,16 @@ _RESERVED = {"history"}
 #: The row of a unit sheet that names its columns (0-based): below the title and the counts.
 UNIT_HEADER_ROW = 2
 
-UNIT_COLUMNS = (("类别", 8), ("规则编号", 15), ("规则标题", 30), ("级别", 6), ("类型", 12),
-                ("案件", 18), ("期间", 10), ("期限", 19), ("实际", 19), ("说明", 48),
-                ("依据", 30), ("原文", 48), ("证据", 60))
+#: A unit sheet's columns (their names marked, shown translated) and widths.
+UNIT_COLUMNS = ((N_("Category"), 8), (N_("Rule id"), 15), (N_("Rule title"), 30),
+                (N_("Severity"), 6), (N_("Type"), 12), (N_("Case"), 18), (N_("Period"), 10),
+                (N_("Due"), 19), (N_("Actual"), 19), (N_("Details"), 48), (N_("Basis"), 30),
+                (N_("Quote"), 48), (N_("Evidence"), 60))
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
     """An Excel-safe, unique (ignoring case) sheet name for ``name``; adds it to ``taken``."""
-    base = _SHEET_BAD.sub("_", name).strip().strip("'").strip() or "单位"
+    base = _SHEET_BAD.sub("_", name).strip().strip("'").strip() or _("Unit")
     base = base[:MAX_SHEET]
     candidate, n = base, 1
     while candidate.lower() in taken or candidate.lower() in _RESERVED:
@@ -152,29 +156,34 @@ def render(report: Report, *, mask: bool = True) -> bytes:
 
     rules = {r.id: r for r in report.rules}
     ranking = unit_ranking(report)
-    taken = {SUMMARY.lower()}
+    summary = _(SUMMARY)
+    taken = {summary.lower()}
     names = {e["unit"]: sheet_name(text_of(e["unit"], mask), taken) for e in ranking}
 
     # -- the summary sheet ----------------------------------------------------------
-    ws = wb.add_worksheet(SUMMARY)
+    ws = wb.add_worksheet(summary)
     for col, width in enumerate((22, 30, 10, 10, 10, 10, 10, 10, 40, 48, 10, 10, 10)):
         ws.set_column(col, col, width)
     printable(ws, title_row=None)
     out = _Sheet(ws, mask, formats)
-    out.append([("政务服务合规检查报告", title_font)])
+    out.append([(_("Government service compliance report"), title_font)])
     for label, value in typed_header(report, mask):
         out.append([(label, bold), value])
     severity = {"error": 0, "warning": 0}
     for v in report.violations:
         severity[v.severity] = severity.get(v.severity, 0) + 1
     out.append([])
-    for label, value in (("违规总数", len(report.violations)), ("错误级违规", severity["error"]),
-                         ("警告级违规", severity["warning"]), ("临近期限预警", len(report.warnings))):
+    for label, value in ((_("Violations in all"), len(report.violations)),
+                         (_("Error-level violations"), severity["error"]),
+                         (_("Warning-level violations"), severity["warning"]),
+                         (_("At risk: deadline near"), len(report.warnings))):
         out.append([(label, bold), value])
     out.append([])
-    out.append([("单位排名（红黑榜：按违规数）", bold)])
-    out.append([(label, head) for label in ("单位", "工作表", "名次", "违规", "错误", "警告", "预警",
-                                           "涉及规则", "占全部违规", "检查数", "违规率")])
+    out.append([(_("Units ranked (red and black lists: by violations)"), bold)])
+    out.append([(label, head) for label in (
+        _("Unit"), _("Sheet"), _("Rank"), _("Violations"), _("Errors"), _("Warnings"),
+        _("At risk"), _("Rules involved"), _("Share of all violations"), _("Checked"),
+        _("Violation rate"))])
     for e in ranking:
         out.link(1, names[e["unit"]], link_font)
         out.append([e["unit"], None, e["rank"], e["violations"], e["error"], e["warning"],
@@ -182,11 +191,12 @@ def render(report: Report, *, mask: bool = True) -> bytes:
                     (share(e["violations"], len(report.violations)), percent), e["checked"],
                     (unit_rate(e), percent)])
     if not ranking:
-        out.append(["未发现违规或预警。"])
+        out.append([_("No violations or warnings found.")])
     out.append([])
-    out.append([("分规则情况", bold)])
-    out.append([(label, head) for label in ("规则编号", "标题", "类型", "级别", "检查", "违规",
-                                           "违规率", "预警", "依据", "原文", "未判定")])
+    out.append([(_("By rule"), bold)])
+    out.append([(label, head) for label in (
+        _("Rule id"), _("Title"), _("Kind"), _("Severity"), _("Checks"), _("Violations"),
+        _("Violation rate"), _("At risk"), _("Basis"), _("Quote"), _("Not judged"))])
     for r in sorted(report.rules, key=lambda r: r.id):
         cite, quote = _source(r)
         out.append([r.id, (r.title, wrap), kind_label(r.kind),
@@ -195,37 +205,44 @@ def render(report: Report, *, mask: bool = True) -> bytes:
                     (not_judged_text(r), wrap)])
     if report.data_quality:
         out.append([])
-        out.append([(f"数据质量问题（{len(report.data_quality)} 条，不计为违规，也不计入检查数）", bold)])
-        out.append([(label, head) for label in ("规则编号", "案件", "单位", "文件", "行", "说明")])
+        out.append([(_("Data quality problems ({count}, not counted as violations nor as "
+                       "checked)").format(count=len(report.data_quality)), bold)])
+        out.append([(label, head) for label in (_("Rule id"), _("Case"), _("Unit"), _("File"),
+                                                _("Row"), _("Details"))])
         for q in report.data_quality:
-            out.append([q.rule_id, q.case_id, unit_name(q.unit), q.file, q.row, (q.message, wrap)])
+            out.append([q.rule_id, q.case_id, unit_name(q.unit), q.file, q.row,
+                        (q.shown_message, wrap)])
 
     # -- one sheet per unit -------------------------------------------------------------
     findings: dict[str, list[tuple[str, Violation]]] = {e["unit"]: [] for e in ranking}
-    for label, group in (("违规", report.violations), ("预警", report.warnings)):
+    for label, group in ((_("Violation"), report.violations), (_("At risk"), report.warnings)):
         for v in ordered(group):
             findings[unit_name(v.unit)].append((label, v))
     for e in ranking:
         ws = wb.add_worksheet(names[e["unit"]])
-        for col, (_, width) in enumerate(UNIT_COLUMNS):
+        for col, (_name, width) in enumerate(UNIT_COLUMNS):
             ws.set_column(col, col, width)
         ws.freeze_panes(UNIT_HEADER_ROW + 1, 0)
         printable(ws, title_row=UNIT_HEADER_ROW + 1)
         rows = findings[e["unit"]]
         ws.autofilter(UNIT_HEADER_ROW, 0, UNIT_HEADER_ROW + len(rows), len(UNIT_COLUMNS) - 1)
         out = _Sheet(ws, mask, formats)
-        out.append([(f"{text_of(e['unit'], mask)}：违规 {e['violations']} 条，预警 "
-                     f"{e['at_risk']} 条（判定时点 {report.as_of or '-'}）", title_font)])
-        out.append([("检查数", bold), e["checked"], ("违规数", bold), e["violations"],
-                    ("违规率", bold), (unit_rate(e), percent), ("预警数", bold), e["at_risk"]])
-        out.append([(name, head) for name, _ in UNIT_COLUMNS])
+        out.append([(_("{unit}: {violations} violations, {warnings} at risk (judged at "
+                       "{as_of})").format(unit=text_of(e['unit'], mask), violations=e['violations'],
+                                          warnings=e['at_risk'], as_of=report.as_of or '-'),
+                     title_font)])
+        out.append([(_("Checked"), bold), e["checked"], (_("Violation count"), bold),
+                    e["violations"], (_("Violation rate"), bold), (unit_rate(e), percent),
+                    (_("At-risk cases"), bold), e["at_risk"]])
+        out.append([(_(name), head) for name, _width in UNIT_COLUMNS])
         for label, v in rows:
             rule = rules.get(v.rule_id)
             cite, quote = _source(rule)
             out.append([
                 label, v.rule_id, (rule.title if rule else "", wrap),
                 severity_label(v.severity), type_label(v.type),
-                v.case_id, v.period, moment(v.due), moment(v.actual), (v.message, wrap), (cite, wrap),
+                v.case_id, v.period, moment(v.due), moment(v.actual), (v.shown_message, wrap),
+                (cite, wrap),
                 (quote, wrap), (evidence_text(v, sep="\n"), wrap),
             ])
     wb.close()
@@ -234,10 +251,10 @@ def render(report: Report, *, mask: bool = True) -> bytes:
 
 def typed_header(report: Report, mask: bool) -> list[tuple[str, Any]]:
     """The run's facts (``html.header``) with the counts as numbers and the moment as a time."""
-    typed = {"判定时点": moment(report.as_of), "事件数": report.events, "案件数": report.cases,
-             "执行规则": len(report.rules), "无法使用的行": report.bad_rows,
-             "重复事件（已去重）": report.duplicates}
-    return [(label, typed.get(label, value)) for label, value in header(report, mask)]
+    typed = {"as_of": moment(report.as_of), "events": report.events, "cases": report.cases,
+             "rules": len(report.rules), "bad_rows": report.bad_rows,
+             "duplicates": report.duplicates}
+    return [(label, typed.get(key, value)) for key, label, value in facts(report, mask)]
 
 
 def unit_rate(entry: dict[str, Any]) -> float | None:
