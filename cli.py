@@ -25,7 +25,7 @@ if not __package__ and "govcheck" not in sys.modules:
 from govcheck.engine import i18n  # noqa: E402
 from govcheck.engine.errors import (  # noqa: E402
     GovcheckError, RuleErrors, SourceLocation, located)
-from govcheck.engine.i18n import marked as N_, translate as _  # noqa: E402
+from govcheck.engine.i18n import marked as N_, translate as _, translate_plural as ngettext  # noqa: E402
 from govcheck.engine.render import FORMATS  # noqa: E402
 from govcheck.engine.render.text import display_width, wrap  # noqa: E402
 from govcheck.engine.resources import data_dir  # noqa: E402
@@ -483,7 +483,8 @@ def rules_list(rules, pack, kind, severity) -> None:
     from govcheck.engine.findings.messages import effective_text
 
     found = list_rules(rules or None, pack, kind, severity)
-    click.echo("规则编号\t规则包\t类型\t级别\t适用期间\t依据\t标题")
+    click.echo("\t".join((_("Rule id"), _("Pack"), _("Kind"), _("Severity"), _("Effective"),
+                          _("Basis"), _("Title"))))
     for item in found:
         rule = item.rule
         click.echo(f"{rule.id}\t{Path(item.path).parent.name}\t{rule.kind}\t{rule.severity}\t"
@@ -499,27 +500,32 @@ def rules_list(rules, pack, kind, severity) -> None:
 @CONFIG_OPTION
 def rules_show(rule_id, rules) -> None:
     from govcheck.engine.api import select_rules, shown_path
-    from govcheck.engine.findings.labels import SEVERITY_WORDS, kind_label, severity_label
+    from govcheck.engine.findings.labels import kind_label, listing, severity_label, severity_words
     from govcheck.engine.findings.messages import effective_text, rule_lines
 
     item = select_rules(rules or None, [rule_id])[0]
     rule = item.rule
     click.echo(f"{rule.id}  {rule.title}")
-    click.echo(f"类型：{kind_label(rule.kind)}（{rule.kind}）    "
-               f"级别：{severity_label(rule.severity)}（{SEVERITY_WORDS[rule.severity]}）")
-    click.echo(f"依据：{rule.source.document}（{rule.source.number}）{rule.source.clause}")
-    click.echo(f"原文：“{rule.source.quote}”")
+    click.echo(_("Kind: {kind} ({code})    Severity: {severity} ({words})").format(
+        kind=kind_label(rule.kind), code=rule.kind, severity=severity_label(rule.severity),
+        words=severity_words(rule.severity)))
+    click.echo(_("Basis: {document} ({number}) {clause}").format(
+        document=rule.source.document, number=rule.source.number, clause=rule.source.clause))
+    click.echo(_("Quote: “{quote}”").format(quote=rule.source.quote))
     if rule.notes:
-        click.echo(f"说明：{rule.notes}")
+        click.echo(_("Notes: {notes}").format(notes=rule.notes))
     if rule.effective:
-        click.echo(f"适用期间：{effective_text(rule)}")
+        click.echo(_("Effective: {period}").format(period=effective_text(rule)))
     for line in rule_lines(rule):
         click.echo(line)
-    click.echo(f"规则文件：{shown_path(item.path)}")
+    click.echo(_("Rule file: {path}").format(path=shown_path(item.path)))
     for example in rule.examples:
-        found = "、".join(f"{x.case_id or x.unit or ''} {x.period or ''} {x.type}".replace("  ", " ")
-                         for x in example.expect) or "无违规"
-        click.echo(f"示例：{example.name}（{len(example.events)}条事件）→ {found}")
+        found = listing(f"{x.case_id or x.unit or ''} {x.period or ''} {x.type}".replace("  ", " ")
+                        for x in example.expect) or _("no violations")
+        click.echo(ngettext("Example: {name} ({count} event) → {found}",
+                            "Example: {name} ({count} events) → {found}",
+                            len(example.events)).format(name=example.name,
+                                                        count=len(example.events), found=found))
 
 
 @main.group(help=_("The working-day calendar."))

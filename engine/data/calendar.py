@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import CalendarError, SourceLocation
-from ..i18n import translate as _
+from ..i18n import marked as N_, translate as _, translate_plural as ngettext
 from ..resources import data_dir
 from ..model.yamlsource import YamlDocument, load_yaml
 from .sqltext import quote_ident
@@ -40,7 +40,13 @@ STATUTORY_FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节"
 #: does not follow the previous one, so that no count can reach across an uncovered year.
 RUN_GAP = 1_000_000
 
+#: The days of the week as the calendar files' comments name them (in Chinese, as the State
+#: Council's notices do).
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+#: The days of the week as an explained count names them, in the language in use.
+WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+                 N_("Saturday"), N_("Sunday"))
 
 KINDS = ("workday", "weekend", "holiday", "makeup_workday")
 
@@ -61,16 +67,17 @@ class DayInfo:
     name: str | None    # festival (Chinese) for 'holiday' and 'makeup_workday', else None
 
     @property
-    def weekday_cn(self) -> str:
-        return WEEKDAYS[self.date.weekday()]
+    def weekday(self) -> str:
+        """The day of the week, in the language in use."""
+        return _(WEEKDAY_NAMES[self.date.weekday()])
 
     def describe(self) -> str:
-        """``国庆节放假``, ``调休上班(国庆节)``, ``周末`` or ``工作日``."""
+        """``国庆节放假``, ``调休上班(国庆节)``, ``周末`` or ``工作日``, in the language in use."""
         if self.kind == "holiday":
-            return f"{self.name}放假"
+            return _("{festival} holiday").format(festival=self.name)
         if self.kind == "makeup_workday":
-            return f"调休上班({self.name})"
-        return "周末" if self.kind == "weekend" else "工作日"
+            return _("swapped working day ({festival})").format(festival=self.name)
+        return _("weekend") if self.kind == "weekend" else _("working day")
 
 
 @dataclass(frozen=True)
@@ -82,12 +89,12 @@ class CountedDay:
 
     def text(self) -> str:
         info = self.info
-        head = f"{info.date.isoformat()} {info.weekday_cn}"
+        head = f"{info.date.isoformat()} {info.weekday}"
         if self.k is None:
             return f"{head} {info.describe()}"
         if info.kind == "makeup_workday":
-            return f"{head} {info.describe()} 工作日第{self.k}天"
-        return f"{head} 工作日第{self.k}天"
+            head = f"{head} {info.describe()}"
+        return _("{day} working day {number}").format(day=head, number=self.k)
 
 
 @dataclass(frozen=True)
@@ -454,10 +461,13 @@ class WorkCalendar:
     def explain_text(self, d: dt.date, n: int) -> str:
         """What ``govcheck calendar explain DATE N`` prints."""
         steps = self.explain(d, n)
-        rule = "次日起算" if n else "当日结束"
-        lines = [f"起算日 {d.isoformat()} {WEEKDAYS[d.weekday()]}，期限 {n} 个工作日（{rule}）"]
+        rule = _("counted from the next day") if n else _("ends the same day")
+        lines = [ngettext("Start {date} {weekday}, limit {n} working day ({rule})",
+                          "Start {date} {weekday}, limit {n} working days ({rule})", n).format(
+            date=d.isoformat(), weekday=_(WEEKDAY_NAMES[d.weekday()]), n=n, rule=rule)]
         lines += [step.text() for step in steps]
-        lines.append(f"截止时间 {self.deadline(dt.datetime.combine(d, dt.time()), n):%Y-%m-%d %H:%M:%S}")
+        deadline = self.deadline(dt.datetime.combine(d, dt.time()), n)
+        lines.append(_("Deadline {time}").format(time=f"{deadline:%Y-%m-%d %H:%M:%S}"))
         return "\n".join(lines)
 
     # -- the `cal` table ----------------------------------------------------------
