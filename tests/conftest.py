@@ -12,7 +12,8 @@ With ``GOVCHECK_CI=1`` (``.ci/run`` sets it) a skip outside the allow-list of
 
 The tests read govcheck's messages in English (``GOVCHECK_LANG=en``, set before govcheck is
 imported, and inherited by the commands they start): the Chinese default is tested in
-tests/test_i18n.py, which starts its commands without it.
+tests/test_i18n.py, which starts its commands without it, and by the tests that ask for the
+``chinese`` fixture (the words of a report, a notice or ``rules show`` as a user reads them).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from hypothesis import Phase, settings
 
 from skip_guard import ENVIRONMENT, SkipGuard
 from support import rule_from
+from govcheck.engine import i18n
 from govcheck.engine.api import evaluate, parse_as_of
 from govcheck.engine.findings.report import Span
 from govcheck.engine.validate import story_span
@@ -44,6 +46,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def pytest_configure(config) -> None:
     if os.environ.get(ENVIRONMENT) == "1":
         config.pluginmanager.register(SkipGuard(), "govcheck-skip-guard")
+
+
+@pytest.fixture
+def chinese():
+    """Speak Chinese, the language a user meets by default, for one test: what it runs and
+    renders in its body (and what a command it invokes in this process says)."""
+    with i18n.speaking("zh"):
+        yield
 
 
 @pytest.fixture(scope="session")

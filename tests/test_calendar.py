@@ -348,7 +348,7 @@ def test_explain_counts_every_day_and_says_why(cal):
     assert steps[8].info.kind == "makeup_workday"
 
 
-def test_explain_text_national_day_2021(cal):
+def test_explain_text_national_day_2021(cal, chinese):
     assert cal.explain_text(D(2021, 9, 30), 5).splitlines() == [
         "起算日 2021-09-30 星期四，期限 5 个工作日（次日起算）",
         "2021-10-01 星期五 国庆节放假",
@@ -368,7 +368,7 @@ def test_explain_text_national_day_2021(cal):
     ]
 
 
-def test_explain_text_zero_days(cal):
+def test_explain_text_zero_days(cal, chinese):
     assert cal.explain_text(D(2021, 10, 1), 0).splitlines() == [
         "起算日 2021-10-01 星期五，期限 0 个工作日（当日结束）",
         "截止时间 2021-10-01 23:59:59",

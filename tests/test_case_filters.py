@@ -189,7 +189,7 @@ class TestCancelDueBy:
         assert found(report) == {("A", "missing_by_date")} and report.rules[0].checked == 2
 
 
-def test_rules_show_names_what_closes_a_case_unjudged():
+def test_rules_show_names_what_closes_a_case_unjudged(chinese):
     from govcheck.engine.findings.messages import rule_lines
     from support import rule_from
     assert rule_lines(rule_from(DEADLINE).rule)[-1] == "结案不判：撤回或视为放弃（须在期限届满前、办结之前）"

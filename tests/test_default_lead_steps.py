@@ -53,7 +53,7 @@ class TestDefault:
         with pytest.raises(RuleErrors, match="give workdays_from"):
             rule_from(DEADLINE.replace("{workdays_from: 法定时限, default: 20}", "{workdays: 20, default: 5}"))
 
-    def test_rules_show_names_the_default(self):
+    def test_rules_show_names_the_default(self, chinese):
         from govcheck.engine.findings.messages import rule_lines
         assert "时限：法定时限所载工作日（未载的按20个工作日）" in rule_lines(rule_from(DEADLINE).rule)
 
@@ -111,7 +111,7 @@ lead_unit: 市政务服务中心
         with pytest.raises(RuleErrors, match="not with group_by"):
             rule_from(RATIO + "group_by: [unit]\n")
 
-    def test_rules_show_names_the_lead_unit(self):
+    def test_rules_show_names_the_lead_unit(self, chinese):
         from govcheck.engine.findings.messages import rule_lines
         assert "全市一个比例，结果写给牵头单位：市行政审批服务局" in rule_lines(rule_from(RATIO).rule)
 
@@ -143,6 +143,6 @@ class TestStepAlternatives:
             rule_from(SEQUENCE.replace("[{event_type: 红牌追责}, {event_type: 红牌核查, 核查结论: 误报}]",
                                        "[{event_type: 红牌追责}]"))
 
-    def test_rules_show_lists_the_alternatives(self):
+    def test_rules_show_lists_the_alternatives(self, chinese):
         from govcheck.engine.findings.messages import rule_lines
         assert "须有环节：红牌核查 → 红牌追责或红牌核查（核查结论=误报）（按顺序）" in rule_lines(rule_from(SEQUENCE).rule)

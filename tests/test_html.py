@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from govcheck.engine import i18n
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.findings.report import Report, RuleResult, Violation
 from govcheck.engine.render import FORMATS, render
@@ -77,7 +78,9 @@ def hostile_report() -> Report:
 
 @pytest.fixture(scope="module")
 def html() -> str:
-    return render(hostile_report(), "html").decode("utf-8")
+    """The page as a user reads it by default: in Chinese."""
+    with i18n.speaking("zh"):
+        return render(hostile_report(), "html").decode("utf-8")
 
 
 def data_of(page: str) -> dict:
@@ -266,7 +269,7 @@ def test_hostile_text_survives_in_the_data_verbatim(html):
     assert LINK in rows[SCRIPT]["message"]
 
 
-def test_the_data_reads_back_as_the_report():
+def test_the_data_reads_back_as_the_report(chinese):
     report = hostile_report()
     rows = unpack(payload(report, masked=False))
     findings = sorted(report.violations, key=lambda v: v.sort_key()) + list(report.warnings)
@@ -324,7 +327,7 @@ def test_personal_numbers_are_masked_by_default(html):
     assert "身份证号、手机号已做脱敏处理" in html
 
 
-def test_no_mask_shows_them():
+def test_no_mask_shows_them(chinese):
     page = render(hostile_report(), "html", mask=False).decode()
     assert ID_CARD in page and MOBILE in page and ID_CARD_X in page
     assert "未做脱敏处理" in page
@@ -339,7 +342,7 @@ def test_options_a_format_does_not_take_are_ignored():
 # The day-by-day count of a working-day deadline
 # ---------------------------------------------------------------------------
 
-def test_working_day_deadline_is_explained_like_calendar_explain():
+def test_working_day_deadline_is_explained_like_calendar_explain(chinese):
     data = payload(hostile_report())
     late = next(r for r in unpack(data) if r["case"] == "C2")
     expected = WorkCalendar.load().explain_text(dt.date(2021, 9, 30), 5)
@@ -347,7 +350,7 @@ def test_working_day_deadline_is_explained_like_calendar_explain():
     assert "国庆节放假" in expected and "调休上班(国庆节)" in expected
 
 
-def test_explanation_is_skipped_when_it_cannot_be_given():
+def test_explanation_is_skipped_when_it_cannot_be_given(chinese):
     data = payload(hostile_report())
     by_case = {r["case"]: r for r in unpack(data)}
     assert by_case["C7"]["explanation"] is None          # no evidence to count from
@@ -389,7 +392,7 @@ def test_restart_counts_from_the_event_that_gives_the_limit():
 # Edge cases and the command line
 # ---------------------------------------------------------------------------
 
-def test_an_empty_report_renders():
+def test_an_empty_report_renders(chinese):
     report = Report(as_of="2021-12-31 23:59:59", events=0, cases=0, rules=(), violations=(),
                     warnings=(), bad_rows=0)
     page = render(report, "html").decode()
@@ -411,12 +414,12 @@ def test_cli_html_outputs(tmp_path):
                            "--no-mask"], check=True)
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")
     assert side.read_bytes().startswith(b"<!DOCTYPE html>")
-    assert "未做脱敏处理" in side.read_text(encoding="utf-8")
+    assert "Not masked: it holds personal data" in side.read_text(encoding="utf-8")
     assert data_of(out.read_text(encoding="utf-8"))["n"] == len(
         json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["violations"])
 
 
-def test_equal_standing_shares_a_rank_and_the_boards_never_overlap():
+def test_equal_standing_shares_a_rank_and_the_boards_never_overlap(chinese):
     from govcheck.engine.render.html import context, unit_ranking
     report = hostile_report()
     ranks = {e["unit"]: e["rank"] for e in unit_ranking(report)}

@@ -20,6 +20,7 @@ import pypdf
 import pytest
 
 from cdp import CHROMIUM, Chromium
+from govcheck.engine import i18n
 from govcheck.engine.api import Run, check
 from govcheck.engine.data.calendar import WorkCalendar
 from govcheck.engine.findings.report import Violation
@@ -39,7 +40,10 @@ HOSTILE_EVIDENCE = "</script><script>window.__pwned='evidence'</script><!--"
 
 @pytest.fixture(scope="module")
 def report():
-    base = check(Run(events=[SAMPLE]))
+    """The sample's report as a user's run words it by default, in Chinese (the page is
+    driven below by its Chinese labels)."""
+    with i18n.speaking("zh"):
+        base = check(Run(events=[SAMPLE]))
     first = base.violations[0]
     hostile = Violation(first.rule_id, "error", HOSTILE_CASE, HOSTILE_UNIT, None, "late",
                         "2021-10-13 23:59:59", "2021-10-14 09:00:00",
@@ -53,7 +57,8 @@ def report():
 @pytest.fixture(scope="module")
 def browser(report, tmp_path_factory):
     path = tmp_path_factory.mktemp("html") / "report.html"
-    path.write_bytes(render(report, "html"))
+    with i18n.speaking("zh"):
+        path.write_bytes(render(report, "html"))
     with Chromium() as chrome:
         chrome.open(path.as_uri())
         yield chrome
@@ -179,7 +184,7 @@ def test_sort_by_deadline_and_page(browser, report):
         assert len(visible(browser)) == min(50, len(report.violations) - 50)
 
 
-def test_a_row_opens_its_evidence_and_the_day_by_day_count(browser, report):
+def test_a_row_opens_its_evidence_and_the_day_by_day_count(browser, report, chinese):
     reset(browser)
     # a case closed late against a working-day limit: its count is shown day by day
     target = next(v for v in report.violations if v.type == "late" and v.case_id

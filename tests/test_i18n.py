@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import json
 import os
 import re
@@ -65,7 +66,8 @@ def marked(tmp_path_factory) -> set[str]:
     pot = tmp_path_factory.mktemp("pot") / "govcheck.pot"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
                                 "--no-location", "-o", str(pot),
-                                str(ROOT / "cli.py"), str(ROOT / "engine"), *CLICK_FILES])
+                                str(ROOT / "cli.py"), str(ROOT / "engine"),
+                                str(ROOT / "templates"), *CLICK_FILES])
     with open(pot, "rb") as fh:
         return set(translations(read_po(fh)))
 
@@ -450,3 +452,174 @@ def test_a_chinese_help_page_fits_its_terminal_and_keeps_its_columns():
     starts = {display_width(m[1]) for m in map(re.compile(r"^(\s*\S.*?\s{2,}|\s{3,})\S").match,
                                                options) if m}
     assert len(starts) == 1, shown
+
+
+# ---------------------------------------------------------------------------
+# Reports in the language in use; the JSON report and the notices in Chinese in every one
+# ---------------------------------------------------------------------------
+
+REPORTED = """
+id: T-LANG
+title: 限时答复
+kind: deadline
+severity: error
+start: {event_type: 留言受理}
+end: {event_type: 留言答复}
+within: {workdays: 5}
+warn_at: 0.6
+"""
+
+
+@pytest.fixture(scope="module")
+def findings_report(calendar):
+    """A run in English (as the suite runs: tests/conftest.py) with a late case, an overdue
+    one and one at risk."""
+    return checked(calendar, "en")
+
+
+@pytest.fixture(scope="module")
+def chinese_report(calendar):
+    """The same run in Chinese, as a user meets it."""
+    return checked(calendar, "zh")
+
+
+def checked(calendar, language: str):
+    """The findings of ``REPORTED`` over a small log, worded in ``language``."""
+    from govcheck.engine.api import evaluate
+    from govcheck.engine.data.ingest import ingest_records
+    from govcheck.engine.findings.report import Span
+    import datetime as dt
+    import duckdb
+    from support import ev, rule_from
+
+    events = [ev("C1", "留言受理", "2021-03-01 10:00:00"), ev("C1", "留言答复", "2021-03-12 10:00:00"),
+              ev("C2", "留言受理", "2021-03-02 10:00:00"),
+              ev("C3", "留言受理", "2021-03-15 10:00:00")]
+    con = duckdb.connect()
+    try:
+        loaded = ingest_records(con, events, name="inline events")
+        as_of = dt.datetime(2021, 3, 19, 12)
+        with i18n.speaking(language):
+            return evaluate(con, [rule_from(REPORTED)], calendar, loaded, as_of,
+                            span=Span.of(dt.datetime(2021, 3, 1), as_of))
+    finally:
+        con.close()
+
+
+#: What the rule and the log say, shown as written in every language.
+DATA = ("限时答复", "测试文件", "测试〔2021〕1号", "一、", "测试条款", "甲局", "留言受理", "留言答复")
+
+
+def words_of_govcheck(text: str) -> str:
+    """``text`` without the rule's and the log's own words: what govcheck itself wrote."""
+    for data in DATA:
+        text = text.replace(data, "")
+    return text
+
+
+def rendered(report, fmt: str, language: str) -> bytes:
+    from govcheck.engine.render import render
+    with i18n.speaking(language):
+        return render(report, fmt)
+
+
+def test_the_run_words_each_finding_in_chinese_and_in_the_language_in_use(findings_report,
+                                                                        chinese_report):
+    late = next(v for v in findings_report.violations if v.type == "late")
+    assert late.message == "应于2021-03-08 23:59:59前办结（时限5个工作日），实际于2021-03-12 10:00:00办结"
+    assert [v.message for v in chinese_report.violations] \
+        == [v.message for v in findings_report.violations]
+    assert all(v.translation is None for v in chinese_report.violations + chinese_report.warnings)
+    assert late.shown_message == ("due by 2021-03-08 23:59:59 (limit 5 working days), closed at "
+                                  "2021-03-12 10:00:00")
+    risk = findings_report.warnings[0]
+    assert risk.message.startswith("已用去 3/5 个工作日仍未办结（预警时点")
+    assert risk.shown_message.startswith("3/5 working days used and still open (warned at")
+
+
+def test_an_english_text_report_has_no_chinese_of_its_own(findings_report):
+    text = rendered(findings_report, "text", "en").decode("utf-8")
+    assert "Summary by rule" in text and "Violations (2 in all)" in text
+    assert "closed late" in text and "overdue, still open" in text and "deadline near" in text
+    leftover = CHINESE.findall(words_of_govcheck(text))
+    assert not leftover, leftover
+
+
+def test_a_chinese_text_report_is_as_before(chinese_report):
+    text = rendered(chinese_report, "text", "zh").decode("utf-8")
+    assert text.startswith("govcheck 合规检查报告\n====================\n判定时点")
+    for words in ("规则汇总", "规则编号  级别  检查数  违规数  违规率  预警数  未判定  标题",
+                  "违规明细（共 2 条）", "[T-LANG] 限时答复（错误，2 条）", "逾期办结", "超期未办结",
+                  "预警：临近期限、尚未违规（共 1 条）", "预警时点", "按单位汇总",
+                  "应于2021-03-08 23:59:59前办结（时限5个工作日），实际于2021-03-12 10:00:00办结",
+                  "  依据：测试〔2021〕1号 一、：测试条款"):
+        assert words in text, words
+    assert "Summary" not in text
+
+
+def test_an_english_html_report_has_no_chinese_of_its_own(findings_report):
+    page = rendered(findings_report, "html", "en").decode("utf-8")
+    assert '<html lang="en">' in page
+    data = re.search(r'<script type="application/json" id="govcheck-data">(.*?)</script>',
+                     page, re.S)
+    payload = json.loads(data.group(1))
+    outside = page.replace(data.group(0), "")
+    leftover = CHINESE.findall(words_of_govcheck(outside))
+    assert not leftover, leftover
+    assert "Red and black lists" in page and "'page ' + (st.page + 1) + ' / ' + pages" in page
+    assert [label for _code, label in payload["types"]] == ["closed late", "overdue, still open",
+                                                              "deadline near"]
+    assert payload["cal"] and not CHINESE.search("".join(payload["cal"]))
+
+
+def test_a_chinese_html_report_is_as_before(chinese_report):
+    page = rendered(chinese_report, "html", "zh").decode("utf-8")
+    assert '<html lang="zh-CN">' in page
+    for words in ("<h1>政务服务合规检查报告</h1>", '<a href="#ranking">红黑榜</a>',
+                  "'第 ' + (st.page + 1) + ' / ' + pages + ' 页'",
+                  '@bottom-center{content:"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
+                  "var SEV = ['错误', '警告'];", "起算日 2021-03-01 星期一，期限 5 个工作日（次日起算）"):
+        assert words in page, words
+
+
+def test_the_other_reports_people_read_follow_the_language(findings_report, chinese_report):
+    import openpyxl
+    csv_en = rendered(findings_report, "csv", "en").decode("utf-8-sig")
+    assert csv_en.splitlines()[0] == rendered(findings_report, "csv", "zh").decode(
+        "utf-8-sig").splitlines()[0], "the CSV's columns are the JSON's names in every language"
+    assert "(limit 5 working days)" in csv_en and not CHINESE.search(words_of_govcheck(csv_en))
+    junit = rendered(findings_report, "junit", "en").decode("utf-8")
+    assert "Type: late (closed late)" in junit and not CHINESE.search(words_of_govcheck(junit))
+    assert "类型: late（逾期办结）" in rendered(chinese_report, "junit", "zh").decode("utf-8")
+    book = openpyxl.load_workbook(io.BytesIO(rendered(findings_report, "xlsx", "en")))
+    assert book.sheetnames == ["Summary", "甲局"]
+    cells = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row
+                     if c.value is not None)
+    assert not CHINESE.search(words_of_govcheck(cells))
+    assert openpyxl.load_workbook(io.BytesIO(rendered(chinese_report, "xlsx", "zh"))).sheetnames \
+        == ["汇总", "甲局"]
+
+
+def test_the_json_report_is_the_same_bytes_in_every_language(findings_report, chinese_report):
+    english = rendered(findings_report, "json", "en")
+    assert english == rendered(chinese_report, "json", "zh")
+    assert "实际于2021-03-12 10:00:00办结" in english.decode("utf-8")
+
+
+def test_notices_are_chinese_in_every_language(findings_report, chinese_report, calendar):
+    from govcheck.engine.render.notices import render_notices
+    with i18n.speaking("en"):
+        english = render_notices(findings_report, calendar)
+    with i18n.speaking("zh"):
+        chinese = render_notices(chinese_report, calendar)
+    assert english == chinese
+    assert "逾期办结" in english[0][1].decode("utf-8")
+
+
+def test_a_sentence_in_the_pages_script_or_css_keeps_its_translations_order():
+    from govcheck.engine.render.html import css_sentence, js_sentence
+    assert js_sentence("{total} in all, {shown} shown", shown="s", total="t") \
+        == "t + ' in all, ' + s + ' shown'"
+    assert js_sentence("it's </script>") == "'it\\'s \\u003c/script\\u003e'"
+    assert css_sentence('第 {page} 页 "x"', page="counter(page)") \
+        == '"第 " counter(page) " 页 \\"x\\""'

@@ -184,7 +184,7 @@ class TestRestarts:
         assert due_of(report) == "2021-03-16 23:59:59"
 
 
-def test_rules_show_names_the_caps_and_the_timeliness():
+def test_rules_show_names_the_caps_and_the_timeliness(chinese):
     from govcheck.engine.findings.messages import rule_lines
     from support import rule_from
     rule = rule_from(EXTEND + "extend_max: {workdays: 20}\n" + "pauses:\n"

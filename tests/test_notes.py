@@ -46,8 +46,8 @@ def test_rules_show_prints_the_notes_under_the_quote(tmp_path):
     (tmp_path / "rules" / "pack" / "T-NOTES-1.yaml").write_text(RULE, encoding="utf-8")
     shown = CliRunner().invoke(main, ["rules", "show", "T-NOTES-1", "--rules",
                                       str(tmp_path / "rules")]).stdout.splitlines()
-    quote = next(i for i, line in enumerate(shown) if line.startswith("原文："))
-    assert shown[quote + 1] == f"说明：{NOTES}"
+    quote = next(i for i, line in enumerate(shown) if line.startswith("Quote: "))
+    assert shown[quote + 1] == f"Notes: {NOTES}"
 
 
 def test_the_json_report_gives_each_rule_its_notes_or_null():
@@ -58,7 +58,7 @@ def test_the_json_report_gives_each_rule_its_notes_or_null():
 
 def test_the_html_rule_section_shows_the_notes():
     page = render(with_notes(), "html").decode("utf-8")
-    assert f'<p class="notes">说明：{NOTES}</p>' in page
+    assert f'<p class="notes">Notes: {NOTES}</p>' in page
     assert page.count('class="notes"') == 1
 
 

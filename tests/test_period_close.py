@@ -109,7 +109,7 @@ class TestTheModel:
         with pytest.raises(RuleErrors, match=message):
             rule_from(RATIO + f"grace: {grace}\n")
 
-    def test_rules_show_says_when_the_condition_must_be_met(self):
+    def test_rules_show_says_when_the_condition_must_be_met(self, chinese):
         from govcheck.engine.findings.messages import rule_lines
         assert "达标条件须在周期结束后1个月（至该月末）内满足" in rule_lines(rule_from(RATIO + "grace: {months: 1}\n").rule)
         assert "达标条件须在周期结束前满足" in rule_lines(rule_from(RATIO).rule)

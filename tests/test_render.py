@@ -111,7 +111,7 @@ def test_unknown_format_names_the_choices(report):
         render(report, "pdf")
 
 
-def test_empty_report_renders_in_every_format():
+def test_empty_report_renders_in_every_format(chinese):
     empty = Report(as_of=None, events=0, cases=0, rules=(), violations=(), warnings=(), bad_rows=0)
     data = json.loads(render(empty, "json"))
     jsonschema.validate(data, SCHEMA)
@@ -420,7 +420,7 @@ def test_junit_validates_with_lxml_when_available(report):
     assert schema.validate(doc), schema.error_log
 
 
-def test_junit_structure(report):
+def test_junit_structure(report, chinese):
     out = render(report, "junit")
     assert out.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
     root = ET.fromstring(out)
@@ -496,7 +496,7 @@ def tokens(line: str) -> list[tuple[int, int, str]]:
             for m in re.finditer(r"\S+", line)]
 
 
-def test_text_header_and_summaries(report):
+def test_text_header_and_summaries(report, chinese):
     text = render(report, "text").decode("utf-8")
     header = {l.split()[0]: l.split()[1] for l in text.splitlines()[2:11]}
     assert header == {"判定时点": "2021-10-20", "日志覆盖期间": "2021-01-01", "规则包": "shaoyang-2021-service（邵阳市2021年政务管理服务工作要点）",
@@ -518,7 +518,7 @@ def test_text_header_and_summaries(report):
     assert any(l.startswith("（未填写单位）") for l in text.splitlines())
 
 
-def test_text_names_violation_types_in_chinese(report):
+def test_text_names_violation_types_in_chinese(report, chinese):
     text = render(report, "text").decode("utf-8")
     for label in ("逾期办结", "超期未办结", "当期缺失", "临近期限"):
         assert label in text
@@ -527,7 +527,7 @@ def test_text_names_violation_types_in_chinese(report):
     assert f"证据：留言受理 2021-09-30 10:00；留言答复 2021-10-14 09:00 (handler={INJECTION})" in text
 
 
-def test_text_columns_align_by_display_width(report):
+def test_text_columns_align_by_display_width(report, chinese):
     lines = render(report, "text").decode("utf-8").splitlines()
     # The rule summary: every title starts in the same display column.
     header = next(l for l in lines if l.startswith("规则编号"))
@@ -555,7 +555,7 @@ def test_text_columns_align_by_display_width(report):
     assert column_of(body[2], "+SUM") == column_of(head, "说明")
 
 
-def test_text_right_aligns_numbers_in_the_unit_summary(report):
+def test_text_right_aligns_numbers_in_the_unit_summary(report, chinese):
     lines = render(report, "text").decode("utf-8").splitlines()
     head = next(l for l in lines if l.startswith("单位  ") or l.startswith("单位 "))
     end = column_of(head, "预警数") + width("预警数")
@@ -581,7 +581,7 @@ def test_text_is_plain_utf8_without_colour(report):
     out.decode("utf-8")
 
 
-def test_every_format_shows_what_was_not_judged_and_why(report):
+def test_every_format_shows_what_was_not_judged_and_why(report, chinese):
     """Cases the log could not support are listed (never as violations), and the counts of
     what was not judged, by reason, are in every format."""
     from dataclasses import replace

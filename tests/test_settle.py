@@ -125,7 +125,7 @@ class TestTheModel:
             rule_from(SEQUENCE.replace(", reason: 原文未规定时限，判定前留出5个工作日", ""))
 
 
-def test_rules_show_says_the_fair_time_and_why():
+def test_rules_show_says_the_fair_time_and_why(chinese):
     from govcheck.engine.findings.messages import rule_lines
     assert rule_lines(rule_from(SEQUENCE).rule)[-1] == \
         "判定前等待：5个工作日（原文未规定时限，判定前留出5个工作日）；此后补做的不算逾期"

@@ -60,6 +60,6 @@ def test_the_window_must_make_sense():
                   + "subjects_window: {from: any}\n")
 
 
-def test_rules_show_says_which_subjects_are_due():
+def test_rules_show_says_which_subjects_are_due(chinese):
     from govcheck.engine.findings.messages import rule_lines
     assert "对象事件的时间：不限，至2021-04-01" in rule_lines(rule_from(RULE + "subjects_window: {from: any}\n").rule)

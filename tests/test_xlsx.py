@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from govcheck.engine.render import render
-from govcheck.engine.render.xlsx import MAX_SHEET, SUMMARY, cell_text, sheet_name
+from govcheck.engine import i18n
+from govcheck.engine.render.xlsx import MAX_SHEET, cell_text, sheet_name
 
 from test_html import ID_CARD, MOBILE, SCRIPT, hostile_report
 
@@ -27,9 +28,15 @@ def rows(ws) -> list[tuple]:
     return list(ws.iter_rows(values_only=True))
 
 
+#: The summary sheet's name in Chinese, the language of the workbooks below.
+SUMMARY = "汇总"
+
+
 @pytest.fixture(scope="module")
 def book() -> openpyxl.Workbook:
-    return workbook(render(hostile_report(), "xlsx"))
+    """The workbook as a user's run writes it by default, in Chinese."""
+    with i18n.speaking("zh"):
+        return workbook(render(hostile_report(), "xlsx"))
 
 
 def test_a_summary_sheet_then_one_sheet_per_unit(book):
@@ -133,11 +140,11 @@ def test_control_characters_do_not_break_the_workbook():
     ("x" * 40, "x" * 31),
     ("History", "History(2)"),
 ])
-def test_sheet_names(name, expected):
+def test_sheet_names(name, expected, chinese):
     assert sheet_name(name, set()) == expected
 
 
-def test_sheet_names_are_unique_ignoring_case_and_never_the_summary():
+def test_sheet_names_are_unique_ignoring_case_and_never_the_summary(chinese):
     taken = {SUMMARY.lower()}
     names = [sheet_name(n, taken) for n in ("汇总", "Unit", "unit", "u" * 40, "u" * 41)]
     assert names[0] == "汇总(2)" and names[1] == "Unit" and names[2] == "unit(2)"
@@ -145,7 +152,7 @@ def test_sheet_names_are_unique_ignoring_case_and_never_the_summary():
     assert all(len(n) <= MAX_SHEET for n in names)
 
 
-def test_units_with_awkward_names_get_valid_sheets():
+def test_units_with_awkward_names_get_valid_sheets(chinese):
     report = hostile_report()
     units = ["双清区/大祥区:联合[窗口]", "双清区_大祥区_联合_窗口_", "汇总", "某" * 40]
     vs = tuple(replace(report.violations[0], case_id=f"K{i}", unit=u) for i, u in enumerate(units))
@@ -165,5 +172,5 @@ def test_cli_writes_xlsx(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "cli.py"), "check",
                     str(ROOT / "fixtures/sample/events.csv"), "--format", "xlsx", "-o", str(out),
                     "--fail-on", "never"], check=True)
-    book = openpyxl.load_workbook(out)
-    assert book.sheetnames[0] == SUMMARY and len(book.sheetnames) > 1
+    book = openpyxl.load_workbook(out)      # in English, as the suite runs govcheck
+    assert book.sheetnames[0] == "Summary" and len(book.sheetnames) > 1
