@@ -243,6 +243,8 @@ def rule_sections(report: Report, masked: bool = True) -> tuple[list[dict[str, A
 # Working-day explanation of a deadline
 # ---------------------------------------------------------------------------
 
+#: A working-day limit in a finding's ``message``, which is Chinese in every language
+#: (``i18n.RECORD``), whatever language the page is shown in.
 _LIMIT = re.compile(r"时限(\d+)个工作日")
 _TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
