@@ -151,6 +151,7 @@ def test_a_warned_case_closed_in_time_is_resolved(tmp_path):
         ev("C3", "留言答复", "2021-10-13 10:00")])
     assert brief(lines) == [("warning", "C3", "at_risk"), ("resolved", "C3", "at_risk")]
     assert lines[1]["reason"] == "closed"
+    assert lines[1]["message"] == "临近期限已解除（已按期办结）"      # Chinese whatever --lang
 
 
 def test_nothing_is_said_before_its_time(tmp_path):
@@ -231,7 +232,8 @@ def test_an_end_after_the_start_makes_the_case_judged_again(tmp_path):
     lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "留言答复", "2021-03-02 09:00")])
     assert brief(lines) == [("data_quality", "S3", "end_before_start"),
                             ("resolved", "S3", "end_before_start")]
-    assert lines[1]["reason"] == "closed" and "恢复判定" in lines[1]["message"]
+    assert lines[1]["reason"] == "closed"
+    assert lines[1]["message"] == "数据质量问题（办结早于起算）已消除，本案恢复判定"
     lines, _ = run_watch(tmp_path, rules, early + [ev("S3", "留言答复", "2021-03-15 09:00")])
     assert brief(lines) == [("data_quality", "S3", "end_before_start"),
                             ("resolved", "S3", "end_before_start"), ("violation", "S3", "late")]

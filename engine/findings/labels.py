@@ -100,6 +100,20 @@ def data_quality_label(reason: str) -> str:
     return _named(DATA_QUALITY, reason)
 
 
+#: Why ``watch`` withdrew a warning or violation (the ``reason`` of a ``resolved`` line).
+RESOLVED_REASONS = {
+    "closed": N_("closed in time"), "paused": N_("the clock stopped"),
+    "resumed": N_("judged again after the clock resumed"), "restarted": N_("the limit restarted"),
+    "extended": N_("the limit was extended"), "step": N_("the missing step was done"),
+    "counted": N_("the count was reached"), "clock": N_("judged again"),
+    "opened": N_("judged again"), "end of input": N_("judged again"),
+}
+
+
+def resolved_label(reason: str) -> str:
+    return _named(RESOLVED_REASONS, reason)
+
+
 #: Whether a rule could speak to the log at all (``RuleResult.status``).
 RULE_STATUS = {
     "judged": N_("judged"),

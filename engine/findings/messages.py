@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..i18n import marked as N_, translate as _
 from ..model.rule import RuleBase, alternatives_label
-from .labels import data_quality_label, listing, type_label
+from .labels import DATA_QUALITY, data_quality_label, listing, resolved_label, type_label
 
 
 def describe(rule: RuleBase, vtype: str, due: str | None, actual: Any, as_of: dt.datetime) -> str:
@@ -64,6 +64,16 @@ def describer(rule: RuleBase, as_of: dt.datetime) -> Callable[[str, str | None, 
         return sentence.format_map({**values, "due": due, "actual": actual})
 
     return say
+
+
+def resolved_message(vtype: str, reason: str | None) -> str:
+    """The sentence of a ``watch`` line withdrawing a finding (or a data-quality line) that
+    later events answered."""
+    if vtype in DATA_QUALITY:
+        return _("data quality problem ({problem}) cleared, the case is judged again").format(
+            problem=data_quality_label(vtype))
+    return _("{finding} withdrawn ({reason})").format(
+        finding=type_label(vtype), reason=resolved_label(reason))
 
 
 def data_quality_message(reason: str, detail: str | None) -> str:

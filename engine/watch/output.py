@@ -16,8 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Sequence
 
-from ..findings.labels import DATA_QUALITY, data_quality_label, type_label
-from ..findings.messages import data_quality_message, describer
+from ..findings.messages import data_quality_message, describer, resolved_message
 from ..i18n import RECORD, speaking
 from ..model.rule import RuleBase
 from .cases import Quality
@@ -26,13 +25,6 @@ from .times import time_text
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _AS_OF_MARK = dt.datetime(1, 1, 1)
 _AS_OF_TEXT = _AS_OF_MARK.strftime("%Y-%m-%d %H:%M:%S")
-
-#: The words of a ``resolved`` line's reason in its message.
-_REASON_CN = {"closed": "已按期办结", "paused": "期限中止计算", "resumed": "恢复计算后重新判断",
-              "restarted": "期限重新计算", "extended": "期限已延长", "step": "缺少的环节已补齐",
-              "counted": "数量已达到要求", "clock": "重新判断", "opened": "重新判断",
-              "end of input": "重新判断"}
-
 
 @dataclass
 class Stats:
@@ -77,12 +69,9 @@ class FindingWriter:
         self.seq += 1
         due_text = time_text(due)
         at_text = self._clock_text(at)
-        if finding == "resolved" and vtype in DATA_QUALITY:
+        if finding == "resolved":
             with speaking(RECORD):
-                message = f"数据质量问题（{data_quality_label(vtype)}）已消除，本案恢复判定"
-        elif finding == "resolved":
-            with speaking(RECORD):
-                message = f"{type_label(vtype)}已解除（{_REASON_CN.get(reason, reason)}）"
+                message = resolved_message(vtype, reason)
         else:
             say = self._describers.get(rule.id)
             if say is None:     # worded once per rule; the time "as of" is put in afterwards
