@@ -11,10 +11,17 @@ to 1M. The machine may be shared: its load average is recorded too.
     .venv/bin/python bench/run.py                       # 1M and 10M, appends to the docs
     .venv/bin/python bench/run.py --sizes 1000000 --no-append
     .venv/bin/python bench/run.py --sizes 1000000 --profile   # where check's time goes
+    .venv/bin/python bench/run.py --logs 1m.csv,10m.csv --city 邵阳市 \
+        --rules GB-OGI-26-1,SY22-FW-32-1,SY22-FW-01-1 --repeat 2   # logs made once, one-rule rows
 
 ``--profile`` runs the check's steps in this process and prints the time of the log load
 (ingest), of each rule's query and of its evidence query, summed by kind, and the slowest
-rules. Targets: check ≤ 4× the bare scan at 10M, peak RSS ≤ 4 GB, 10M ≤ 12× 1M.
+rules. ``--logs`` reuses logs already generated (a city-year takes a while to make) instead
+of generating them. ``--rules`` adds, for each log, one row per rule: the hand-written DuckDB
+script of ``bench/handwritten/`` for it and ``govcheck check --rule RULE`` on the same file,
+each a whole process, run alternately ``--repeat`` times, both judging at the full check's
+``as_of``. Targets: one rule ≤ 1.5× its script's time and ≤ 2× its peak memory; the whole
+library ≤ 6× the bare scan at 10M, peak RSS ≤ 2 GB, 10M ≤ 11× 1M.
 """
 from __future__ import annotations
 
@@ -104,19 +111,24 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs{mem}, Python {platform.python_version()}"
 
 
-def run_size(events: int, workdir: Path, seed: int, year: int) -> dict:
-    log = workdir / f"events-{events}.csv"
+def run_size(events: int, workdir: Path, seed: int, year: int, given: Path | None = None,
+             city: str | None = None) -> dict:
+    """Generate a log of ``events`` (or take the ``given`` one), then time the scan, the
+    copy and the whole library's check of it."""
+    log = given or workdir / f"events-{events}.csv"
     started_load = load()
-    gen = measure(GOVCHECK + ["fixtures", "generate", "--events", str(events), "--seed", str(seed),
-                              "--year", str(year), "-o", str(log)])
+    gen = {"wall": float("nan"), "user": float("nan"), "sys": float("nan")}
+    if given is None:
+        gen = measure(GOVCHECK + ["fixtures", "generate", "--events", str(events), "--seed",
+                                  str(seed), "--year", str(year), "-o", str(log)])
     scan_proc = subprocess.run([sys.executable, "-c", _SCAN, str(log)], capture_output=True,
                                text=True, check=True)
     rows, scan, copy = scan_proc.stdout.split()[-3:]
     check = measure(GOVCHECK + ["check", str(log), "--format", "json", "-o", str(workdir / "report.json"),
-                                "--fail-on", "never"])
+                                "--fail-on", "never"] + (["--city", city] if city else []))
     report = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
     row = {
-        "events": events, "rows_scanned": int(rows), "rules": len(report["rules"]),
+        "events": int(rows), "log": str(log), "as_of": report["as_of"], "rows_scanned": int(rows), "rules": len(report["rules"]),
         "violations": len(report["violations"]), "file_mb": log.stat().st_size / 2**20,
         "generate_s": gen["wall"], "generate_cpu_s": gen["user"] + gen["sys"],
         "scan_s": float(scan), "copy_s": float(copy),
@@ -125,6 +137,34 @@ def run_size(events: int, workdir: Path, seed: int, year: int) -> dict:
     }
     row["ratio"] = row["check_s"] / row["scan_s"]
     row["copy_ratio"] = row["check_s"] / row["copy_s"]
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
+HANDWRITTEN = ROOT / "bench" / "handwritten.py"
+
+
+def run_rule(rule: str, size: dict, workdir: Path, city: str | None, repeat: int) -> dict:
+    """One rule on one log: its hand-written script and ``check --rule``, alternately,
+    ``repeat`` times each; the best wall time and the highest peak RSS of each."""
+    script, check = [], []
+    started_load = load()
+    for _ in range(repeat):
+        script.append(measure([sys.executable, str(HANDWRITTEN), rule, size["log"], size["as_of"]]))
+        check.append(measure(GOVCHECK + ["check", size["log"], "--rule", rule, "--as-of", size["as_of"],
+                                         "--format", "json", "-o", str(workdir / f"{rule}.json"),
+                                         "--fail-on", "never"] + (["--city", city] if city else [])))
+    found = json.loads(script[-1]["stdout"])["findings"]
+    report = json.loads((workdir / f"{rule}.json").read_text(encoding="utf-8"))
+    row = {"rule": rule, "events": size["events"], "script_findings": found,
+           "check_findings": len(report["violations"]) + len(report["warnings"]),
+           "script_s": [round(m["wall"], 2) for m in script],
+           "check_s": [round(m["wall"], 2) for m in check],
+           "script_rss_mb": max(m["maxrss_kb"] for m in script) / 1024,
+           "check_rss_mb": max(m["maxrss_kb"] for m in check) / 1024,
+           "load": f"{started_load} → {load()}"}
+    row["time_ratio"] = min(row["check_s"]) / min(row["script_s"])
+    row["rss_ratio"] = row["check_rss_mb"] / row["script_rss_mb"]
     print(json.dumps(row, ensure_ascii=False), flush=True)
     return row
 
@@ -176,11 +216,30 @@ def profile(log: Path) -> str:
     return "\n".join(lines)
 
 
-def append(rows: list[dict], notes: list[str]) -> None:
+def rule_table(rule_rows: list[dict]) -> list[str]:
+    """The one-rule rows: script against ``check --rule``, time and peak memory."""
+    out = ["", "One rule: the hand-written DuckDB script (`bench/handwritten/RULE.sql`) against "
+           "`govcheck check LOG --rule RULE --as-of T --format json`, whole processes, alternately "
+           "(every wall time given, the best compared; the highest peak RSS of each):", "",
+           "| rule | events | findings (script / check) | script | check | check / script | "
+           "script RSS | check RSS | check / script RSS | load |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rule_rows:
+        out.append(f"| {r['rule']} | {r['events']:,} | {r['script_findings']:,} / {r['check_findings']:,} | "
+                   f"{', '.join(f'{s:.1f}' for s in r['script_s'])} s | "
+                   f"{', '.join(f'{s:.1f}' for s in r['check_s'])} s | {r['time_ratio']:.2f}× | "
+                   f"{r['script_rss_mb']:,.0f} MB | {r['check_rss_mb']:,.0f} MB | {r['rss_ratio']:.2f}× | "
+                   f"{r['load']} |")
+    return out
+
+
+def append(rows: list[dict], notes: list[str], rule_rows: list[dict] = (), city: str | None = None
+           ) -> None:
+    city = f" and `--city {city}`" if city else ""
     today = dt.date.today().isoformat()
     out = ["", f"## `govcheck check` at scale (`bench/run.py`, {today}, commit {commit()})", "",
-           f"Logs from `govcheck fixtures generate` (year 2022, seed 1), checked against the whole "
-           f"shipped library with `--format json`. Scan = DuckDB's own `SELECT count(*) FROM "
+           f"Logs from `govcheck fixtures generate`, checked against the whole "
+           f"shipped library with `--format json`{city}. Scan = DuckDB's own `SELECT count(*) FROM "
            f"read_csv(...)` of the same file; copy = DuckDB's own `CREATE TABLE … AS SELECT * FROM "
            f"read_csv(..., all_varchar = true)` of it. Machine: {machine()}; load average "
            f"(1/5/15 min) before → after each size is given: the machine is shared.", "",
@@ -188,15 +247,19 @@ def append(rows: list[dict], notes: list[str]) -> None:
            "| check CPU | peak RSS | load |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['events']:,} | {r['rules']} | {r['file_mb']:.0f} MB | {r['generate_s']:.1f} s "
-                   f"({r['events'] / r['generate_s']:,.0f}/s) | {r['scan_s']:.2f} s | {r['copy_s']:.1f} s | "
+        made = (f"{r['generate_s']:.1f} s ({r['events'] / r['generate_s']:,.0f}/s)"
+                if r["generate_s"] == r["generate_s"] else "(made before)")
+        out.append(f"| {r['events']:,} | {r['rules']} | {r['file_mb']:.0f} MB | {made} | "
+                   f"{r['scan_s']:.2f} s | {r['copy_s']:.1f} s | "
                    f"{r['check_s']:.1f} s | {r['ratio']:.1f}× | {r['copy_ratio']:.1f}× | "
                    f"{r['check_cpu_s']:.1f} s | {r['peak_rss_mb']:,.0f} MB | {r['load']} |")
     by_size = {r["events"]: r for r in rows}
     if 1_000_000 in by_size and 10_000_000 in by_size:
         cost = by_size[10_000_000]["check_s"] / by_size[1_000_000]["check_s"]
         out += ["", f"10M / 1M cost: {cost:.1f}× (check wall time)."]
-    out += ["", "Targets: check ≤ 4× the scan at 10M; peak RSS ≤ 4 GB; 10M ≤ 12× 1M."]
+    out += rule_table(list(rule_rows)) if rule_rows else []
+    out += ["", "Targets: one rule ≤ 1.5× its script's time and ≤ 2× its peak memory; the whole "
+            "library ≤ 6× the scan at 10M, peak RSS ≤ 2 GB, 10M ≤ 11× 1M."]
     out += notes
     with open(DOCS, "a", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
@@ -210,21 +273,29 @@ def main() -> None:
     parser.add_argument("--workdir", help="Where the logs go (default: a temporary folder).")
     parser.add_argument("--no-append", action="store_true", help="Do not write docs/benchmarks.md.")
     parser.add_argument("--profile", action="store_true", help="Also break the check's time down.")
+    parser.add_argument("--logs", help="Logs already generated, comma-separated (instead of --sizes).")
+    parser.add_argument("--city", help="check --city (the city's packs join the national ones).")
+    parser.add_argument("--rules", help="Rules (comma-separated) timed against their hand-written script.")
+    parser.add_argument("--repeat", type=int, default=2, help="Runs of each one-rule pair.")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    logs = [Path(p) for p in args.logs.split(",")] if args.logs else []
+    sizes = [0] * len(logs) if logs else [int(s) for s in args.sizes.split(",")]
     if args.workdir:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="govcheck-bench-", dir=args.workdir) as tmp:
-        rows, notes = [], []
-        for events in sizes:
-            rows.append(run_size(events, Path(tmp), args.seed, args.year))
+        rows, notes, rule_rows = [], [], []
+        for i, events in enumerate(sizes):
+            rows.append(run_size(events, Path(tmp), args.seed, args.year,
+                                 logs[i] if logs else None, args.city))
+            for rule in (args.rules.split(",") if args.rules else []):
+                rule_rows.append(run_rule(rule, rows[-1], Path(tmp), args.city, args.repeat))
             if args.profile:
-                text = profile(Path(tmp) / f"events-{events}.csv")
+                text = profile(Path(rows[-1]["log"]))
                 print(text, flush=True)
-                notes += ["", f"Where the time goes at {events:,} events (in one process):", "",
+                notes += ["", f"Where the time goes at {rows[-1]['events']:,} events (in one process):", "",
                           "```", text, "```"]
     if not args.no_append:
-        append(rows, notes)
+        append(rows, notes, rule_rows, args.city)
 
 
 if __name__ == "__main__":
