@@ -308,6 +308,15 @@ RUN_OPTIONS = _options(
     click.option("--memory-limit", metavar="SIZE",
                  help=_("Memory the database may use before it spills to a temporary folder "
                         "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less).")),
+    click.option("--evidence", default="rule", show_default=True,
+                 type=click.Choice(["rule", "full"]),
+                 help=_("What a finding's evidence shows of each event: rule (case, type, time, "
+                        "unit, event id, the attributes the rule reads and --evidence-columns: "
+                        "only the columns the rules read are loaded) or full (every column of the "
+                        "log: every column is loaded, which takes longer and more memory).")),
+    click.option("--evidence-columns", "evidence_columns", metavar="NAME", multiple=True,
+                 help=_("Also show this column of the log in every finding's evidence "
+                        "(repeatable).")),
 )
 
 
@@ -370,9 +379,9 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     _one_shot()
     from govcheck.engine.api import exit_code
     from govcheck.engine.data.calendar import WorkCalendar
-    from govcheck.engine.render import render
+    from govcheck.engine.render import render, write as write_report
 
-    from govcheck.engine.files import check_outputs, write_atomic
+    from govcheck.engine.files import atomic_writer, check_outputs, write_atomic
 
     check_outputs({"-o/--output": output, "--html": html_path, "--bad-rows": run["bad_rows"]},
                   _inputs(run))
@@ -380,11 +389,11 @@ def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     calendars, mask, bad_rows = run["calendars"], run["mask"], run["bad_rows"]
     # the HTML report counts deadlines day by day with the same calendar as the run
     options = {"mask": mask, "calendar": WorkCalendar.load(calendars) if calendars else None}
-    data = render(report, fmt, **options)
     if output:
-        write_atomic(output, data)
+        with atomic_writer(output) as out:
+            write_report(report, fmt, out, **options)
     else:
-        sys.stdout.buffer.write(data)
+        write_report(report, fmt, sys.stdout.buffer, **options)
         sys.stdout.flush()
     if html_path:
         write_atomic(html_path, render(report, "html", **options))

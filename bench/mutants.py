@@ -52,7 +52,8 @@ FAST_TESTS = (
     "tests/test_kinds.py", "tests/test_boundaries.py", "tests/test_ingest.py",
     "tests/test_case_filters.py", "tests/test_default_lead_steps.py",
     "tests/test_moving_events.py", "tests/test_period_close.py", "tests/test_settle.py",
-    "tests/test_subjects_window.py", "tests/test_truth.py", "tests/test_stream.py",
+    "tests/test_subjects_window.py", "tests/test_projection.py", "tests/test_truth.py",
+    "tests/test_stream.py",
     "tests/test_stream_language.py", "tests/test_rule_examples.py", "features",
 )
 

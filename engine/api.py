@@ -20,7 +20,7 @@ from .batch.run import RuleOutcome, run_rules
 from .data.calendar import WorkCalendar
 from .errors import DataError, GovcheckError, RuleError, RuleErrors, SourceLocation, did_you_mean
 from .i18n import translate as _
-from .data.ingest import IngestResult, ingest
+from .data.ingest import IngestResult, Projection, ingest
 from .data.mapping import Mapping as MappingFile, load_mapping, with_values
 from .data.sqltext import quote_string
 from .model.loader import load_rules
@@ -154,12 +154,13 @@ class Library:
                    shipped=not rule_paths, vocabulary=vocabulary_for(places))
 
     def choose(self, pack_names: Sequence[str], city: str | None, rule_ids: Sequence[str],
-               span: Span) -> tuple[list[LoadedRule], tuple[PackUse, ...]]:
+               span: Span | None) -> tuple[list[LoadedRule], tuple[PackUse, ...]]:
         """The rules of one run and the packs they come from. Named packs, or, from the
         shipped library, the packs of ``city`` and the national ones whose years meet the
-        span; rules given by path are used as they are."""
+        span (None: whatever their years, the rules a run may use before its log is read);
+        rules given by path are used as they are."""
         if pack_names or self.shipped:
-            years = range(int(span.start[:4]), int(span.end[:4]) + 1)
+            years = range(int(span.start[:4]), int(span.end[:4]) + 1) if span else None
             packs = choose(self.packs, pack_names, city, years)
             folders = {p.folder.resolve() for p in packs}
             rules = [r for r in self.rules if Path(r.path).resolve().parent in folders]
@@ -242,6 +243,14 @@ class Run:
     mask: bool = True           # personal numbers of bad rows, written or refused (the report: at rendering)
     sheet: str | None = None
     values: MappingFile | None = None   # govcheck.yaml's values, applied to every log
+    evidence: str = "rule"      # EVIDENCE_MODES: what of each event a finding's evidence shows
+    evidence_columns: Sequence[str] = ()    # shown in every finding's evidence too
+
+
+#: ``--evidence``: ``rule`` shows each event's canonical columns, the attributes its rule
+#: reads and ``--evidence-columns``, from the columns loaded for the rules; ``full`` shows
+#: every column of the log, which must then all be loaded (slower, more memory).
+EVIDENCE_MODES = ("rule", "full")
 
 
 def check(run: Run, progress: Callable[[int, int], None] | None = None) -> Report:
@@ -253,19 +262,41 @@ def check(run: Run, progress: Callable[[int, int], None] | None = None) -> Repor
     check_mapping(mapping, library.vocabulary)
     declared = parse_span(run.period, run.span_from, run.span_to)
     calendar = WorkCalendar.load(run.calendars)
+    shown = evidence_shown(run.evidence, run.evidence_columns)
+    candidates, _packs = library.choose(run.packs, run.city, run.rule_ids, None)
     con = connect(run.memory_limit)
     try:
         loaded = ingest(con, run.events, mapping=mapping, bad_rows_path=run.bad_rows,
-                        mask_bad_rows=run.mask, sheet=run.sheet)
+                        mask_bad_rows=run.mask, sheet=run.sheet,
+                        projection=projection(candidates, shown))
         moment = _as_of(con, loaded, run.as_of)
         check_units(con, run.units, loaded)
         present = event_types_of(con, library.vocabulary, loaded, moment)
         span = log_span(con, moment, *declared)
         rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
         return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs,
-                        fit=RuleFit(library.vocabulary, present), progress=progress)
+                        fit=RuleFit(library.vocabulary, present), progress=progress,
+                        evidence=shown)
     finally:
         con.close()
+
+
+def evidence_shown(mode: str, columns: Sequence[str]) -> frozenset[str] | None:
+    """The attributes every finding's evidence shows besides its rule's own (``--evidence``,
+    ``--evidence-columns``); None: every column of the log."""
+    if mode not in EVIDENCE_MODES:
+        raise GovcheckError(_("--evidence {value}: use one of {modes}").format(
+            value=repr(mode), modes=", ".join(EVIDENCE_MODES)))
+    return None if mode == "full" else frozenset(columns)
+
+
+def projection(rules: Sequence[LoadedRule], shown: frozenset[str] | None) -> Projection:
+    """What of the log ``rules`` may read, and the evidence shows (``shown``; None: every
+    column): the load leaves the rest out."""
+    if shown is None:
+        return Projection()
+    read = {name for r in rules for name in r.rule.attributes()}
+    return Projection(attributes=frozenset(read | shown))
 
 
 def check_mapping(mapping: MappingFile | None, vocabulary: Vocabulary) -> None:
@@ -363,16 +394,19 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
              as_of: str | dt.datetime | None = None, units: Sequence[str] = (),
              span: Span | None = None, packs: tuple[PackUse, ...] = (),
              fit: RuleFit | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None,
+             evidence: frozenset[str] | None = None) -> Report:
     """Run ``rules`` over the ``events`` table already in ``con``. With ``fit``, a rule whose
     systems the log lacks is not run (``not_applicable``), and one that read no event is
-    marked ``no_data``."""
+    marked ``no_data``. ``evidence``: the attributes each finding's evidence shows besides
+    its rule's own (None: every column of ``events``)."""
     moment = _as_of(con, loaded, as_of)
     span = span or log_span(con, moment)
     calendar.load_into(con)
     statuses = {r.rule.id: fit.status(r.rule) for r in rules} if fit else {}
     runnable = [r for r in rules if statuses.get(r.rule.id, ("judged",))[0] != "not_applicable"]
-    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files, progress)
+    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files, progress,
+                         evidence)
     outcomes += [RuleOutcome(r, 0, {}, (), ()) for r in rules if r not in runnable]
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '

@@ -109,6 +109,8 @@ KEYS: dict[str, Key] = {
     "issuer": Key(_text, "issuer", ("notices",)),
     "reply_within": Key(_count, "reply_within", ("notices",)),
     "memory_limit": Key(_text, "memory_limit", RUN),
+    "evidence": Key(_one_of("rule", "full"), "evidence", RUN),
+    "evidence_columns": Key(_texts, "evidence_columns", RUN),
 }
 
 

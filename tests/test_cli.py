@@ -289,25 +289,20 @@ def test_an_output_into_a_missing_folder_is_located(library, log, tmp_path):
 
 def test_outputs_are_written_whole_or_not_at_all(library, log, tmp_path, monkeypatch):
     """A report that fails half-way leaves the previous file as it was, and no temporary file."""
-    from govcheck.engine import files
+    from govcheck.engine import render
     target = tmp_path / "r.json"
     target.write_text("old", encoding="utf-8")
 
-    def broken(out, data):
-        out.write(data[:10])
+    def broken(report, fmt, out, **options):
+        out.write(render.render(report, fmt, **options)[:10])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files, "write_atomic", lambda path, data: _through(path, data, broken))
+    # the report is written as it is made (render.write), into the file that replaces -o
+    monkeypatch.setattr(render, "write", broken)
     result = invoke("check", log, "--rules", library, "-o", target, "--format", "json")
     assert result.exit_code == 2 and "No space left on device" in result.stderr
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.json")] == []
-
-
-def _through(path, data, write):
-    from govcheck.engine.files import atomic_writer
-    with atomic_writer(path) as out:
-        write(out, data)
 
 
 # ---------------------------------------------------------------------------

@@ -209,8 +209,10 @@ def test_check_masks_by_default_and_no_mask_shows_all(tmp_path):
         outputs = {}
         for flags in ([], ["--no-mask"]):
             out = tmp_path / f"out.{fmt}"
+            # the rule reads neither number: the evidence shows them only in full
             done = runner.invoke(cli.main, ["check", str(log), "--rules", str(rule.parent),
-                                            "--format", fmt, "-o", str(out), *flags])
+                                            "--format", fmt, "-o", str(out), "--evidence", "full",
+                                            *flags])
             assert done.exit_code == 1, done.output
             data = out.read_bytes()
             outputs[bool(flags)] = xlsx_text(data) if fmt == "xlsx" else data.decode("utf-8")

@@ -19,8 +19,8 @@ import jinja2
 
 from ..data.sqltext import quote_ident, quote_string
 from ..findings.report import EVIDENCE_FIRST
-from ..model.rule import (Matcher, RuleBase, alternatives_label, value_date, value_text,
-                          value_timestamp)
+from ..model.rule import (CANONICAL_COLUMNS, Matcher, RuleBase, alternatives_label, value_date,
+                          value_text, value_timestamp)
 from ..plan import Limit, plan_rule
 
 TEMPLATES = Path(__file__).resolve().parent / "sql"
@@ -221,12 +221,20 @@ def evidence_event_sql(columns: Collection[str]) -> str:
     return _env.get_template("evidence_event.sql.j2").render(attribute_fields=fields).strip()
 
 
-def compile_rule(rule: RuleBase, columns: Collection[str]) -> CompiledRule:
-    """Build the rule's query over a log that has ``columns`` (missing ones read as NULL)."""
+def compile_rule(rule: RuleBase, columns: Collection[str],
+                 shown: Collection[str] | None = None) -> CompiledRule:
+    """Build the rule's query over a log that has ``columns`` (missing ones read as NULL).
+    Its evidence shows each event's canonical columns, the attributes the rule reads and
+    ``shown``; every column when ``shown`` is None (the text ``case_events`` then holds)."""
     query = KIND_QUERIES[rule.kind]
     compiler = _Compiler(rule, columns)
     sql = compiler.render(query.template)
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
+    if shown is None:
+        text = f"e.{EVIDENCE_TEXT}"
+    else:
+        wanted = set(CANONICAL_COLUMNS) | set(rule.attributes()) | set(shown)
+        text = evidence_event_sql([c for c in columns if c in wanted])
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, max_items=MAX_EVIDENCE,
-                               case_events=CASE_EVENTS, evidence_text=EVIDENCE_TEXT)
+                               case_events=CASE_EVENTS, evidence_text=text)
     return CompiledRule(rule, sql, compiler.params.values, evidence, query.numeric_actual)

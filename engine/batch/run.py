@@ -44,17 +44,20 @@ def table_columns(con, table: str = "events") -> list[str]:
 
 def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
               span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...] = (),
-              progress: Callable[[int, int], None] | None = None) -> list[RuleOutcome]:
+              progress: Callable[[int, int], None] | None = None,
+              evidence: frozenset[str] | None = None) -> list[RuleOutcome]:
     """Evaluate every rule against the log as it stood at ``as_of``, judging only what
     happened inside ``span``, the stretch of time the logs cover.
 
     Every rule's query runs first; then the events of all the cases found are copied
     once into ``case_events``, so that each rule's evidence reads that small table
     rather than the whole log again. ``progress(done, total)`` is told of each query run.
+    ``evidence``: the attributes every finding's evidence shows besides its rule's own
+    (None: every column).
     """
     columns = table_columns(con)
     loaded = list(rules)
-    compiled = [compile_rule(item.rule, columns) for item in loaded]
+    compiled = [compile_rule(item.rule, columns, evidence) for item in loaded]
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
     judged = []
     for c in compiled:
@@ -62,9 +65,14 @@ def run_rules(con, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: Wo
         if progress:
             progress(len(judged), len(compiled))
     gather_case_events(con, as_of, {row[1] for j in judged for row in j.found if row[1] is not None},
-                       columns)
+                       columns if evidence is None else None)
     try:
-        return [outcome(con, c, item, j, as_of) for c, item, j in zip(compiled, loaded, judged)]
+        outcomes = []
+        for i, (c, item) in enumerate(zip(compiled, loaded)):
+            outcomes.append(outcome(con, c, item, judged[i], as_of))
+            judged[i] = None    # its rows are findings now: not held twice (a city-year has
+                                # hundreds of thousands)
+        return outcomes
     finally:
         con.execute(f"DROP TABLE IF EXISTS {CASE_EVENTS}")
 
@@ -117,11 +125,13 @@ def judge(con, compiled: CompiledRule, moments: dict[str, dt.datetime], calendar
     return Judged(checked_by_unit, found, not_judged, tuple(sorted(quality, key=DataQuality.sort_key)))
 
 
-def gather_case_events(con, as_of: dt.datetime, cases: set[str], columns: list[str]) -> None:
-    """Copy the events (up to ``as_of``) of the cases some rule found into ``case_events``,
-    each with its evidence text, which is the same whichever rule lists the event."""
+def gather_case_events(con, as_of: dt.datetime, cases: set[str], columns: list[str] | None) -> None:
+    """Copy the events (up to ``as_of``) of the cases some rule found into ``case_events``;
+    given the ``columns`` it shows (every one), each with its evidence text, which is then
+    the same whichever rule lists the event (else each rule writes its own)."""
+    text = f", {evidence_event_sql(columns)} AS {EVIDENCE_TEXT}" if columns is not None else ""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {CASE_EVENTS} AS "
-                f"SELECT e.*, {evidence_event_sql(columns)} AS {EVIDENCE_TEXT} "
+                f"SELECT e.*{text} "
                 f"FROM events e SEMI JOIN (SELECT unnest($cases) AS case_id) c "
                 f"ON e.case_id = c.case_id WHERE e.\"timestamp\" <= $as_of",
                 {"cases": sorted(cases), "as_of": as_of})

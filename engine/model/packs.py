@@ -81,9 +81,10 @@ def pack_of(rule_path: str | Path, packs: Sequence[Pack]) -> Pack | None:
 
 
 def choose(packs: Sequence[Pack], names: Sequence[str], city: str | None,
-           years: Iterable[int]) -> list[Pack]:
+           years: Iterable[int] | None) -> list[Pack]:
     """The packs a run uses: those named (an unknown name is an error that suggests the
-    nearest), else those that serve ``city`` and set duties for one of ``years``."""
+    nearest), else those that serve ``city`` and set duties for one of ``years`` (None:
+    whatever years, for what a run may use before its log is read)."""
     by_name = {p.name: p for p in packs}
     if names:
         unknown = [n for n in names if n not in by_name]
@@ -97,8 +98,7 @@ def choose(packs: Sequence[Pack], names: Sequence[str], city: str | None,
         raise RuleError(_("no pack serves the city {city}{hint}; cities with packs: {cities}")
                         .format(city=repr(city), hint=did_you_mean(city, cities),
                                 cities=", ".join(cities) or _("none")))
-    years = set(years)
-    return [p for p in packs if p.serves(city) and p.meets(years)]
+    return [p for p in packs if p.serves(city) and (years is None or p.meets(set(years)))]
 
 
 def load_pack(path: str | Path) -> Pack:

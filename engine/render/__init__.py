@@ -14,7 +14,7 @@ options whatever the format.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from ..findings.report import Report
 
@@ -37,6 +37,10 @@ _RENDERERS: dict[str, Callable[[Report], bytes]] = {
 }
 
 
+#: Formats written as they are made (``write``) rather than built whole first.
+_WRITERS: dict[str, Callable[[Report, BinaryIO], None]] = {"json": _json.write}
+
+
 def render(report: Report, fmt: str, **options: Any) -> bytes:
     """``report`` in format ``fmt`` (one of ``FORMATS``), with the options it takes."""
     try:
@@ -45,3 +49,12 @@ def render(report: Report, fmt: str, **options: Any) -> bytes:
         raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}") from None
     accepted = inspect.signature(renderer).parameters
     return renderer(report, **{k: v for k, v in options.items() if k in accepted})
+
+
+def write(report: Report, fmt: str, out: BinaryIO, **options: Any) -> None:
+    """``render``'s bytes written to ``out``; as they are made where the format can (a
+    report of millions of findings is then never held whole as text)."""
+    if fmt in _WRITERS:
+        _WRITERS[fmt](report, out)
+    else:
+        out.write(render(report, fmt, **options))

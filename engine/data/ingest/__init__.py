@@ -50,6 +50,7 @@ from .events import (adopt_rows, attribute_names, create_blank_times, create_eve
                      drop_empty_unnamed, events_query)
 from .plan import (Plan, check_mapping_names, check_value_columns, header_needs,
                    plan_columns)
+from .projection import WHOLE, FullLoadNeeded, Projection, narrow_plan
 from .readers import json_source, open_source, read_csv, unreadable
 from .rows import build_rows
 from .sources import Source, Workspace
@@ -59,7 +60,7 @@ from .values import BLANKS
 from .workbooks import SheetChoice
 
 __all__ = ["IngestResult", "ingest", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS",
-           "BLANKS"]
+           "BLANKS", "Projection", "WHOLE"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class IngestResult:
 def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
            mapping: str | Path | Mapping | None = None, bad_rows_path: str | Path | None = None,
            table: str = "events", mask_bad_rows: bool = True,
-           sheet: str | None = None) -> IngestResult:
+           sheet: str | None = None, projection: Projection = WHOLE) -> IngestResult:
     """Load event logs into ``table`` (replacing it), as docs/architecture.md describes.
 
     ``paths`` are read in order (``_src`` is the position), their columns united by name.
@@ -84,7 +85,8 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
     unusable row raises ``DataError`` listing them; with it they are written there and
     counted in ``IngestResult.bad_rows`` (personal numbers masked in either unless not
     ``mask_bad_rows``). ``sheet`` names the sheet to read of every XLSX log (default: the
-    first holding the header, see ``workbooks``). Raises ``DataError`` for a missing or
+    first holding the header, see ``workbooks``). ``projection`` leaves out the attributes
+    no rule of the run reads (``projection``). Raises ``DataError`` for a missing or
     empty file, a missing required column, or an unreadable file.
     """
     if isinstance(paths, (str, Path)):
@@ -94,14 +96,25 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
         raise DataError(_("no event log given"))
     loaded_mapping = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     choice = SheetChoice(sheet, header_needs(loaded_mapping))
+    try:
+        return _ingest_files(con, files, choice, loaded_mapping, bad_rows_path, table,
+                             mask_bad_rows, projection)
+    except FullLoadNeeded:
+        return _ingest_files(con, files, choice, loaded_mapping, bad_rows_path, table,
+                             mask_bad_rows, WHOLE)
+
+
+def _ingest_files(con, files: tuple[str, ...], choice: SheetChoice, mapping: Mapping | None,
+                  bad_rows_path: str | Path | None, table: str, mask_bad_rows: bool,
+                  projection: Projection) -> IngestResult:
     ws = Workspace(con)
     try:
         sources = [open_source(con, ws, i, f, choice) for i, f in enumerate(files)]
-        if sheet is not None and not any(s.sheet is not None for s in sources):
+        if choice.sheet is not None and not any(s.sheet is not None for s in sources):
             raise DataError(_("sheet {sheet} is named, but no log is an XLSX workbook").format(
-                sheet=repr(sheet)), SourceLocation(", ".join(files)))
-        return _load(con, sources, ws, files, loaded_mapping, bad_rows_path, table, hint=True,
-                     mask_bad_rows=mask_bad_rows)
+                sheet=repr(choice.sheet)), SourceLocation(", ".join(files)))
+        return _load(con, sources, ws, files, mapping, bad_rows_path, table, hint=True,
+                     mask_bad_rows=mask_bad_rows, projection=projection)
     finally:
         ws.close()
 
@@ -141,23 +154,27 @@ class RecordLocation(SourceLocation):
 
 def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
           mapping: Mapping | None, bad_rows_path: str | Path | None, table: str,
-          hint: bool, mask_bad_rows: bool = True) -> IngestResult:
+          hint: bool, mask_bad_rows: bool = True, projection: Projection = WHOLE) -> IngestResult:
     if mapping is not None:
         check_mapping_names(mapping, sources)
     plans = [plan_columns(s, mapping) for s in sources]
     if mapping is not None:
         check_value_columns(mapping, plans)
+    for source, plan in zip(sources, plans):
+        source.projected = narrow_plan(plan, projection)
     formats = mapping.timestamp_formats if mapping else ()
     if formats:
         _check_formats(con, mapping)
     rows_tables = []
     for i in range(len(sources)):
-        rows_tables.append(_rows_table(con, ws, sources, plans, i, mapping, formats))
+        rows_tables.append(_rows_table(con, ws, sources, plans, i, mapping, formats, projection))
         drop_empty_unnamed(con, sources[i], plans[i], rows_tables[-1])
     bad_query = bad_rows_query(rows_tables)
     (bad,) = con.execute(f"SELECT count(*) FROM ({bad_query})").fetchone()
     if bad and bad_rows_path is None:
         raise_bad_rows(con, sources, bad_query, bad, hint, mask_bad_rows)
+    if bad and any(s.projected for s in sources):
+        raise FullLoadNeeded()     # the bad-rows file holds every original value
     if bad_rows_path is not None:
         write_bad_rows(con, ws, files, bad_query, str(bad_rows_path), mask_bad_rows)
     attributes = attribute_names(plans)
@@ -168,13 +185,14 @@ def _load(con, sources: list[Source], ws: Workspace, files: tuple[str, ...],
         kept, duplicates = adopted, 0
     else:
         kept, duplicates = create_events(con, table, events_query(sources, plans, rows_tables,
-                                                                  attributes), attributes)
+                                                                  attributes), attributes,
+                                         projected=any(s.projected for s in sources))
     create_blank_times(con, sources, plans, rows_tables, attributes)
     return IngestResult(files, kept, bad, duplicates, tuple(attributes))
 
 
 def _rows_table(con, ws: Workspace, sources: list[Source], plans: list[Plan], i: int,
-                mapping: Mapping | None, formats: Sequence[str]) -> str:
+                mapping: Mapping | None, formats: Sequence[str], projection: Projection) -> str:
     """The rows table of ``sources[i]``, the CSV read again where DuckDB's reader could not
     read it as it was: bytes further on that are not UTF-8 (``textfiles.NotUtf8``), or
     lines that end both in \\r\\n and in \\n (DuckDB's reader then stops)."""
@@ -195,6 +213,7 @@ def _rows_table(con, ws: Workspace, sources: list[Source], plans: list[Plan], i:
         if mapping is not None:
             check_mapping_names(mapping, sources)
         plans[i] = plan_columns(again, mapping)
+        again.projected = narrow_plan(plans[i], projection)
 
 
 def _check_formats(con, mapping: Mapping) -> None:

@@ -13,6 +13,7 @@ from ...i18n import translate as _
 from ...model.rule import CANONICAL_COLUMNS
 from ..sqltext import quote_ident, quote_string
 from .plan import Output, Plan, row_outputs
+from .projection import FullLoadNeeded
 from .rows import PLACEHOLDER, placeholder, value_names
 from .sources import Source
 
@@ -91,8 +92,10 @@ def events_query(sources: list[Source], plans: list[Plan], rows_tables: list[str
     return " UNION ALL ".join(selects)
 
 
-def create_events(con, table: str, query: str, attributes: list[str]) -> tuple[int, int]:
-    """Create the events table from the candidate events, one copy of each duplicate."""
+def create_events(con, table: str, query: str, attributes: list[str],
+                  projected: bool = False) -> tuple[int, int]:
+    """Create the events table from the candidate events, one copy of each duplicate.
+    ``projected``: some attributes were left out, so that possible copies need a full load."""
     value_cols = [c for c in CANONICAL_COLUMNS if c != "event_id"] + attributes
     same_row = ", ".join(f"CASE WHEN event_id IS NULL THEN {quote_ident(c)} END" for c in value_cols)
     attr_defs = "".join(f", {quote_ident(a)} VARCHAR" for a in attributes)
@@ -107,6 +110,8 @@ def create_events(con, table: str, query: str, attributes: list[str]) -> tuple[i
         SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n), 0)
         FROM (SELECT hash(event_id, {same_row}) AS h, count(*) AS n FROM ({query}) GROUP BY h)
         """).fetchone()
+    if maybe_copies and projected:
+        raise FullLoadNeeded()   # copies are judged on every value (``projection``)
     if maybe_copies:
         con.execute(f"""
             INSERT INTO {quote_ident(table)} BY NAME

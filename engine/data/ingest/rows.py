@@ -15,6 +15,7 @@ from ...model.rule import CANONICAL_COLUMNS
 from ..mapping import INTERNAL_PREFIX, RESERVED_COLUMNS
 from ..sqltext import message_sql, quote_ident, quote_string
 from .plan import Plan, row_outputs
+from .projection import FullLoadNeeded
 from .skipped import account_for_skipped
 from .sources import Source, Workspace
 from .timestamps import fast_timestamp, timestamp_steps
@@ -37,7 +38,11 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
     n = len(source.columns)
     raw_cols = ", ".join(f"{expr} AS __gc_r{j}" for j, expr in enumerate(source.exprs))
     clean_cols = ", ".join(f"{trimmed(f'__gc_r{j}')} AS __gc_s{j}" for j in range(n))
-    any_value = f"coalesce({', '.join(f'__gc_s{j}' for j in range(n))}) IS NOT NULL" if n else "false"
+    # a projected load sees only the values it keeps: a row blank in all of them may hold
+    # something elsewhere (a bad row, not a blank one), and is settled by a full load
+    looked_at = plan.used_sources() if source.projected else range(n)
+    any_value = (f"coalesce({', '.join(f'__gc_s{j}' for j in looked_at)}) IS NOT NULL"
+                 if n else "false")
     steps = timestamp_steps(formats)
     fast = not formats      # a mapping's own formats come first, so no shortcut before them
     layers = []
@@ -84,9 +89,12 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
                       "END")
     problem = (f"CASE WHEN __gc_pre IS NOT NULL THEN __gc_pre "
                f"ELSE nullif(concat_ws('; ', {', '.join(checks)}), '') END")
+    # a row's original values, for the bad-rows file: a projected load leaves them out
+    # (reading every column for them cost a city-year a third of its load) and is redone
+    # in full when it has bad rows to write (``projection``)
     original = ("CAST(json_object(" + ", ".join(f"{quote_string(name)}, __gc_r{j}"
                                                for j, name in enumerate(source.columns))
-                + ") AS VARCHAR)" if n else "NULL")
+                + ") AS VARCHAR)" if n and not source.projected else "NULL")
     kept = ", ".join(_kept_columns(plan))
     numbered = source.ordinal is not None
     # not TEMP: on the one-file path this very table becomes the events table
@@ -105,6 +113,9 @@ def build_rows(con, ws: Workspace, source: Source, plan: Plan, formats: Sequence
                CASE WHEN __gc_problem IS NOT NULL THEN coalesce(CAST(__gc_raw AS VARCHAR), {original}) END
                    AS __gc_orig
         FROM judged""")
+    if source.projected and con.execute(f"SELECT count(*) FROM {quote_ident(base)} "
+                                        f"WHERE __gc_blank").fetchone()[0]:
+        raise FullLoadNeeded()
     position = "__gc_k" if numbered else "(rowid + 1)"
     con.execute(f"""
         CREATE TEMP VIEW {quote_ident(rows)} AS

@@ -51,6 +51,7 @@ class Source:
     sheet: str | None = None    # the sheet read, of a workbook
     sheets: tuple[str, ...] = ()  # every sheet of that workbook
     header_row: int = 1     # the row of the column names
+    projected: bool = False  # attributes no rule reads were left out (``projection``)
 
     def columns_found(self) -> str:
         """The columns the file has, for a message: with the sheet and row of a workbook's."""
