@@ -1,11 +1,12 @@
-"""What of a log a run reads: the attributes its rules test and the event types they name.
+"""What of a log a run reads: the attributes its rules read, besides the canonical columns.
 
 A user who checks one rule, or one pack, should not pay for every column of every row.
 The canonical columns are always kept (every check, count and location reads them); an
 attribute no rule reads is neither trimmed nor kept. A projected load that meets what only
-the whole row can settle (possible copies, whose sameness is judged on every value; bad
-rows to write out with their original values) is redone in full (``FullLoadNeeded``), so
-that what it reports never depends on what was left out.
+the whole row can settle (possible copies, whose sameness is judged on every value; a row
+blank in every column kept, which may hold something elsewhere; bad rows to write out with
+their original values) is redone in full (``FullLoadNeeded``), so that what it reports
+never depends on what was left out.
 """
 from __future__ import annotations
 
@@ -17,18 +18,14 @@ from .plan import Plan
 
 @dataclass(frozen=True)
 class Projection:
-    """The attributes (besides the canonical columns) and event types the rules of a run
-    read; None: every one."""
+    """The attributes (besides the canonical columns) the rules of a run read; None: every
+    one. Rows of every event type are kept: the log's counts, span, event types and units
+    are read over all of them (docs/benchmarks.md says what dropping them would cost)."""
 
     attributes: frozenset[str] | None = None
-    event_types: frozenset[str] | None = None
-
-    @property
-    def narrows(self) -> bool:
-        return self.attributes is not None or self.event_types is not None
 
 
-#: Every column, every event type: the load as it was before projection.
+#: Every column: the load as it was before projection.
 WHOLE = Projection()
 
 
