@@ -99,8 +99,15 @@ def judge(con, compiled: CompiledRule, moments: dict[str, dt.datetime], calendar
     """Run one rule's query (``moments``: ``as_of``, ``span_from``, ``span_to``). A calendar
     gap stops the run (a year no calendar covers is never guessed); what the log cannot
     support (a blank limit, an end before the start) is a data-quality finding."""
+    return read_rows(compiled, execute(con, compiled.sql, {**compiled.params, **moments}),
+                     calendar, files)
+
+
+def read_rows(compiled: CompiledRule, rows: Iterable[tuple], calendar: WorkCalendar,
+              files: tuple[str, ...] = ()) -> Judged:
+    """What a rule's query returned (``compile.OUTPUT_COLUMNS``, whichever engine ran it):
+    counts by unit and reason, located data-quality findings, and the finding rows."""
     rule = compiled.rule
-    rows = execute(con, compiled.sql, {**compiled.params, **moments})
     checked_by_unit: dict[str | None, int] = {}
     not_judged: dict[tuple[str, str | None], int] = {}
     quality: list[DataQuality] = []
@@ -141,9 +148,16 @@ def outcome(con, compiled: CompiledRule, loaded: LoadedRule, judged: Judged,
             as_of: dt.datetime) -> RuleOutcome:
     """Turn a rule's findings into ``Violation``s with messages and evidence
     (``case_events`` must hold their cases' events)."""
+    cases = {r[1] for r in judged.found if r[1] is not None}
+    return outcome_of(compiled, loaded, judged, as_of, _evidence(con, compiled, as_of, cases))
+
+
+def outcome_of(compiled: CompiledRule, loaded: LoadedRule, judged: Judged, as_of: dt.datetime,
+               evidence: dict[str, Evidence]) -> RuleOutcome:
+    """A rule's findings as ``Violation``s with their messages and ``evidence`` (by case),
+    whichever engine found them."""
     rule = compiled.rule
     found = judged.found
-    evidence = _evidence(con, compiled, as_of, {r[1] for r in found if r[1] is not None})
     say, translate = _in_both(lambda: describer(rule, as_of))
     violations, warnings = [], []
     for row_kind, case_id, unit, period, vtype, due, actual, _src, _line in found:
@@ -178,6 +192,11 @@ def _evidence(con, compiled: CompiledRule, as_of: dt.datetime,
         return {}
     rows = execute(con, compiled.evidence_sql,
                    {**compiled.params, "as_of": as_of, "cases": sorted(cases)})
+    return evidence_by_case(rows)
+
+
+def evidence_by_case(rows: Iterable[tuple[str, str]]) -> dict[str, Evidence]:
+    """(case, JSON list) rows of an evidence query as each case's ``Evidence``."""
     return {case_id: Evidence(_python_escapes(text)) for case_id, text in rows}
 
 

@@ -30,10 +30,10 @@ def timestamp_steps(extra_formats: Sequence[str] = ()) -> list[str]:
     without is Asia/Shanghai already. Each rewrite runs only on values that need it.
     """
     formats = "[" + ", ".join(quote_string(f) for f in TIMESTAMP_FORMATS) + "]"
-    chinese = (f"CASE WHEN regexp_matches({{x}}, {quote_string('[' + _FULLWIDTH + ']')}) THEN "
-               f"translate({{x}}, {quote_string(_FULLWIDTH)}, {quote_string(_HALFWIDTH)}) "
+    chinese = (f"CASE WHEN regexp_matches({{x}}, {quote_string('[' + FULLWIDTH + ']')}) THEN "
+               f"translate({{x}}, {quote_string(FULLWIDTH)}, {quote_string(HALFWIDTH)}) "
                f"ELSE {{x}} END")
-    for word, replacement in _CN_WORDS:
+    for word, replacement in CN_WORDS:
         chinese = f"replace({chinese}, {quote_string(word)}, {quote_string(replacement)})"
     user = (f"try_strptime({{original}}, [{', '.join(quote_string(f) for f in extra_formats)}]), "
             if extra_formats else "")
@@ -53,9 +53,9 @@ def timestamp_steps(extra_formats: Sequence[str] = ()) -> list[str]:
         "regexp_replace({x}, '\\s+', ' ', 'g') ELSE {x} END",
         # parse: the mapping's formats, then local forms, then zoned ones
         f"coalesce({user}"
-        f"CASE WHEN regexp_matches({{x}}, {quote_string(_LOCAL_FORM)}) THEN "
+        f"CASE WHEN regexp_matches({{x}}, {quote_string(LOCAL_FORM)}) THEN "
         f"coalesce(try_cast({{x}} AS TIMESTAMP), try_strptime({{x}}, {formats})) END, "
-        f"CASE WHEN regexp_matches({{x}}, {quote_string(_ZONED_FORM)}) THEN "
+        f"CASE WHEN regexp_matches({{x}}, {quote_string(ZONED_FORM)}) THEN "
         f"timezone('Asia/Shanghai', try_cast(upper(regexp_replace({{x}}, "
         f"' ([Zz]|[+-][0-9:]+)$', '\\1')) AS TIMESTAMPTZ)) END)",
     ]
@@ -69,13 +69,13 @@ def fast_timestamp(x: str) -> str:
 
 
 #: Full-width digits and punctuation, and the ASCII they stand for.
-_FULLWIDTH = "０１２３４５６７８９：／－．"
-_HALFWIDTH = "0123456789:/-."
+FULLWIDTH = "０１２３４５６７８９：／－．"
+HALFWIDTH = "0123456789:/-."
 #: Chinese date/time words and what they become: 年/月 separate the date, 日 ends it,
 #: 时/点 and 分 separate the time, 秒 is dropped.
-_CN_WORDS = (("年", "-"), ("月", "-"), ("日", " "), ("时", ":"), ("時", ":"), ("点", ":"),
+CN_WORDS = (("年", "-"), ("月", "-"), ("日", " "), ("时", ":"), ("時", ":"), ("点", ":"),
              ("點", ":"), ("分", ":"), ("秒", ""))
-_DATE_PREFIX = r"^\d{4}-\d{1,2}-\d{1,2}"
-_LOCAL_FORM = _DATE_PREFIX + r"(?: \d{1,2}(?::\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?)?$"
-_ZONED_FORM = (_DATE_PREFIX + r" \d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?"
+DATE_PREFIX = r"^\d{4}-\d{1,2}-\d{1,2}"
+LOCAL_FORM = DATE_PREFIX + r"(?: \d{1,2}(?::\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?)?$"
+ZONED_FORM = (DATE_PREFIX + r" \d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?"
                r"(?:[Zz]|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)$")
