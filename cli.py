@@ -273,7 +273,8 @@ CALENDAR_OPTION = click.option(
 
 #: What ``check`` and ``notices`` both take: the logs, the rules, the moment, the filters.
 RUN_OPTIONS = _options(
-    click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+    # folders and URIs are logs to Spark (--engine spark); the embedded engine refuses them
+    click.argument("events", nargs=-1, type=click.Path()),
     CONFIG_OPTION,
     RULES_OPTION,
     click.option("--mapping", type=click.Path(dir_okay=False),
@@ -348,6 +349,9 @@ def _run_report(**options):
     """The one engine call of ``check`` and ``notices``, with the options of RUN_OPTIONS."""
     from govcheck.engine.api import Run, check as run_check
 
+    if not (options["events"] or options.get("table")):
+        raise click.UsageError(_("no event log given: name its files, or a --table with "
+                                 "--engine spark"))
     if not (options["rules"] or options["packs"] or options["city"]):
         _note(_("no --city given: only the national rule packs are used (e.g. --city 邵阳市 adds "
                 "that city's packs for the years the log covers)"))
@@ -374,6 +378,15 @@ def _run_report(**options):
 @click.option("--strict", is_flag=True,
               help=_("Exit 2 when the log has data-quality problems (cases that could not be "
                      "judged)."))
+@click.option("--engine", default="duckdb", show_default=True, type=click.Choice(["duckdb", "spark"]),
+              help=_("Where the rules run: embedded DuckDB, or Spark for logs one machine cannot "
+                     "hold (needs the spark extra and Java; docs/scale.md)."))
+@click.option("--spark-master", default="local[*]", show_default=True, metavar="URL",
+              help=_("With --engine spark: the Spark master (local[N], spark://…, yarn) or a "
+                     "Spark Connect URL (sc://…)."))
+@click.option("--table", metavar="DB.TABLE",
+              help=_("With --engine spark: read this catalog table as a log (beside or instead "
+                     "of EVENTS)."))
 def check(fmt, output, html_path, fail_on, strict, **run) -> None:
     """The report to stdout or -o (and --html), the exit code by --fail-on and --strict."""
     _one_shot()

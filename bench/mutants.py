@@ -82,6 +82,7 @@ LEFT_OUT = {
     "tests/test_limits.py": "refusals of hostile inputs: no answer to change",
     "tests/test_i18n.py": "the message catalog: wording, not answers",
     "tests/test_watch_hardening.py": "watch restarts, locks, signals and hostile lines: no answer to change",
+    "tests/test_spark_parity.py": "Spark local: minutes, and Java",
 }
 
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -245,6 +246,9 @@ class Run:
     values: MappingFile | None = None   # govcheck.yaml's values, applied to every log
     evidence: str = "rule"      # EVIDENCE_MODES: what of each event a finding's evidence shows
     evidence_columns: Sequence[str] = ()    # shown in every finding's evidence too
+    engine: str = "duckdb"      # or "spark" (engine/spark; the `spark` extra)
+    spark_master: str = "local[*]"
+    table: str | None = None    # a Spark catalog table read as a log (--table db.events)
 
 
 #: ``--evidence``: ``rule`` shows each event's canonical columns, the attributes its rule
@@ -252,10 +256,18 @@ class Run:
 #: every column of the log, which must then all be loaded (slower, more memory).
 EVIDENCE_MODES = ("rule", "full")
 
+#: The engines ``check`` runs on.
+ENGINES = ("duckdb", "spark")
+
 
 def check(run: Run, progress: Callable[[int, int], None] | None = None) -> Report:
     """Evaluate event logs against rules and return the report; ``progress(done, total)``
     is told of each rule run (the command line's progress bar)."""
+    if run.engine not in ENGINES:
+        raise GovcheckError(_("no engine {engine}; engines: {engines}").format(
+            engine=repr(run.engine), engines=", ".join(ENGINES)))
+    if run.table is not None and run.engine != "spark":
+        raise GovcheckError(_("--table reads a table of Spark's catalog: it needs --engine spark"))
     library = Library.load(run.rules)
     mapping = with_values(load_mapping(run.mapping) if run.mapping is not None else None,
                           run.values)
@@ -264,19 +276,14 @@ def check(run: Run, progress: Callable[[int, int], None] | None = None) -> Repor
     calendar = WorkCalendar.load(run.calendars)
     shown = evidence_shown(run.evidence, run.evidence_columns)
     candidates, _packs = library.choose(run.packs, run.city, run.rule_ids, None)
+    if run.engine == "spark":
+        return _check_on_spark(run, library, mapping, declared, calendar, shown, progress)
     con = connect(run.memory_limit)
     try:
         loaded = ingest(con, run.events, mapping=mapping, bad_rows_path=run.bad_rows,
                         mask_bad_rows=run.mask, sheet=run.sheet,
                         projection=projection(candidates, shown))
-        moment = _as_of(con, loaded, run.as_of)
-        check_units(con, run.units, loaded)
-        present = event_types_of(con, library.vocabulary, loaded, moment)
-        span = log_span(con, moment, *declared)
-        rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
-        return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs,
-                        fit=RuleFit(library.vocabulary, present), progress=progress,
-                        evidence=shown)
+        return _judge_log(con, loaded, run, library, declared, calendar, shown, progress)
     finally:
         con.close()
 
@@ -297,6 +304,44 @@ def projection(rules: Sequence[LoadedRule], shown: frozenset[str] | None) -> Pro
         return Projection()
     read = {name for r in rules for name in r.rule.attributes()}
     return Projection(attributes=frozenset(read | shown))
+
+
+def _check_on_spark(run: Run, library: Library, mapping: MappingFile | None,
+                    declared: tuple[dt.datetime | None, dt.datetime | None],
+                    calendar: WorkCalendar, shown: frozenset[str] | None,
+                    progress: Callable[[int, int], None] | None) -> Report:
+    """``check`` on Spark (engine/spark): the logs read by Spark, the same rules and report."""
+    if run.sheet is not None:
+        raise GovcheckError(_("--engine spark does not read XLSX workbooks (--sheet) yet: convert "
+                              "the log to CSV or Parquet"))
+    from .spark.database import SparkDatabase
+    from .spark.ingest import ingest as spark_ingest
+    from .spark.session import start
+
+    db = SparkDatabase(start(run.spark_master))
+    try:
+        loaded = spark_ingest(db.spark, [str(e) for e in run.events], table=run.table,
+                              mapping=mapping, bad_rows_path=run.bad_rows, mask_bad_rows=run.mask)
+        return _judge_log(db, loaded, run, library, declared, calendar, shown, progress,
+                          runner=db.run_rules)
+    finally:
+        db.close()
+
+
+def _judge_log(con, loaded: IngestResult, run: Run, library: Library,
+               declared: tuple[dt.datetime | None, dt.datetime | None], calendar: WorkCalendar,
+               shown: frozenset[str] | None, progress: Callable[[int, int], None] | None,
+               runner: "Runner | None" = None) -> Report:
+    """What ``check`` does once the log is loaded, in either engine (``con`` answers the
+    same SQL): as-of, units, event types, span, the rules of the packs that fit, the report."""
+    moment = _as_of(con, loaded, run.as_of)
+    check_units(con, run.units, loaded)
+    present = event_types_of(con, library.vocabulary, loaded, moment)
+    span = log_span(con, moment, *declared)
+    rules, packs = library.choose(run.packs, run.city, run.rule_ids, span)
+    return evaluate(con, rules, calendar, loaded, moment, run.units, span=span, packs=packs,
+                    fit=RuleFit(library.vocabulary, present), progress=progress,
+                    evidence=shown, runner=runner)
 
 
 def check_mapping(mapping: MappingFile | None, vocabulary: Vocabulary) -> None:
@@ -395,18 +440,20 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
              span: Span | None = None, packs: tuple[PackUse, ...] = (),
              fit: RuleFit | None = None,
              progress: Callable[[int, int], None] | None = None,
-             evidence: frozenset[str] | None = None) -> Report:
+             evidence: frozenset[str] | None = None,
+             runner: "Runner | None" = None) -> Report:
     """Run ``rules`` over the ``events`` table already in ``con``. With ``fit``, a rule whose
     systems the log lacks is not run (``not_applicable``), and one that read no event is
     marked ``no_data``. ``evidence``: the attributes each finding's evidence shows besides
-    its rule's own (None: every column of ``events``)."""
+    its rule's own (None: every column of ``events``). ``runner`` runs the rules (default:
+    DuckDB's, on ``con``)."""
     moment = _as_of(con, loaded, as_of)
     span = span or log_span(con, moment)
-    calendar.load_into(con)
     statuses = {r.rule.id: fit.status(r.rule) for r in rules} if fit else {}
     runnable = [r for r in rules if statuses.get(r.rule.id, ("judged",))[0] != "not_applicable"]
-    outcomes = run_rules(con, runnable, moment, calendar, span.bounds(), loaded.files, progress,
-                         evidence)
+    run_them = runner or partial(_run_in_duckdb, con)
+    outcomes = run_them(runnable, moment, calendar, span.bounds(), loaded.files, progress,
+                        evidence)
     outcomes += [RuleOutcome(r, 0, {}, (), ()) for r in rules if r not in runnable]
     events, cases, first, last = con.execute(
         'SELECT count(*), count(DISTINCT case_id), min("timestamp"), max("timestamp") '
@@ -416,6 +463,20 @@ def evaluate(con, rules: Sequence[LoadedRule], calendar: WorkCalendar, loaded: I
     rules_out = tuple(replace(r, status=statuses[r.id][0], status_reason=statuses[r.id][1])
                       if r.id in statuses else r for r in report.rules)
     return replace(report, rules=rules_out, span=span, packs=packs)
+
+
+#: What runs a check's rules: (rules, as_of, calendar, span, files, progress, evidence) →
+#: outcomes.
+Runner = Callable[..., list[RuleOutcome]]
+
+
+def _run_in_duckdb(con, rules: Sequence[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
+                   span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...],
+                   progress: Callable[[int, int], None] | None,
+                   evidence: frozenset[str] | None) -> list[RuleOutcome]:
+    """The embedded engine: the calendar as the ``cal`` table, then ``batch.run``."""
+    calendar.load_into(con)
+    return run_rules(con, rules, as_of, calendar, span, files, progress, evidence)
 
 
 def _report(outcomes: list[RuleOutcome], as_of: dt.datetime, events: int, cases: int,

@@ -9,6 +9,7 @@ Outside CI skips stay skips (a fresh clone may lack ../shared or Chromium).
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 
@@ -24,6 +25,15 @@ class AllowedSkip:
     why: str
 
 
+def _spark_possible() -> bool:
+    """pyspark imports and a ``java`` is on the path."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None
+
+
 #: The only skips CI accepts. Keep it short, and say why each is unavoidable.
 ALLOWED = (
     # durable-rules has no release that imports on Python 3.13+ (the `watch` extra in
@@ -31,6 +41,10 @@ ALLOWED = (
     # and everything else is still tested.
     AllowedSkip("durable_rules_engine", sys.version_info >= (3, 13),
                 "durable-rules does not import on Python 3.13+"),
+    # The Spark parity tests need pyspark (the spark extra, which .ci/run installs) and a
+    # Java runtime (.ci/run installs Debian's headless JRE when `java` is missing): allowed
+    # only where one of them could not be had.
+    AllowedSkip("pyspark or java", not _spark_possible(), "no pyspark or no Java runtime"),
 )
 
 

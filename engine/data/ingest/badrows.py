@@ -31,20 +31,26 @@ def raise_bad_rows(con, sources: list[Source], query: str, total: int, hint: boo
     """Stop the load: a ``DataError`` at the first bad row, listing the first few and
     counting the rest, the values they quote masked when ``mask``; ``hint`` adds how to go
     on without them (not for rule examples)."""
-    listed = [(src, row, mask_text(reason) if mask else reason) for src, row, reason in
-              con.execute(f"SELECT _src, _row, reason FROM ({query}) ORDER BY _src, _row "
-                          f"LIMIT {_LISTED_BAD_ROWS}").fetchall()]
-    lines = []
-    for src, row, reason in listed:
-        source = sources[src]
-        lines.append(located(source.location_cls(source.name, row=row), reason))
-    first_src, first_row, first_reason = listed[0]
-    first = sources[first_src]
-    message = [first_reason] + lines[1:]
+    listed = con.execute(f"SELECT _src, _row, reason FROM ({query}) ORDER BY _src, _row "
+                         f"LIMIT {LISTED_BAD_ROWS}").fetchall()
+    places = [(sources[src].location_cls(sources[src].name, row=row), reason)
+              for src, row, reason in listed]
+    raise refusal(places, total, rows=sources[listed[0][0]].location_cls is SourceLocation,
+                  hint=hint, mask=mask)
+
+
+def refusal(listed: list[tuple[SourceLocation, str]], total: int, rows: bool = True,
+            hint: bool = True, mask: bool = True) -> DataError:
+    """The error of a refused load, whichever engine read it: at the first of the ``listed``
+    bad rows (place, reason; the first ``LISTED_BAD_ROWS``), naming the others and counting
+    the rest of ``total``; the values the reasons quote masked when ``mask``."""
+    listed = [(place, mask_text(reason) if mask else reason) for place, reason in listed]
+    first, first_reason = listed[0]
+    message = [first_reason] + [located(place, reason) for place, reason in listed[1:]]
     if total > len(listed):
         message.append(_("… and {count} more").format(count=total - len(listed)))
-    message.append(_summary(total, rows=first.location_cls is SourceLocation, hint=hint))
-    raise DataError("\n".join(message), first.location_cls(first.name, row=first_row))
+    message.append(_summary(total, rows=rows, hint=hint))
+    return DataError("\n".join(message), first)
 
 
 def _summary(total: int, rows: bool, hint: bool) -> str:
@@ -82,4 +88,4 @@ def write_bad_rows(con, ws: Workspace, files: tuple[str, ...], query: str, targe
 
 
 #: The bad rows a refused load names; the others are counted.
-_LISTED_BAD_ROWS = 20
+LISTED_BAD_ROWS = 20
