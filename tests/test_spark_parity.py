@@ -5,10 +5,9 @@ year's calendar) are checked by DuckDB and by Spark local, in one Spark session 
 every test, and the JSON reports must be the same bytes: the same findings, evidence,
 counts of what was not judged, and data-quality findings for every rule run.
 
-Spark spends seconds on each rule's query even on a small log, so CI runs the rules of
-``CI_RULES`` (each kind feature the Spark dialect touches: working days, pauses,
-extensions, restarts, limits read from the log); ``GOVCHECK_SPARK_RULES=all`` runs every
-rule of the library on every log (about a minute a rule on a loaded 2-CPU machine).
+Spark spends seconds to minutes planning each rule's query even on a small log, so CI
+runs the rules of ``CI_RULES``; ``GOVCHECK_SPARK_RULES=all`` runs every rule of the
+library on every log (docs/scale.md says which are known to differ or to be slow).
 """
 from __future__ import annotations
 
@@ -28,9 +27,10 @@ from govcheck.engine.testing.generator import Options, generate  # noqa: E402
 #: (seed, year, events) of the generated logs.
 LOGS = ((5, 2022, 1500), (8, 2021, 1500))
 
-#: The rules CI runs on each log's year: a working-day deadline, one with pauses, restarts
-#: and extensions, and one whose limit is read from the log.
-CI_RULES = {2022: ("GB-OGI-26-1", "GB-OGI-33-1"), 2021: ("SY21-FW-25-1", "SY21-FW-28-1")}
+#: The rules CI runs on each log's year: working-day deadlines across holidays and 调休,
+#: one national, one of the city's packs. (GB-OGI-33-1, with pauses, restarts and
+#: extensions, takes Spark local over ten minutes to plan and run: not in CI yet.)
+CI_RULES = {2022: ("GB-OGI-26-1",), 2021: ("SY21-FW-28-1",)}
 
 
 @pytest.fixture(scope="session")
