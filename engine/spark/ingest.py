@@ -142,8 +142,6 @@ def _format(spark, path: str) -> str:
 def _read(spark, index: int, path: str) -> _Read:
     """A path as Spark reads it: every column as text, each row with its file, split and
     place in the split (for ``_number_rows``)."""
-    from pyspark.sql import functions as F
-
     fmt = _format(spark, path)
     reader = spark.read.format(fmt)
     if fmt == "csv":
