@@ -15,6 +15,10 @@ from ..findings.report import Evidence
 from ..model.rule import LoadedRule
 from .calendar import load_calendar
 from .sql import frame, run
+from .stages import run_staged
+
+#: What the views of a rule's steps are named before the step's own name.
+STEP_PREFIX = "__gc_step_"
 
 
 def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
@@ -29,7 +33,8 @@ def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: 
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
     judged = []
     for c in compiled:
-        judged.append(read_rows(c, run(spark, c.sql, {**c.params, **moments}), calendar, files))
+        rows = run_staged(spark, c.sql, {**c.params, **moments}, STEP_PREFIX)
+        judged.append(read_rows(c, rows, calendar, files))
         if progress:
             progress(len(judged), len(compiled))
     found = {row[1] for j in judged for row in j.found if row[1] is not None}

@@ -26,11 +26,15 @@ def _mend(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def parsed(sql: str) -> exp.Expression:
+    """DuckDB-spelled SQL (as ``batch.compile`` writes it) as sqlglot's tree, mended."""
+    return sqlglot.parse_one(sql, read="duckdb").transform(_mend)
+
+
 @lru_cache(maxsize=512)
 def to_spark(sql: str) -> str:
-    """DuckDB-spelled SQL (as ``batch.compile`` writes it) in Spark SQL's spelling."""
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(_mend)
-    return tree.sql(dialect="spark")
+    """DuckDB-spelled SQL in Spark SQL's spelling."""
+    return parsed(sql).sql(dialect="spark")
 
 
 def run(spark, sql: str, params: dict[str, Any]) -> list[tuple]:
@@ -40,8 +44,9 @@ def run(spark, sql: str, params: dict[str, Any]) -> list[tuple]:
     return [tuple(row) for row in frame(spark, sql, params).collect()]
 
 
-def frame(spark, sql: str, params: dict[str, Any]):
-    """DuckDB-spelled ``sql`` as a Spark DataFrame, not yet run (parameters as ``run``)."""
-    text = to_spark(sql)
+def frame(spark, sql: str, params: dict[str, Any], translated: bool = False):
+    """DuckDB-spelled ``sql`` (``translated``: already in Spark's spelling) as a Spark
+    DataFrame, not yet run (parameters as ``run``)."""
+    text = sql if translated else to_spark(sql)
     used = set(_PARAM.findall(text))
     return spark.sql(text, args={k: v for k, v in params.items() if k in used})
