@@ -27,43 +27,70 @@ from .sql import frame, parsed
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of a rule's query: the view it is registered as, its Spark SQL, and
-    whether it is kept (checkpointed) rather than planned again where it is read."""
+    """A kept step of a rule's query: the view it is registered as, and its Spark SQL (with
+    the steps it alone reads written into it)."""
 
     view: str
     sql: str
-    kept: bool
 
 
 def staged(sql: str, prefix: str) -> tuple[list[Stage], str]:
-    """DuckDB-spelled ``sql`` (as ``batch.compile`` writes it) as its steps, in order, and
-    the final query that reads them, all in Spark's spelling; the views are named
-    ``prefix`` + the step's name."""
+    """DuckDB-spelled ``sql`` (as ``batch.compile`` writes it) as its kept steps, in order,
+    and the final query that reads them, all in Spark's spelling. A kept step is a view
+    named ``prefix`` + its name; the other steps stay steps (CTEs) of each query that
+    reads them, which Spark writes into it: they filter or reshape, or are read once."""
     tree = parsed(sql)
     with_ = tree.args.get("with_")
     if with_ is None:
         return [], tree.sql(dialect="spark")
-    ctes = list(with_.expressions)
     tree.set("with_", None)
-    views = {c.alias: prefix + c.alias for c in ctes}
-    readers = {name: 0 for name in views}
-    reads: dict[str, set[str]] = {}
-    for name, body in [(c.alias, c.this) for c in ctes] + [("", tree)]:
-        reads[name] = set()
-        for table in body.find_all(exp.Table):
-            if table.name in views and not table.db:
-                readers[table.name] += 1
-                reads[name].add(table.name)
-                _point_at(table, views[table.name])
+    ctes = {c.alias: c for c in with_.expressions}
+    bodies = {**{name: c.this for name, c in ctes.items()}, "": tree}
+    tables = {name: [t for t in body.find_all(exp.Table) if t.name in ctes and not t.db]
+              for name, body in bodies.items()}
+    reads = {name: [t.name for t in found] for name, found in tables.items()}
+    kept = _kept(ctes, reads)
+    for found in tables.values():
+        for table in found:
+            if table.name in kept:
+                _point_at(table, prefix + table.name)
+    stages = [Stage(prefix + name, _with_steps(ctes[name].this, name, ctes, reads, kept))
+              for name in ctes if name in kept]
+    return stages, _with_steps(tree, "", ctes, reads, kept)
+
+
+def _kept(ctes: dict[str, exp.CTE], reads: dict[str, list[str]]) -> set[str]:
+    """The steps to keep: read more than once, and doing work, or reading a step that does
+    work and is not kept (steps come in order: one reads only those before it)."""
+    readers = {name: 0 for name in ctes}
+    for names in reads.values():
+        for read in names:
+            readers[read] += 1
     kept: set[str] = set()
     works: set[str] = set()
-    for cte in ctes:
-        if _does_work(cte.this) or any(r in works and r not in kept for r in reads[cte.alias]):
-            works.add(cte.alias)
-            if readers[cte.alias] > 1:
-                kept.add(cte.alias)
-    stages = [Stage(views[c.alias], c.this.sql(dialect="spark"), c.alias in kept) for c in ctes]
-    return stages, tree.sql(dialect="spark")
+    for name, cte in ctes.items():
+        if _does_work(cte.this) or any(r in works - kept for r in reads[name]):
+            works.add(name)
+            if readers[name] > 1:
+                kept.add(name)
+    return kept
+
+
+def _with_steps(body: exp.Expression, name: str, ctes: dict[str, exp.CTE],
+                reads: dict[str, list[str]], kept: set[str]) -> str:
+    """``body`` (the step ``name``, or the final query) in Spark SQL, preceded by the steps
+    it reads that are not kept, and those they read, in their order."""
+    needed: set[str] = set()
+    todo = list(reads[name])
+    while todo:
+        step = todo.pop()
+        if step not in kept and step not in needed:
+            needed.add(step)
+            todo += reads[step]
+    query = body.copy()
+    if needed:
+        query.set("with_", exp.With(expressions=[ctes[n].copy() for n in ctes if n in needed]))
+    return query.sql(dialect="spark")
 
 
 def _point_at(table: exp.Table, view: str) -> None:
@@ -90,10 +117,8 @@ def run_staged(spark, sql: str, params: dict[str, Any], prefix: str) -> list[tup
     kept = []
     try:
         for stage in stages:
-            step = frame(spark, stage.sql, params, translated=True)
-            if stage.kept:
-                step = step.localCheckpoint(eager=False)
-                kept.append(step)
+            step = frame(spark, stage.sql, params, translated=True).localCheckpoint(eager=False)
+            kept.append(step)
             step.createOrReplaceTempView(stage.view)
         return [tuple(row) for row in frame(spark, final, params, translated=True).collect()]
     finally:
