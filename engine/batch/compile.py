@@ -98,26 +98,32 @@ class CompiledRule:
     params: dict[str, Any]
     evidence_sql: str
     numeric_actual: bool = False
+    #: the condition on event ``e`` that makes it evidence (any of the rule's matchers)
+    relevant: str = "TRUE"
+    #: event ``e``'s text in the evidence (a JSON object of the columns the rule shows)
+    evidence_text: str = f"e.{EVIDENCE_TEXT}"
 
 
 class _Params:
-    """Collects bound values and hands out their placeholder names."""
+    """Collects bound values and hands out their placeholder names (``prefix`` + a number)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "p") -> None:
         self.values: dict[str, Any] = {}
+        self.prefix = prefix
 
     def bind(self, value: Any) -> str:
-        name = f"p{len(self.values)}"
+        name = f"{self.prefix}{len(self.values)}"
         self.values[name] = value
         return "$" + name
 
 
 class _Compiler:
-    def __init__(self, rule: RuleBase, columns: Collection[str], dialect: str = "duckdb"):
+    def __init__(self, rule: RuleBase, columns: Collection[str], dialect: str = "duckdb",
+                 prefix: str = "p"):
         self.rule = rule
         self.plan = plan_rule(rule)
         self.columns = set(columns)
-        self.params = _Params()
+        self.params = _Params(prefix)
         self.env = _ENVIRONMENTS[dialect]
         self.dialect = dialect
 
@@ -246,13 +252,14 @@ def evidence_event_sql(columns: Collection[str], dialect: str = "duckdb") -> str
 
 
 def compile_rule(rule: RuleBase, columns: Collection[str], shown: Collection[str] | None = None,
-                 dialect: str = "duckdb") -> CompiledRule:
+                 dialect: str = "duckdb", prefix: str = "p") -> CompiledRule:
     """Build the rule's query over a log that has ``columns`` (missing ones read as NULL),
     in ``dialect`` (``DIALECTS``). Its evidence shows each event's canonical columns, the
     attributes the rule reads and ``shown``; every column when ``shown`` is None (the text
-    ``case_events`` then holds)."""
+    ``case_events`` then holds). Its parameters are named ``prefix`` + a number (rules
+    compiled with different prefixes can share one query: ``found_evidence_sql``)."""
     query = KIND_QUERIES[rule.kind]
-    compiler = _Compiler(rule, columns, dialect)
+    compiler = _Compiler(rule, columns, dialect, prefix)
     sql = compiler.render(query.template)
     relevant = " OR ".join(compiler.match(m, "e") for _, m in rule.matchers()) or "TRUE"
     if shown is None:
@@ -262,4 +269,17 @@ def compile_rule(rule: RuleBase, columns: Collection[str], shown: Collection[str
         text = evidence_event_sql([c for c in columns if c in wanted], dialect)
     evidence = compiler.render("evidence.sql.j2", relevant=relevant, max_items=MAX_EVIDENCE,
                                case_events=CASE_EVENTS, evidence_text=text)
-    return CompiledRule(rule, sql, compiler.params.values, evidence, query.numeric_actual)
+    return CompiledRule(rule, sql, compiler.params.values, evidence, query.numeric_actual,
+                        relevant, text)
+
+
+def found_evidence_sql(rules: dict[int, CompiledRule], found: str, dialect: str = "duckdb") -> str:
+    """SQL: the evidence of many rules' findings in one pass over ``case_events``: the
+    table ``found`` holds (rule, case_id), rule being a key of ``rules`` (compiled with
+    different parameter prefixes); one row of (rule, case_id, evidence) per finding's case,
+    as each rule's ``evidence_sql`` gives."""
+    template = _ENVIRONMENTS[dialect].get_template("evidence_found.sql.j2")
+    texts = {n: c.evidence_text for n, c in rules.items()}
+    return template.render(relevant={n: c.relevant for n, c in rules.items()}, texts=texts,
+                           shared_text=len(set(texts.values())) == 1, found=found,
+                           max_items=MAX_EVIDENCE, case_events=CASE_EVENTS)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Iterable
 
-from ..batch.compile import CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule, evidence_event_sql
+from ..batch.compile import (CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule,
+                             evidence_event_sql, found_evidence_sql)
 from ..batch.run import Judged, RuleOutcome, evidence_by_case, outcome_of, read_rows
 from ..data.calendar import WorkCalendar
 from ..findings.report import Evidence
@@ -20,16 +21,23 @@ from .stages import run_staged
 #: What the views of a rule's steps are named before the step's own name.
 STEP_PREFIX = "__gc_step_"
 
+#: The (rule, case) pairs whose evidence is gathered: the findings, sent back to Spark.
+FOUND = "__gc_found"
+
 
 def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: WorkCalendar,
               span: tuple[dt.datetime, dt.datetime], files: tuple[str, ...] = (),
               progress: Callable[[int, int], None] | None = None,
               evidence: frozenset[str] | None = None) -> list[RuleOutcome]:
-    """``batch.run.run_rules`` on Spark's ``events`` view: the same outcomes."""
+    """``batch.run.run_rules`` on Spark's ``events`` view: the same outcomes (``evidence``:
+    the attributes each finding's evidence shows besides its rule's own; None: every
+    column). Rule ``n``'s parameters are named ``r{n}_…``, so that one query can gather
+    every rule's evidence."""
     load_calendar(spark, calendar)
     columns = spark.table("events").columns
     loaded = list(rules)
-    compiled = [compile_rule(item.rule, columns, evidence, "spark") for item in loaded]
+    compiled = [compile_rule(item.rule, columns, evidence, "spark", prefix=f"r{n}_")
+                for n, item in enumerate(loaded)]
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
     judged = []
     for c in compiled:
@@ -37,35 +45,41 @@ def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: 
         judged.append(read_rows(c, rows, calendar, files))
         if progress:
             progress(len(judged), len(compiled))
-    found = {row[1] for j in judged for row in j.found if row[1] is not None}
-    gather_case_events(spark, as_of, found, columns if evidence is None else None)
-    try:
-        return [outcome_of(c, item, j, as_of, _evidence(spark, c, j, as_of))
-                for c, item, j in zip(compiled, loaded, judged)]
-    finally:
-        spark.catalog.dropTempView(CASE_EVENTS)
+    shown = gather_evidence(spark, compiled, judged, as_of, columns if evidence is None else None)
+    return [outcome_of(c, item, j, as_of, e)
+            for c, item, j, e in zip(compiled, loaded, judged, shown)]
 
 
-def gather_case_events(spark, as_of: dt.datetime, cases: set[str],
-                       columns: list[str] | None) -> None:
-    """``case_events``: the events (up to ``as_of``) of the cases some rule found, kept by
-    Spark; given the ``columns`` it shows (every one), each with its evidence text (as
-    ``batch.run.gather_case_events``). The cases go out as a small broadcast table."""
+def gather_evidence(spark, compiled: list[CompiledRule], judged: list[Judged],
+                    as_of: dt.datetime, columns: list[str] | None) -> list[dict[str, Evidence]]:
+    """Each rule's evidence, by case, in one query: the (rule, case) pairs found go to Spark
+    as a small table, the events of those cases (up to ``as_of``; each with its text of
+    every one of ``columns`` when the evidence shows them all) are kept as ``case_events``,
+    and ``found_evidence_sql`` lists each finding's."""
     from pyspark.sql import functions as F
 
-    found = spark.createDataFrame([(c,) for c in sorted(cases)], "case_id STRING")
-    found.createOrReplaceTempView("__gc_found")
+    found = [(n, case) for n, j in enumerate(judged)
+             for case in sorted({row[1] for row in j.found if row[1] is not None})]
+    by_rule: list[dict[str, Evidence]] = [{} for _ in compiled]
+    if not found:
+        return by_rule
+    pairs = spark.createDataFrame(found, "rule INT, case_id STRING")
+    pairs.createOrReplaceTempView(FOUND)
     text = f", {evidence_event_sql(columns, 'spark')} AS {EVIDENCE_TEXT}" if columns is not None else ""
     events = frame(spark, f"SELECT e.*{text} FROM events e WHERE e.\"timestamp\" <= $as_of",
                    {"as_of": as_of})
-    events.join(F.broadcast(found), "case_id", "left_semi").persist() \
-        .createOrReplaceTempView(CASE_EVENTS)
-
-
-def _evidence(spark, compiled: CompiledRule, judged: Judged,
-              as_of: dt.datetime) -> dict[str, Evidence]:
-    cases = sorted({r[1] for r in judged.found if r[1] is not None})
-    if not cases:
-        return {}
-    return evidence_by_case(run(spark, compiled.evidence_sql,
-                                {**compiled.params, "as_of": as_of, "cases": cases}))
+    kept = events.join(F.broadcast(pairs.select("case_id").distinct()), "case_id", "left_semi")
+    kept.persist().createOrReplaceTempView(CASE_EVENTS)
+    try:
+        rules = sorted({n for n, _case in found})
+        params = {"as_of": as_of}
+        for n in rules:
+            params.update(compiled[n].params)
+        sql = found_evidence_sql({n: compiled[n] for n in rules}, FOUND, "spark")
+        for rule, case_id, listed in run(spark, sql, params):
+            by_rule[rule].update(evidence_by_case([(case_id, listed)]))
+    finally:
+        kept.unpersist()
+        spark.catalog.dropTempView(CASE_EVENTS)
+        spark.catalog.dropTempView(FOUND)
+    return by_rule
