@@ -6,7 +6,9 @@ reads DuckDB's.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Iterable
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Callable, Iterable
 
 from ..batch.compile import (CASE_EVENTS, EVIDENCE_TEXT, CompiledRule, compile_rule,
                              evidence_event_sql, found_evidence_sql)
@@ -18,8 +20,9 @@ from .calendar import load_calendar
 from .sql import frame, run
 from .stages import run_staged
 
-#: What the views of a rule's steps are named before the step's own name.
-STEP_PREFIX = "__gc_step_"
+#: The most rules run at once (at most one a CPU of the driver's): while Spark runs one
+#: rule's tasks, the driver plans the next (docs/scale.md).
+AT_ONCE = 4
 
 #: The (rule, case) pairs whose evidence is gathered: the findings, sent back to Spark.
 FOUND = "__gc_found"
@@ -39,15 +42,28 @@ def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: 
     compiled = [compile_rule(item.rule, columns, evidence, "spark", prefix=f"r{n}_")
                 for n, item in enumerate(loaded)]
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
-    judged = []
-    for c in compiled:
-        rows = run_staged(spark, c.sql, {**c.params, **moments}, STEP_PREFIX)
-        judged.append(read_rows(c, rows, calendar, files))
-        if progress:
-            progress(len(judged), len(compiled))
+    answers = _answers(spark, compiled, moments, progress)
+    judged = [read_rows(c, rows, calendar, files) for c, rows in zip(compiled, answers)]
     shown = gather_evidence(spark, compiled, judged, as_of, columns if evidence is None else None)
     return [outcome_of(c, item, j, as_of, e)
             for c, item, j, e in zip(compiled, loaded, judged, shown)]
+
+
+def _answers(spark, compiled: list[CompiledRule], moments: dict[str, Any],
+             progress: Callable[[int, int], None] | None) -> list[list[tuple]]:
+    """Each rule's rows (``stages.run_staged``, its steps' views named ``__gc_r{n}_…``),
+    a few rules at once; the first failure stops the rest."""
+    workers = max(1, min(AT_ONCE, os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(run_staged, spark, c.sql, {**c.params, **moments}, f"__gc_r{n}_")
+                   for n, c in enumerate(compiled)]
+        for done, future in enumerate(as_completed(futures), start=1):
+            if future.exception() is not None:
+                pool.shutdown(cancel_futures=True)
+                raise future.exception()
+            if progress:
+                progress(done, len(compiled))
+        return [f.result() for f in futures]
 
 
 def gather_evidence(spark, compiled: list[CompiledRule], judged: list[Judged],
