@@ -42,14 +42,14 @@ def run_rules(spark, rules: Iterable[LoadedRule], as_of: dt.datetime, calendar: 
     compiled = [compile_rule(item.rule, columns, evidence, "spark", prefix=f"r{n}_")
                 for n, item in enumerate(loaded)]
     moments = {"as_of": as_of, "span_from": span[0], "span_to": span[1]}
-    answers = _answers(spark, compiled, moments, progress)
+    answers = rule_answers(spark, compiled, moments, progress)
     judged = [read_rows(c, rows, calendar, files) for c, rows in zip(compiled, answers)]
     shown = gather_evidence(spark, compiled, judged, as_of, columns if evidence is None else None)
     return [outcome_of(c, item, j, as_of, e)
             for c, item, j, e in zip(compiled, loaded, judged, shown)]
 
 
-def _answers(spark, compiled: list[CompiledRule], moments: dict[str, Any],
+def rule_answers(spark, compiled: list[CompiledRule], moments: dict[str, Any],
              progress: Callable[[int, int], None] | None) -> list[list[tuple]]:
     """Each rule's rows (``stages.run_staged``, its steps' views named ``__gc_r{n}_…``),
     a few rules at once; the first failure stops the rest."""

@@ -28,7 +28,6 @@ SETTINGS = {
 LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
     "spark.sql.adaptive.enabled": "false",
-    "spark.driver.memory": "2g",
 }
 
 
@@ -51,7 +50,8 @@ def start(master: str = "local[*]", shuffle_partitions: int | None = None):
         builder = builder.master(master)
         settings = {}
         if master.startswith("local"):
-            settings = {**LOCAL_SETTINGS, "spark.sql.shuffle.partitions": str(_local_cores(master))}
+            settings = {**LOCAL_SETTINGS, "spark.sql.shuffle.partitions": str(_local_cores(master)),
+                        "spark.driver.memory": _local_memory()}
         for key, value in settings.items():
             builder = builder.config(key, value)
     for key, value in SETTINGS.items():
@@ -73,6 +73,16 @@ def _local_cores(master: str) -> int:
     not Spark's 200 (each an empty task on a small log)."""
     inside = master.partition("[")[2].partition("]")[0].split(",")[0]
     return int(inside) if inside.isdigit() else (os.cpu_count() or 1)
+
+
+def _local_memory() -> str:
+    """The memory of a local run, whose one JVM is driver and executor: a quarter of the
+    machine's, at least 2 GB (the log is kept in it, and spills to disk beyond)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):   # not a POSIX system
+        return "2g"
+    return f"{max(2, total // 4 // 2 ** 30)}g"
 
 
 def _java_found() -> bool:
