@@ -38,6 +38,10 @@ LOGS = ((3, 2020, 900), (5, 2021, 1300), (8, 2021, 1300), (11, 2022, 1200))
 #: The city whose packs apply (the national ones always do).
 CITY = "邵阳市"
 
+#: A few rules of different kinds, for the tests of how a log is read.
+FEW_RULES = ("GB-OGI-26-1", "GB-OGI-49-1", "SY22-FW-01-1", "SY22-GK-09-1", "SY22-GK-10-1",
+             "GB-OGI-33-2", "GB-OGI-50-1", "SY22-FW-08-1")
+
 
 @pytest.fixture(scope="session")
 def spark():
@@ -134,12 +138,47 @@ def test_a_folder_of_parquet_files_is_one_log(spark, tmp_path):
         con.execute(f"COPY (SELECT * FROM read_parquet('{generated}') LIMIT {last - first} "
                     f"OFFSET {first}) TO '{folder / f'part-{part}.parquet'}' (FORMAT parquet)")
     con.close()
-    rules = ("GB-OGI-26-1", "GB-OGI-49-1", "SY22-FW-01-1", "SY22-GK-09-1", "SY22-GK-10-1",
-             "GB-OGI-33-2", "GB-OGI-50-1", "SY22-FW-08-1")
     run = Run(events=[str(folder / "part-0.parquet"), str(folder / "part-1.parquet")], city=CITY,
-              rule_ids=rules)
+              rule_ids=FEW_RULES)
     embedded = check(run)
     on_spark = check(dataclasses.replace(run, events=[str(folder)], engine="spark",
                                          spark_master="local[2]"))
     assert len(embedded.violations) > 10
     assert render(on_spark, "json") == render(embedded, "json")
+
+
+
+def test_copies_bad_rows_and_a_mapping_read_as_the_embedded_engine_reads_them(spark, tmp_path):
+    """A real export's names (a mapping renames them), copies with and without an event_id,
+    rows that cannot be used (set aside with --bad-rows) and a time written in Chinese."""
+    generated = tmp_path / "generated.csv"
+    generate(Options(events=1200, seed=17, year=2022), generated)
+    with open(generated, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    header = ["办件编号" if h == "case_id" else "承办单位" if h == "unit" else h for h in header]
+    body = [row + [f"E{n}" if n % 7 == 0 else ""] for n, row in enumerate(body)]
+    changed = [row[:] for row in body[0:30:7]]
+    for row in changed:   # the same event_id, another value: a copy all the same
+        row[header.index("承办单位")] = "另一个单位"
+    blank_case = body[3][:]
+    blank_case[0] = ""
+    bad_time = body[4][:]
+    bad_time[header.index("timestamp")] = "2022-13-45 10:00"
+    chinese_time = body[5][:]
+    chinese_time[header.index("timestamp")] = "２０２２年3月4日 9时30分"
+    log = tmp_path / "export.csv"
+    with open(log, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header + ["event_id"], *body, *body[10:20], *changed,
+                                 blank_case, bad_time, chinese_time])
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns: {办件编号: case_id, 承办单位: unit}\ndrop: [政策解答电话]\n",
+                       encoding="utf-8")
+    run = Run(events=[str(log)], city=CITY, rule_ids=FEW_RULES, mapping=str(mapping),
+              bad_rows=str(tmp_path / "bad-duckdb.csv"))
+    embedded = check(run)
+    on_spark = check(dataclasses.replace(run, engine="spark", spark_master="local[2]",
+                                         bad_rows=str(tmp_path / "bad-spark.csv")))
+    assert (embedded.duplicates, embedded.bad_rows) == (10 + len(changed), 2)
+    assert render(on_spark, "json") == render(embedded, "json")
+    assert (tmp_path / "bad-spark.csv").read_bytes() == (tmp_path / "bad-duckdb.csv").read_bytes()

@@ -88,9 +88,7 @@ def ingest(spark, paths: Sequence[str], table: str | None = None,
     if bad_rows_path is not None:
         _write_bad_rows(bad, files, bad_rows_path, mask_bad_rows)
     candidates = rows.filter("__gc_problem IS NULL").drop("__gc_problem", "__gc_orig")
-    events = _without_copies(candidates, attributes)
-    events = (events.repartition(partitions, "case_id") if partitions
-              else events.repartition("case_id")).persist()
+    events = _without_copies(candidates, attributes, partitions).persist()
     kept = events.count()
     total = candidates.count()
     rows.unpersist()
@@ -272,8 +270,9 @@ def _judged(r: _Read, frame, attributes: list[str]):
     columns += [F.col("_src"), F.col("_row")]
     columns += [(_value(r, outs[a]) if a in outs else F.lit(None).cast("string")).alias(a)
                 for a in attributes]
-    return cleaned.select(*columns, F.when(problem != "", problem).alias("__gc_problem"),
-                          original.alias("__gc_orig"))
+    problem = F.when(problem != "", problem)
+    return cleaned.select(*columns, problem.alias("__gc_problem"),
+                          F.when(problem.isNotNull(), original).alias("__gc_orig"))
 
 
 def _label(target: str, source: Source, j: int | None) -> str:
@@ -351,17 +350,30 @@ def _union(frames):
     return out
 
 
-def _without_copies(candidates, attributes: list[str]):
+def _without_copies(candidates, attributes: list[str], partitions: int | None):
     """One copy of each duplicate (``data.ingest.events.create_events``): the same
-    ``event_id``, or without one the same values throughout; the first by file and row."""
-    from pyspark.sql import Window, functions as F
+    ``event_id``, or without one the same values throughout; the first by file and row;
+    spread over ``partitions`` by case (default: Spark's shuffle partitions).
+
+    Copies without an id share their case, so they are found after the log is spread by
+    case, where each partition groups its own rows: the log is moved once, not sorted by
+    every column. An event with an id is the least (file, row, values) of its id, found
+    before (copies of an id may name different cases)."""
+    from pyspark.sql import functions as F
+
+    def by_case(frame):
+        return frame.repartition(partitions, "case_id") if partitions else frame.repartition("case_id")
 
     values = [c for c in CANONICAL_COLUMNS if c != "event_id"] + attributes
-    key = [F.col("event_id")] + [F.when(F.col("event_id").isNull(), F.col(f"`{c}`"))
-                                 for c in values]
-    first = Window.partitionBy(*key).orderBy("_src", "_row")
-    return (candidates.withColumn("__gc_n", F.row_number().over(first))
-            .filter("__gc_n = 1").drop("__gc_n"))
+    quoted = [f"`{c}`" for c in values]
+    with_id = (candidates.where("event_id IS NOT NULL").groupBy("event_id")
+               .agg(F.min(F.struct("_src", "_row", *quoted)).alias("__gc_first"))
+               .select("event_id", "__gc_first.*"))
+    without = (by_case(candidates.where("event_id IS NULL")).groupBy("event_id", *quoted)
+               .agg(F.min(F.struct("_src", "_row")).alias("__gc_first"))
+               .select("event_id", *quoted, "__gc_first.*"))
+    columns = [f"`{c}`" for c in candidates.columns]
+    return by_case(with_id).select(*columns).unionByName(without.select(*columns))
 
 
 def _raise_bad_rows(bad, total: int, files: list[str], mask: bool) -> None:
