@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ from ..model.rule import CANONICAL_COLUMNS
 #: How each extension is read; a folder is read as the files in it.
 FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
+#: Events a partition of the log holds at most (a few hundred MB as Spark keeps them).
+EVENTS_PER_PARTITION = 1_000_000
+
 #: Formats ``data.ingest`` reads that Spark does not yet.
 NOT_YET = {".xlsx": N_("XLSX workbooks"), ".xlsm": N_("XLSX workbooks"),
            ".jsonl": N_("JSON lines"), ".ndjson": N_("JSON lines")}
@@ -64,7 +68,7 @@ def ingest(spark, paths: Sequence[str], table: str | None = None,
            mask_bad_rows: bool = True, partitions: int | None = None) -> IngestResult:
     """Register the ``events`` view (and an empty ``blank_times``) from ``paths`` or the
     catalog ``table``, as ``data.ingest.ingest`` builds its table; the view is kept by
-    Spark, spread over ``partitions`` by case (default: Spark's shuffle partitions)."""
+    Spark, spread over ``partitions`` by case (default: ``_spread``)."""
     _refuse_not_yet(paths, mapping)
     reads = [_read(spark, i, p) for i, p in enumerate(paths)]
     if table is not None:
@@ -82,19 +86,31 @@ def ingest(spark, paths: Sequence[str], table: str | None = None,
     rows = _union([_judged(r, frame, attributes) for r, frame in zip(reads, numbered)])
     rows = rows.persist()
     bad = rows.filter("__gc_problem IS NOT NULL")
-    bad_count = bad.count()
+    total, bad_count = rows.selectExpr("count(*)", "count(__gc_problem)").first()
     if bad_count and bad_rows_path is None:
         _raise_bad_rows(bad, bad_count, files, mask_bad_rows)
     if bad_rows_path is not None:
         _write_bad_rows(bad, files, bad_rows_path, mask_bad_rows)
     candidates = rows.filter("__gc_problem IS NULL").drop("__gc_problem", "__gc_orig")
+    partitions = partitions or _spread(spark, total - bad_count)
     events = _without_copies(candidates, attributes, partitions).persist()
     kept = events.count()
-    total = candidates.count()
     rows.unpersist()
     events.createOrReplaceTempView("events")
     events.limit(0).createOrReplaceTempView("blank_times")
-    return IngestResult(tuple(files), kept, bad_count, total - kept, tuple(attributes))
+    return IngestResult(tuple(files), kept, bad_count, total - bad_count - kept, tuple(attributes))
+
+
+def _spread(spark, events: int) -> int:
+    """How many partitions the log is spread over by case: Spark's shuffle partitions, or
+    one for every ``EVENTS_PER_PARTITION`` events if that is more (a local run's two would
+    each be too large to keep in memory at 10M). The rules' own shuffles then use as many,
+    so that what is joined by case stays where it is."""
+    configured = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    wanted = max(configured, math.ceil(events / EVENTS_PER_PARTITION))
+    if wanted != configured:
+        spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
+    return wanted
 
 
 def _refuse_not_yet(paths: Sequence[str], mapping: Mapping | None) -> None:
@@ -350,10 +366,10 @@ def _union(frames):
     return out
 
 
-def _without_copies(candidates, attributes: list[str], partitions: int | None):
+def _without_copies(candidates, attributes: list[str], partitions: int):
     """One copy of each duplicate (``data.ingest.events.create_events``): the same
     ``event_id``, or without one the same values throughout; the first by file and row;
-    spread over ``partitions`` by case (default: Spark's shuffle partitions).
+    spread over ``partitions`` by case.
 
     Copies without an id share their case, so they are found after the log is spread by
     case, where each partition groups its own rows: the log is moved once, not sorted by
@@ -362,7 +378,7 @@ def _without_copies(candidates, attributes: list[str], partitions: int | None):
     from pyspark.sql import functions as F
 
     def by_case(frame):
-        return frame.repartition(partitions, "case_id") if partitions else frame.repartition("case_id")
+        return frame.repartition(partitions, "case_id")
 
     values = [c for c in CANONICAL_COLUMNS if c != "event_id"] + attributes
     quoted = [f"`{c}`" for c in values]
