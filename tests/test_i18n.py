@@ -301,10 +301,12 @@ def test_watch_refuses_a_state_in_chinese_by_default(tmp_path):
 CLICK_WORDS = [
     (("check", "--fromm", "x.csv"),
      ["错误：没有选项 '--fromm'。 是否指 '--format', '--from'？",
-      "运行 'govcheck check --help' 查看帮助。", "用法: govcheck check [OPTIONS] EVENTS..."],
+      "运行 'govcheck check --help' 查看帮助。", "用法: govcheck check [OPTIONS] [EVENTS]..."],
      ["Error: No such option '--fromm'. (Did you mean one of: '--format', '--from'?)",
-      "Try 'govcheck check --help' for help.", "Usage: govcheck check [OPTIONS] EVENTS..."]),
-    (("check",), ["错误：缺少参数 'EVENTS...'"], ["Error: Missing argument 'EVENTS...'"]),
+      "Try 'govcheck check --help' for help.", "Usage: govcheck check [OPTIONS] [EVENTS]..."]),
+    (("rules", "show"), ["错误：缺少参数 'RULE_ID'"], ["Error: Missing argument 'RULE_ID'"]),
+    (("check",), ["错误：没有给出事件日志", "用法: govcheck check [OPTIONS] [EVENTS]..."],
+     ["Error: no event log given", "Usage: govcheck check [OPTIONS] [EVENTS]..."]),
     (("check", "x.csv", "--format", "pdf"),
      ["错误：'--format' 的值无效：'pdf' 不是可选值 'text', 'json', 'csv', 'junit', 'html', "
       "'xlsx' 之一。"],
