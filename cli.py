@@ -308,7 +308,9 @@ RUN_OPTIONS = _options(
     click.option("--to", "span_to", metavar="DATE", help=_("The logs cover up to this date.")),
     click.option("--memory-limit", metavar="SIZE",
                  help=_("Memory the database may use before it spills to a temporary folder "
-                        "(e.g. 8GB; default 3GB, or DuckDB's own default where that is less).")),
+                        "(e.g. 8GB; default 1.5GB, or DuckDB's own default where that is less). "
+                        "A log too large for it is kept, compressed, in a temporary database "
+                        "file.")),
     click.option("--evidence", default="rule", show_default=True,
                  type=click.Choice(["rule", "full"]),
                  help=_("What a finding's evidence shows of each event: rule (case, type, time, "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 import subprocess
 import sys
@@ -110,8 +111,38 @@ def test_the_database_is_capped_and_spills_to_a_temporary_folder():
     small = duckdb.connect(config={"memory_limit": "500MB"})    # as on a small machine
     assert 470 <= int(default_memory_limit(small).removesuffix("MB")) <= 500
     small.execute("SET memory_limit = '64GB'")
-    assert default_memory_limit(small) == "3072MB"
+    assert default_memory_limit(small) == "1536MB"
     small.close()
+
+
+def test_a_log_too_large_for_memory_is_kept_in_a_file_that_is_removed(library, log, monkeypatch):
+    """Past ``ON_DISK_SHARE`` of the memory limit the run's tables live in a temporary
+    database file: the same report, and the file gone when the check ends, even a failed
+    one."""
+    from govcheck.engine import api
+    from govcheck.engine.data.ingest import memory_estimate
+    assert memory_estimate([log]) == int(log.stat().st_size * 3.2)
+    assert memory_estimate([log.parent / "none.csv"]) == 0
+    in_memory = invoke("check", log, "--rules", library, "--format", "json").stdout
+    files = []
+    connect = api.connect
+
+    def spying(memory_limit=None, log_bytes=0):
+        con = connect("100MB", log_bytes)
+        files.extend(p for (p,) in con.execute(
+            "SELECT path FROM duckdb_databases() WHERE path IS NOT NULL").fetchall())
+        return con
+    monkeypatch.setattr(api, "connect", spying)
+    monkeypatch.setattr(api, "memory_estimate", lambda paths: 70 * 2**20)   # > 2/3 of 100 MB
+    on_disk = invoke("check", log, "--rules", library, "--format", "json")
+    assert on_disk.exit_code == 1 and on_disk.stdout == in_memory
+    assert len(files) == 1 and files[0].endswith(".duckdb") and "govcheck-" in files[0]
+    assert not Path(files[0]).exists() and not Path(files[0] + ".wal").exists()
+    refused = invoke("check", log, "--rules", library, "--as-of", "soon")
+    assert refused.exit_code == 2 and len(files) == 2 and not Path(files[1]).exists()
+    monkeypatch.setattr(api, "memory_estimate", lambda paths: 60 * 2**20)   # < 2/3 of 100 MB
+    invoke("check", log, "--rules", library, "--format", "json")
+    assert len(files) == 2, "a log that fits stays in memory"
 
 
 @pytest.mark.parametrize("fmt", ["text", "csv", "junit"])

@@ -51,7 +51,7 @@ from .events import (adopt_rows, attribute_names, create_blank_times, create_eve
 from .plan import (Plan, check_mapping_names, check_value_columns, header_needs,
                    plan_columns)
 from .projection import WHOLE, FullLoadNeeded, Projection, narrow_plan
-from .readers import json_source, open_source, read_csv, unreadable
+from .readers import json_source, memory_estimate, open_source, read_csv, unreadable
 from .rows import build_rows
 from .sources import Source, Workspace
 from .textfiles import NotUtf8
@@ -59,7 +59,7 @@ from .timestamps import TIMESTAMP_FORMATS, timestamp_steps
 from .values import BLANKS
 from .workbooks import SheetChoice
 
-__all__ = ["IngestResult", "ingest", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS",
+__all__ = ["IngestResult", "ingest", "memory_estimate", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS",
            "BLANKS", "Projection", "WHOLE"]
 
 
