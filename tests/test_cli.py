@@ -210,6 +210,28 @@ def test_validate_lists_every_problem(library):
     assert "'答复' is not declared" in result.stderr
 
 
+def test_validate_reports_in_rule_order_whatever_the_workers(library, monkeypatch):
+    """Rule files are checked by several workers at once; what they find is reported in
+    the order of the files, as one worker reports it."""
+    from govcheck.engine import validate
+    (library / "pack" / "T-CLI-1.yaml").unlink()
+    for n in range(1, 8):
+        late = "2021-10-13 09:00" if n % 2 else "2021-10-14 09:00"   # odd ones break an example
+        (library / "pack" / f"T-CLI-{n}.yaml").write_text(
+            RULE.replace("T-CLI-1", f"T-CLI-{n}").replace("2021-10-14 09:00", late),
+            encoding="utf-8")
+    monkeypatch.setattr(validate, "MAX_WORKERS", 1)
+    alone = invoke("validate", library)
+    monkeypatch.setattr(validate, "MAX_WORKERS", 3)
+    monkeypatch.setattr(validate.os, "cpu_count", lambda: 3)
+    together = invoke("validate", library)
+    assert together.exit_code == alone.exit_code == 2
+    assert together.stderr == alone.stderr
+    broken = [line.split("/")[-1].split(".yaml")[0] for line in together.stderr.splitlines()
+              if "第6个工作日才答复" in line]
+    assert broken == ["T-CLI-1", "T-CLI-3", "T-CLI-5", "T-CLI-7"]
+
+
 def test_rules_list_and_show(library):
     listing = invoke("rules", "list", "--rules", library, "--kind", "deadline")
     assert listing.stdout.splitlines() == [
