@@ -234,8 +234,8 @@ class _Compiler:
     def render(self, template: str, **extra: Any) -> str:
         return self.env.get_template(template).render(
             narrow=self.narrow(), ev_columns=self.ev_columns(), rule=self.rule, plan=self.plan,
-            col=self.col, match=self.match, opening=self.opening, bind=self.bind, limit=self.limit, unreadable=self.unreadable,
-            effective=self.effective,
+            col=self.col, match=self.match, opening=self.opening, bind=self.bind,
+            limit=self.limit, unreadable=self.unreadable, effective=self.effective,
             q=quote_ident, ceil=math.ceil, label=alternatives_label, **extra)
 
 

@@ -59,8 +59,8 @@ from .timestamps import TIMESTAMP_FORMATS, timestamp_steps
 from .values import BLANKS
 from .workbooks import SheetChoice
 
-__all__ = ["IngestResult", "ingest", "memory_estimate", "ingest_records", "timestamp_steps", "TIMESTAMP_FORMATS",
-           "BLANKS", "Projection", "WHOLE"]
+__all__ = ["IngestResult", "ingest", "ingest_records", "memory_estimate", "timestamp_steps",
+           "TIMESTAMP_FORMATS", "BLANKS", "Projection", "WHOLE"]
 
 
 @dataclass(frozen=True)
